@@ -1,0 +1,73 @@
+/* kb.c - freeing the shared model; path display. */
+#include "kb.h"
+
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+char *kb_display_path(const char *abs)
+{
+	char cwd[PATH_MAX];
+	if (abs[0] == '/' && getcwd(cwd, sizeof cwd) && path_within(abs, cwd) &&
+	    strcmp(abs, cwd) != 0) {
+		size_t n = strlen(cwd);
+		if (strcmp(cwd, "/") == 0)
+			n = 0;
+		return xstrdup(abs + n + 1);
+	}
+	return xstrdup(abs);
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void kb_free(struct kb *kb)
+{
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		free(n->path);
+		free(n->rel);
+		free(n->src);
+		free(n->title);
+		free_strv(n->aliases, n->n_aliases);
+		free(n->alias_lines);
+		free_strv(n->tags, n->n_tags);
+		free(n->purpose);
+		free(n->slug);
+		free(n->date);
+		for (size_t h = 0; h < n->n_headings; h++) {
+			free(n->headings[h].text);
+			free(n->headings[h].id);
+		}
+		free(n->headings);
+		for (size_t l = 0; l < n->n_links; l++) {
+			free(n->links[l].target);
+			free(n->links[l].heading);
+			free(n->links[l].label);
+		}
+		free(n->links);
+		free(n->html);
+	}
+	free(kb->notes);
+	for (size_t i = 0; i < kb->n_topics; i++) {
+		struct kb_topic *t = &kb->topics[i];
+		free(t->term);
+		free(t->summary);
+		free(t->target);
+		free_strv(t->aliases, t->n_aliases);
+	}
+	free(kb->topics);
+	for (size_t i = 0; i < kb->n_groups; i++)
+		free(kb->groups[i].name);
+	free(kb->groups);
+	free(kb->ledger_shown);
+	config_free(&kb->cfg);
+	memset(kb, 0, sizeof *kb);
+}

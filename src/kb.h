@@ -1,0 +1,129 @@
+/* kb.h - the model every stage shares: configuration, notes, headings,
+ * links, topics and tags. No library headers here: stages keep their
+ * library types (cmark nodes, YAML events, sqlite handles) to themselves
+ * and hang them off the opaque pointers below.
+ *
+ * Data flows one way: scan fills notes[] with paths and sources,
+ * frontmatter fills the metadata, markdown fills headings and links,
+ * ledger fills topics, graph resolves links and topics to notes and
+ * headings, render produces pages, output writes them. Indexes into
+ * kb->notes (int, -1 for "none") are how stages refer to notes. */
+#ifndef KBC_KB_H
+#define KBC_KB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kb_config {
+	char *root;            /* project root, absolute */
+	char *config_path;     /* kb.yaml as shown in diagnostics, or NULL */
+	char *title;           /* site title */
+	char *description;     /* site description ("" if none) */
+	char *base_url;        /* absolute URL with trailing "/", or "" */
+	char *language;        /* BCP 47 tag, default "en" */
+	char *notes_dir;       /* absolute */
+	char *output_dir;      /* absolute */
+	char *ledger_path;     /* absolute; may not exist */
+	char *home;            /* note reference for the home page, or NULL */
+	bool unsafe_html;      /* keep raw HTML from notes */
+	bool drafts;           /* include notes with draft: true */
+	long max_note_bytes;   /* limits; see README "Limits" */
+	long max_notes;
+};
+
+struct kb_heading {
+	int level;             /* 1..6 */
+	char *text;            /* plain text of the heading */
+	char *id;              /* unique id on its page */
+	int line, col;         /* file position */
+};
+
+enum kb_link_kind {
+	KB_LINK_WIKI,          /* [[Target#Heading|label]] */
+	KB_LINK_EMBED,         /* ![[Target#Heading]] */
+	KB_LINK_MARKDOWN,      /* [text](other.md#heading) */
+};
+
+struct kb_link {
+	enum kb_link_kind kind;
+	char *target;          /* note part as written ("" for [[#H]]) */
+	char *heading;         /* heading part, or NULL */
+	char *label;           /* explicit label, or NULL */
+	int line, col;         /* file position of the link */
+	int to_note;           /* resolved note, or -1 */
+	int to_heading;        /* resolved heading of to_note, or -1 */
+	void *node;            /* markdown.c's handle on the link */
+};
+
+struct kb_note {
+	char *path;            /* path shown in diagnostics (relative to cwd) */
+	char *rel;             /* path relative to the notes dir */
+	char *src;             /* whole file, NUL-terminated */
+	size_t len;            /* bytes in src */
+
+	/* front matter */
+	char *title;           /* always set after frontmatter stage */
+	int title_line, title_col;
+	bool title_from_h1;    /* taken from the first H1 */
+	char **aliases;
+	size_t n_aliases;
+	int *alias_lines;      /* file line of each alias */
+	char **tags;
+	size_t n_tags;
+	long order;            /* reading order */
+	bool has_order;
+	char *purpose;         /* one-sentence summary, or NULL */
+	bool draft;
+	char *slug;            /* output name without ".html" */
+	char *date;            /* YYYY-MM-DD or NULL */
+	size_t body_off;       /* byte offset of the body in src */
+	int body_line;         /* file line of the body's first line */
+
+	/* markdown */
+	struct kb_heading *headings;
+	size_t n_headings, cap_headings;
+	struct kb_link *links;
+	size_t n_links, cap_links;
+	void *doc;             /* markdown.c's parsed document */
+	char *html;            /* rendered body */
+	size_t words;          /* words of prose */
+
+	bool skip;             /* draft left out, or unreadable */
+};
+
+struct kb_topic {
+	char *term;
+	char *summary;
+	char *target;          /* "Note title#Heading" as written */
+	char **aliases;
+	size_t n_aliases;
+	size_t group;          /* index into kb->groups */
+	int line, col;         /* position of the term in the ledger */
+	int target_line, target_col;
+	int note;              /* resolved note, or -1 */
+	int heading;           /* resolved heading, or -1 */
+};
+
+struct kb_group {
+	char *name;
+	int line, col;
+};
+
+struct kb {
+	struct kb_config cfg;
+	struct kb_note *notes;
+	size_t n_notes, cap_notes;
+	struct kb_topic *topics;
+	size_t n_topics, cap_topics;
+	struct kb_group *groups;
+	size_t n_groups, cap_groups;
+	char *ledger_shown;    /* ledger path as shown in diagnostics */
+	int home;              /* note used as the home page, or -1 */
+};
+
+void kb_free(struct kb *kb);
+/* Path for diagnostics: relative to the current directory when inside
+ * it, else absolute. malloc'd. */
+char *kb_display_path(const char *abs);
+
+#endif

@@ -1,0 +1,165 @@
+/* ledger.c - loading and checking the topic ledger; see ledger.h. */
+#include "ledger.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "text.h"
+#include "util.h"
+#include "ytree.h"
+
+static const char *one_line(const struct ynode *v)
+{
+	if (!v || v->kind != Y_SCALAR || yis_null(v))
+		return NULL;
+	return v->value;
+}
+
+static int load_topic(struct kb *kb, size_t g, const struct ynode *t, char ***keys, size_t *n_keys,
+	size_t *cap_keys)
+{
+	const char *path = kb->ledger_shown;
+	if (t->kind != Y_MAP) {
+		diag_error(path, t->line, t->col, "a topic must be a mapping with term, summary and note, not a %s",
+			ytype(t));
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i + 1 < t->n; i += 2) {
+		const char *k = t->items[i]->value;
+		if (strcmp(k, "term") && strcmp(k, "summary") && strcmp(k, "note") && strcmp(k, "aliases"))
+			diag_warning(path, t->items[i]->line, t->items[i]->col,
+				"unknown topic key '%s' (known: term, summary, note, aliases)", k);
+	}
+	const struct ynode *term = ymap_get(t, "term"), *summary = ymap_get(t, "summary"),
+		*note = ymap_get(t, "note"), *aliases = ymap_get(t, "aliases");
+	const char *fields[] = { "term", "summary", "note" };
+	const struct ynode *vals[] = { term, summary, note };
+	for (int i = 0; i < 3; i++) {
+		if (!vals[i]) {
+			diag_error(path, t->line, t->col, "topic is missing '%s'", fields[i]);
+			rc = -1;
+		} else if (!one_line(vals[i]) || strchr(vals[i]->value, '\n') || !*vals[i]->value) {
+			diag_error(path, vals[i]->line, vals[i]->col, "'%s' must be one non-empty line of text, not a %s",
+				fields[i], ytype(vals[i]));
+			rc = -1;
+		}
+	}
+	if (aliases && aliases->kind != Y_SEQ && !yis_null(aliases)) {
+		diag_error(path, aliases->line, aliases->col, "'aliases' must be a list of strings, not a %s",
+			ytype(aliases));
+		rc = -1;
+	}
+	if (rc)
+		return rc;
+	char *key = text_key(term->value);
+	for (size_t i = 0; i < *n_keys; i++) {
+		if (!strcmp((*keys)[i], key)) {
+			const struct kb_topic *first = &kb->topics[i];
+			diag_error(path, term->line, term->col, "duplicate ledger term '%s' (first defined at line %d)",
+				term->value, first->line);
+			free(key);
+			return -1;
+		}
+	}
+	*VEC_PUSH(*keys, *n_keys, *cap_keys) = key;
+	struct kb_topic *tp = VEC_PUSH(kb->topics, kb->n_topics, kb->cap_topics);
+	memset(tp, 0, sizeof *tp);
+	tp->term = str_trim_dup(term->value, term->len);
+	tp->summary = str_trim_dup(summary->value, summary->len);
+	tp->target = str_trim_dup(note->value, note->len);
+	tp->group = g;
+	tp->line = term->line;
+	tp->col = term->col;
+	tp->target_line = note->line;
+	tp->target_col = note->col;
+	tp->note = tp->heading = -1;
+	if (aliases && aliases->kind == Y_SEQ) {
+		tp->aliases = xcalloc(aliases->n, sizeof *tp->aliases);
+		for (size_t i = 0; i < aliases->n; i++) {
+			const char *a = one_line(aliases->items[i]);
+			if (!a) {
+				diag_error(path, aliases->items[i]->line, aliases->items[i]->col,
+					"aliases must be strings, not a %s", ytype(aliases->items[i]));
+				rc = -1;
+				continue;
+			}
+			tp->aliases[tp->n_aliases++] = xstrdup(a);
+		}
+	}
+	return rc;
+}
+
+int ledger_load(struct kb *kb, bool explicit_path)
+{
+	int rc = -1;
+	struct buf text = BUF_INIT;
+	struct ynode *doc = NULL;
+	char **keys = NULL;
+	size_t n_keys = 0, cap_keys = 0;
+	kb->ledger_shown = kb_display_path(kb->cfg.ledger_path);
+	const char *path = kb->ledger_shown;
+	if (file_read(kb->cfg.ledger_path, &text) < 0) {
+		if (errno == ENOENT && !explicit_path) {
+			rc = 0;
+			goto out;
+		}
+		diag_error(path, 0, 0, "cannot read ledger: %s", strerror(errno));
+		goto out;
+	}
+	if (utf8_invalid_at(text.data, text.len) != text.len || strlen(text.data) != text.len) {
+		diag_error(path, 0, 0, "ledger is not valid UTF-8 text");
+		goto out;
+	}
+	bool ok;
+	doc = ytree_parse(text.data, text.len, path, 1, NULL, &ok);
+	if (!ok)
+		goto out;
+	const struct ynode *groups = ymap_get(doc, "groups");
+	if (!doc || doc->kind != Y_MAP || !groups || groups->kind != Y_SEQ) {
+		diag_error(path, doc ? doc->line : 1, doc ? doc->col : 1,
+			"the ledger must be a mapping with a 'groups' list");
+		goto out;
+	}
+	for (size_t i = 0; i + 1 < doc->n; i += 2)
+		if (strcmp(doc->items[i]->value, "groups"))
+			diag_warning(path, doc->items[i]->line, doc->items[i]->col,
+				"unknown ledger key '%s' (known: groups)", doc->items[i]->value);
+	rc = 0;
+	for (size_t g = 0; g < groups->n; g++) {
+		const struct ynode *grp = groups->items[g];
+		const struct ynode *name = ymap_get(grp, "name"), *topics = ymap_get(grp, "topics");
+		if (grp->kind != Y_MAP || !one_line(name)) {
+			diag_error(path, grp->line, grp->col, "a group must be a mapping with a 'name' and a 'topics' list");
+			rc = -1;
+			continue;
+		}
+		for (size_t i = 0; i + 1 < grp->n; i += 2) {
+			const char *k = grp->items[i]->value;
+			if (strcmp(k, "name") && strcmp(k, "topics"))
+				diag_warning(path, grp->items[i]->line, grp->items[i]->col,
+					"unknown group key '%s' (known: name, topics)", k);
+		}
+		struct kb_group *kg = VEC_PUSH(kb->groups, kb->n_groups, kb->cap_groups);
+		kg->name = xstrdup(name->value);
+		kg->line = name->line;
+		kg->col = name->col;
+		if (!topics || topics->kind != Y_SEQ) {
+			diag_error(path, grp->line, grp->col, "group '%s' needs a 'topics' list", name->value);
+			rc = -1;
+			continue;
+		}
+		for (size_t t = 0; t < topics->n; t++)
+			if (load_topic(kb, kb->n_groups - 1, topics->items[t], &keys, &n_keys, &cap_keys) < 0)
+				rc = -1;
+	}
+out:
+	for (size_t i = 0; i < n_keys; i++)
+		free(keys[i]);
+	free(keys);
+	ytree_free(doc);
+	buf_free(&text);
+	return rc;
+}

@@ -1,0 +1,363 @@
+/* main.c - the command line: reads options, runs the stages in order and
+ * turns the diagnostics count into the exit status.
+ *
+ * Exit status: 0 success, 1 content errors (notes, ledger, kb.yaml,
+ * templates), 2 usage error, 3 I/O or system error. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "frontmatter.h"
+#include "graph.h"
+#include "kb.h"
+#include "ledger.h"
+#include "markdown.h"
+#include "output.h"
+#include "render.h"
+#include "scan.h"
+#include "template.h"
+#include "util.h"
+#include "version.h"
+
+enum { EXIT_OK = 0, EXIT_CONTENT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+struct options {
+	const char *command;
+	const char *root;
+	const char *output;
+	const char *base_url;
+	bool drafts, quiet, verbose, strict;
+	long jobs;
+};
+
+static const char *usage_text =
+	"usage: kbc <command> [options]\n"
+	"\n"
+	"Compile a folder of Markdown notes into a static HTML site.\n"
+	"\n"
+	"commands:\n"
+	"  build          check the notes and write the site\n"
+	"  check          report every problem in the notes, ledger, kb.yaml and\n"
+	"                 templates; write nothing\n"
+	"  help [CMD]     show help for kbc or for one command\n"
+	"\n"
+	"options:\n"
+	"  -C DIR         project root (default: the current folder)\n"
+	"  -o DIR         output folder (default: kb.yaml's output, else site)\n"
+	"  --base-url URL absolute URL the site is published at (canonical links,\n"
+	"                 sitemap.xml); pages link relatively either way\n"
+	"  --drafts       include notes marked draft: true\n"
+	"  --strict       treat warnings as errors\n"
+	"  -j N           worker threads (default: number of cores)\n"
+	"  -q             quiet: errors only, no warnings or summary\n"
+	"  -v             verbose: print each stage and its time\n"
+	"  -h, --help     this help;  -V, --version  print the version\n"
+	"\n"
+	"exit status: 0 ok, 1 content errors, 2 usage error, 3 I/O or system error\n"
+	"See kbc(1) and README.md for kb.yaml, front matter, links and the ledger.\n";
+
+static const char *help_build =
+	"usage: kbc build [-C DIR] [-o DIR] [--base-url URL] [--drafts] [--strict] [-j N] [-q] [-v]\n"
+	"\n"
+	"Reads kb.yaml (if present), every *.md under the notes folder and the\n"
+	"topic ledger, checks everything, and writes the site. The site is built\n"
+	"in a staging folder beside the output and swapped in at the end: when any\n"
+	"error is found nothing is written and the previous site stays as it was.\n"
+	"kbc refuses an output folder that overlaps the project root, the notes\n"
+	"folder, templates/ or assets/, or that holds files kbc did not write.\n";
+
+static const char *help_check =
+	"usage: kbc check [-C DIR] [--drafts] [--strict] [-q] [-v]\n"
+	"\n"
+	"Runs every stage of a build except writing: reports each problem in the\n"
+	"notes, the ledger, kb.yaml and the templates once, as\n"
+	"path:line:col: error|warning: message, then one summary line. With\n"
+	"GITHUB_ACTIONS=true each problem is also printed as a GitHub annotation.\n"
+	"Exit status 1 when there is an error (or, with --strict, a warning).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("kbc: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'kbc help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->root = ".";
+	o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o->jobs < 1)
+		o->jobs = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+#define NEED_VALUE()                                                   \
+	do {                                                           \
+		if (i + 1 >= argc)                                     \
+			return usage_error("option '%s' needs a value", a); \
+		val = argv[++i];                                       \
+	} while (0)
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			o->command = "help";
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			o->command = "version";
+		} else if (!strcmp(a, "-C")) {
+			NEED_VALUE();
+			o->root = val;
+		} else if (!strcmp(a, "-o")) {
+			NEED_VALUE();
+			o->output = val;
+		} else if (!strcmp(a, "--base-url")) {
+			NEED_VALUE();
+			o->base_url = val;
+		} else if (str_starts(a, "--base-url=")) {
+			o->base_url = a + 11;
+		} else if (!strcmp(a, "--drafts")) {
+			o->drafts = true;
+		} else if (!strcmp(a, "--strict")) {
+			o->strict = true;
+		} else if (!strcmp(a, "-j") || (str_starts(a, "-j") && a[2])) {
+			if (a[2])
+				val = a + 2;
+			else
+				NEED_VALUE();
+			if (str_to_long(val, &o->jobs) < 0 || o->jobs < 1 || o->jobs > 256)
+				return usage_error("-j needs a number of threads from 1 to 256, not '%s'", val);
+		} else if (!strcmp(a, "-q")) {
+			o->quiet = true;
+		} else if (!strcmp(a, "-v")) {
+			o->verbose = true;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o->command) {
+			o->command = a;
+		} else if (!strcmp(o->command, "help") && !o->output) {
+			o->output = a;   /* the topic of `kbc help TOPIC` */
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+#undef NEED_VALUE
+	}
+	return -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stage(const struct options *o, const char *name, double *t)
+{
+	double n = now();
+	if (o->verbose)
+		fprintf(stderr, "kbc: %-10s %7.1f ms\n", name, (n - *t) * 1000);
+	*t = n;
+}
+
+/* Where kbc's default templates/ and assets/ live: $KBC_DATA_DIR, then
+ * ../share/kbc beside the executable, then the source tree it was built
+ * from. */
+static char *find_data_dir(void)
+{
+	const char *env = getenv("KBC_DATA_DIR");
+	struct stat st;
+	if (env && *env)
+		return xstrdup(env);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *d = path_join(exe, "../share/kbc");
+			char *t = path_join(d, "templates/note.html");
+			bool ok = stat(t, &st) == 0;
+			free(t);
+			if (ok) {
+				char *a = path_absolute(d);
+				free(d);
+				return a;
+			}
+			free(d);
+		}
+	}
+	return xstrdup(KBC_SOURCE_DIR);
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
+static int run(const struct options *o, bool write)
+{
+	struct kb kb = { 0 };
+	double t = now();
+	int status = EXIT_OK;
+	char *written = NULL;   /* output folder, once the site is in place */
+	struct diag_options dopt = { o->quiet, str_eq(getenv("GITHUB_ACTIONS"), "true"), o->strict };
+	diag_setup(&dopt);
+
+	struct stat st;
+	if (stat(o->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		diag_sys("project root '%s' is not a folder", o->root);
+		return EXIT_SYSTEM;
+	}
+	if (config_load(&kb.cfg, o->root) < 0)
+		goto done;
+	if (o->output) {
+		char *j = path_join(kb.cfg.root, o->output);
+		/* -o is relative to the current folder, like any path argument. */
+		free(j);
+		free(kb.cfg.output_dir);
+		kb.cfg.output_dir = path_absolute(o->output);
+	}
+	if (o->base_url) {
+		char *u = config_normalise_base_url(o->base_url);
+		if (!u) {
+			fprintf(stderr, "kbc: --base-url must be an absolute http:// or https:// URL, not '%s'\n",
+				o->base_url);
+			kb_free(&kb);
+			return EXIT_USAGE;
+		}
+		free(kb.cfg.base_url);
+		kb.cfg.base_url = u;
+	}
+	kb.cfg.drafts = o->drafts;
+	stage(o, "config", &t);
+
+	if (write && output_check(&kb.cfg, kb.cfg.output_dir) < 0)
+		goto done;
+	if (scan_notes(&kb) < 0)
+		goto done;
+	stage(o, "scan", &t);
+
+	markdown_init();
+	for (size_t i = 0; i < kb.n_notes; i++) {
+		struct kb_note *n = &kb.notes[i];
+		if (n->skip)
+			continue;
+		frontmatter_parse(n);
+		if (n->draft && !kb.cfg.drafts) {
+			n->skip = true;
+			continue;
+		}
+		markdown_parse(&kb.cfg, n);
+	}
+	stage(o, "parse", &t);
+
+	char *ledger_default = path_join(kb.cfg.notes_dir, "ledger.yaml");
+	ledger_load(&kb, strcmp(ledger_default, kb.cfg.ledger_path) != 0);
+	free(ledger_default);
+	graph_assign(&kb);
+	graph_resolve(&kb);
+	stage(o, "resolve", &t);
+
+	char *data = find_data_dir();
+	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
+	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
+	const char *tdirs[2] = { proj_t, data_t };
+	const char *adirs[2] = { data_a, proj_a };
+	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
+	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
+	struct template_set *ts = template_set_new(tdirs, n_t);
+
+	struct site_out out = { 0 };
+	bool writing = write && diag_errors() == 0 && diag_sys_errors() == 0;
+	if (writing && output_begin(&out, &kb.cfg) < 0)
+		writing = false;
+	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL);
+	stage(o, "render", &t);
+	if (writing) {
+		if (diag_errors() == 0 && diag_sys_errors() == 0) {
+			written = xstrdup(out.shown);
+			if (output_commit(&out) < 0) {
+				free(written);
+				written = NULL;
+			}
+		} else {
+			output_abort(&out);
+		}
+		stage(o, "write", &t);
+	}
+	template_set_free(ts);
+	free(proj_t);
+	free(data_t);
+	free(proj_a);
+	free(data_a);
+	free(data);
+done:;
+	size_t notes = 0;
+	for (size_t i = 0; i < kb.n_notes; i++)
+		notes += !kb.notes[i].skip;
+	if (!o->quiet || diag_errors() || diag_sys_errors())
+		fprintf(stderr, "kbc: %zu note%s, %zu error%s, %zu warning%s\n", notes, notes == 1 ? "" : "s",
+			diag_errors() + diag_sys_errors(), diag_errors() + diag_sys_errors() == 1 ? "" : "s",
+			diag_warnings(), diag_warnings() == 1 ? "" : "s");
+	if (written && !o->quiet)
+		fprintf(stderr, "kbc: site written to %s/; open %s/index.html\n", written, written);
+	free(written);
+	if (diag_sys_errors())
+		status = EXIT_SYSTEM;
+	else if (diag_errors())
+		status = EXIT_CONTENT;
+	for (size_t i = 0; i < kb.n_notes; i++)
+		markdown_free(&kb.notes[i]);
+	kb_free(&kb);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (!o.command) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(o.command, "version")) {
+		printf("kbc %s\n", KBC_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(o.command, "help")) {
+		const char *topic = o.output;
+		if (!topic)
+			fputs(usage_text, stdout);
+		else if (!strcmp(topic, "build"))
+			fputs(help_build, stdout);
+		else if (!strcmp(topic, "check"))
+			fputs(help_check, stdout);
+		else if (!strcmp(topic, "help"))
+			fputs("usage: kbc help [COMMAND]\n\nShows help for kbc or one of its commands.\n", stdout);
+		else
+			return usage_error("no help for '%s' (commands: build, check, help)", topic);
+		return EXIT_OK;
+	}
+	if (!strcmp(o.command, "build"))
+		return run(&o, true);
+	if (!strcmp(o.command, "check"))
+		return run(&o, false);
+	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
+}

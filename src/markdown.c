@@ -1,0 +1,457 @@
+/* markdown.c - parsing and rendering notes with cmark-gfm; see markdown.h. */
+#include "markdown.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm-extension_api.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "text.h"
+#include "util.h"
+#include "wikilink.h"
+
+#define PARSE_OPTS (CMARK_OPT_SMART | CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8)
+/* Raw HTML that survives parsing is either ours or allowed by unsafe_html,
+ * so the renderer may pass it through; URLs are checked in check_url(). */
+#define RENDER_OPTS (CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES)
+
+static const char *gfm_exts[] = { "table", "strikethrough", "autolink", "tasklist", "tagfilter" };
+
+void markdown_init(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+static cmark_llist *render_extensions(void)
+{
+	static cmark_llist *list;
+	if (!list)
+		for (size_t i = 0; i < sizeof gfm_exts / sizeof *gfm_exts; i++)
+			list = cmark_llist_append(cmark_get_default_mem_allocator(), list,
+				cmark_find_syntax_extension(gfm_exts[i]));
+	return list;
+}
+
+/* Map a body position (cmark: 1-based line, 1-based byte column) to the
+ * file's line and character column. */
+static void file_pos(const struct kb_note *n, int bline, int bcol, int *line, int *col)
+{
+	*line = bline + n->body_line - 1;
+	const char *p = n->src, *end = n->src + n->len;
+	for (int l = 1; l < *line && p < end; l++) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		p = e ? e + 1 : end;
+	}
+	size_t off = bcol > 0 ? (size_t)bcol - 1 : 0;
+	if (p + off > end)
+		off = (size_t)(end - p);
+	*col = (int)utf8_count(p, off) + 1;
+}
+
+/* Plain text of a node's inline content. */
+static void plain_text(cmark_node *node, struct buf *b)
+{
+	for (cmark_node *c = cmark_node_first_child(node); c; c = cmark_node_next(c)) {
+		switch (cmark_node_get_type(c)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			buf_puts(b, cmark_node_get_literal(c));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_putc(b, ' ');
+			break;
+		case CMARK_NODE_HTML_INLINE:
+			break;
+		default:
+			plain_text(c, b);
+		}
+	}
+}
+
+static size_t count_words(const char *s)
+{
+	size_t w = 0;
+	bool in = false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool wc = *p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= 'A' && *p <= 'Z');
+		if (wc && !in)
+			w++;
+		in = wc || (in && (*p == '\'' || *p == '-' || *p == '_' || *p == '.'));
+	}
+	return w;
+}
+
+char *markdown_unique_id(const struct kb_note *n, size_t count, const char *text)
+{
+	char *base = text_slug(text);
+	if (!*base) {
+		free(base);
+		base = xstrdup("section");
+	}
+	struct buf b = BUF_INIT;
+	buf_puts(&b, base);
+	for (int k = 1;; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < count && !clash; i++)
+			clash = !strcmp(n->headings[i].id, b.data);
+		if (!clash)
+			break;
+		buf_reset(&b);
+		buf_printf(&b, "%s-%d", base, k);
+	}
+	free(base);
+	return buf_detach(&b);
+}
+
+/* URL schemes that can run script or reach the reader's disk. */
+static bool dangerous_url(const char *url, bool image)
+{
+	char scheme[16];
+	size_t i = 0;
+	const char *p = url;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p && *p != ':' && i < sizeof scheme - 1; p++) {
+		char c = *p;
+		if (c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (c == '/' || c == '?' || c == '#')
+			return false;
+		scheme[i++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (*p != ':')
+		return false;
+	scheme[i] = '\0';
+	if (!strcmp(scheme, "javascript") || !strcmp(scheme, "vbscript") ||
+	    !strcmp(scheme, "file"))
+		return true;
+	if (!strcmp(scheme, "data"))
+		return !image || !(str_starts(p + 1, "image/png") || str_starts(p + 1, "image/gif") ||
+			str_starts(p + 1, "image/jpeg") || str_starts(p + 1, "image/webp"));
+	return false;
+}
+
+static bool has_scheme(const char *url)
+{
+	for (const char *p = url; *p; p++) {
+		if (*p == ':')
+			return p > url;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (p > url && ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))))
+			return false;
+	}
+	return false;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static char *percent_decode(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n + 1 && i + 2 <= n - 1 &&
+		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
+		    (hexval(s[i + 1]) | hexval(s[i + 2]))) {
+			buf_putc(&b, hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+			continue;
+		}
+		buf_putc(&b, s[i]);
+	}
+	return buf_detach(&b);
+}
+
+/* Record a Markdown link to another note ("x.md#h") or to a heading of
+ * this page ("#h"); other URLs are left alone. */
+static void markdown_link(struct kb_note *n, cmark_node *node, const char *url)
+{
+	if (has_scheme(url) || url[0] == '/' || !*url)
+		return;
+	const char *hash = strchr(url, '#');
+	size_t plen = hash ? (size_t)(hash - url) : strlen(url);
+	if (plen && !(plen >= 3 && !memcmp(url + plen - 3, ".md", 3)))
+		return;
+	if (memchr(url, '?', plen))
+		return;
+	int line, col;
+	file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+	struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
+	memset(l, 0, sizeof *l);
+	l->kind = KB_LINK_MARKDOWN;
+	l->target = percent_decode(url, plen);
+	l->heading = hash && hash[1] ? percent_decode(hash + 1, strlen(hash + 1)) : NULL;
+	l->line = line;
+	l->col = col;
+	l->to_note = l->to_heading = -1;
+	cmark_node_set_user_data(node, (void *)(uintptr_t)n->n_links);
+}
+
+int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
+{
+	int rc = 0;
+	cmark_parser *parser = cmark_parser_new(PARSE_OPTS);
+	for (size_t i = 0; i < sizeof gfm_exts / sizeof *gfm_exts; i++)
+		cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(gfm_exts[i]));
+	cmark_syntax_extension *wiki = wikilink_extension_new(n);
+	cmark_parser_attach_syntax_extension(parser, wiki);
+	cmark_parser_feed(parser, n->src + n->body_off, n->len - n->body_off);
+	cmark_node *doc = cmark_parser_finish(parser);
+	cmark_parser_free(parser);
+	wikilink_extension_free(wiki);
+	n->doc = doc;
+
+	cmark_node **drop = NULL;
+	size_t n_drop = 0, cap_drop = 0;
+	struct buf text = BUF_INIT;
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	int code_depth = 0;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (ev == CMARK_EVENT_EXIT)
+			continue;
+		int line, col;
+		switch (t) {
+		case CMARK_NODE_HEADING: {
+			buf_reset(&text);
+			plain_text(node, &text);
+			file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+			char *trimmed = str_trim_dup(text.data, text.len);
+			if (!n->title && cmark_node_get_heading_level(node) == 1 && *trimmed) {
+				n->title = xstrdup(trimmed);
+				n->title_from_h1 = true;
+				n->title_line = line;
+				n->title_col = col;
+				cmark_node_set_user_data(node, (void *)(uintptr_t)1);  /* shown as page title */
+				free(trimmed);
+				break;
+			}
+			struct kb_heading *h = VEC_PUSH(n->headings, n->n_headings, n->cap_headings);
+			h->level = cmark_node_get_heading_level(node);
+			h->text = trimmed;
+			h->line = line;
+			h->col = col;
+			h->id = markdown_unique_id(n, n->n_headings - 1, trimmed);
+			break;
+		}
+		case CMARK_NODE_TEXT:
+			n->words += count_words(cmark_node_get_literal(node));
+			break;
+		case CMARK_NODE_CODE:
+			n->words += count_words(cmark_node_get_literal(node));
+			break;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE: {
+			if (cmark_node_get_user_data(node))
+				break;      /* a wikilink, recorded by the extension */
+			const char *url = cmark_node_get_url(node);
+			if (url && dangerous_url(url, t == CMARK_NODE_IMAGE)) {
+				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				diag_warning(n->path, line, col, "%s URL '%.40s' removed: its scheme can run script or read local files",
+					t == CMARK_NODE_IMAGE ? "image" : "link", url);
+				cmark_node_set_url(node, "");
+			} else if (url && t == CMARK_NODE_LINK) {
+				markdown_link(n, node, url);
+			}
+			break;
+		}
+		case CMARK_NODE_HTML_BLOCK:
+		case CMARK_NODE_HTML_INLINE:
+			if (!cfg->unsafe_html) {
+				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				diag_warning(n->path, line, col,
+					"raw HTML dropped (set unsafe_html: true in kb.yaml to keep it)");
+				*VEC_PUSH(drop, n_drop, cap_drop) = node;
+			}
+			break;
+		default:
+			break;
+		}
+		(void)code_depth;
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < n_drop; i++)
+		cmark_node_free(drop[i]);
+	free(drop);
+	buf_free(&text);
+	return rc;
+}
+
+/* A raw HTML node carrying `html` (ours, so always safe). */
+static cmark_node *html_node(bool block, const char *html)
+{
+	cmark_node *h = cmark_node_new(block ? CMARK_NODE_HTML_BLOCK : CMARK_NODE_HTML_INLINE);
+	cmark_node_set_literal(h, html);
+	return h;
+}
+
+/* Inner HTML of an inline container, rendered through a paragraph. */
+static char *inline_html(cmark_node *node)
+{
+	/* The renderer looks at a paragraph's parent, so give it one. */
+	cmark_node *doc = cmark_node_new(CMARK_NODE_DOCUMENT);
+	cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+	cmark_node_append_child(doc, p);
+	cmark_node *c;
+	while ((c = cmark_node_first_child(node)))
+		cmark_node_append_child(p, c);
+	char *html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
+	cmark_node_free(doc);
+	size_t len = strlen(html);
+	/* "<p>...</p>\n" */
+	if (len >= 8 && str_starts(html, "<p>")) {
+		memmove(html, html + 3, len - 3);
+		len -= 3;
+		html[len - 5] = '\0';
+	}
+	return html;
+}
+
+static void render_heading(const struct kb_note *n, cmark_node *node, size_t *hi)
+{
+	if (cmark_node_get_user_data(node)) {     /* the H1 used as title */
+		cmark_node_free(node);
+		return;
+	}
+	const struct kb_heading *h = &n->headings[(*hi)++];
+	char *inner = inline_html(node);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "<h%d id=\"", h->level);
+	html_escape_str(&b, h->id);
+	buf_printf(&b, "\">%s<a class=\"permalink\" href=\"#", inner);
+	url_encode(&b, h->id, true);
+	buf_puts(&b, "\" aria-label=\"Permalink to this section\">#</a>");
+	buf_printf(&b, "</h%d>", h->level);
+	cmark_node_insert_before(node, html_node(true, b.data));
+	cmark_node_free(node);
+	free(inner);
+	buf_free(&b);
+}
+
+static void render_code(cmark_node *node, bool *after_run)
+{
+	const char *info = cmark_node_get_fence_info(node);
+	const char *code = cmark_node_get_literal(node);
+	char lang[32] = "";
+	size_t i = 0;
+	while (info && info[i] && info[i] != ' ' && info[i] != '\t' && i < sizeof lang - 1) {
+		lang[i] = info[i];
+		i++;
+	}
+	lang[i] = '\0';
+	bool run = info && strstr(info, " run") && (!strcmp(lang, "js") || !strcmp(lang, "mjs") || !strcmp(lang, "cjs"));
+	bool output = !strcmp(lang, "output");
+	struct buf b = BUF_INIT;
+	if (output) {
+		buf_printf(&b, "<figure class=\"code code-output%s\"><figcaption>Output", *after_run ? " paired" : "");
+		const char *v = info ? strstr(info, " node") : NULL;
+		if (v) {
+			buf_puts(&b, " on Node.js ");
+			html_escape_str(&b, v + 5);
+		}
+		buf_puts(&b, "</figcaption><pre><code>");
+	} else if (run) {
+		buf_puts(&b, "<figure class=\"code code-run\"><figcaption>Runnable example</figcaption><pre><code");
+		buf_puts(&b, " class=\"language-");
+		html_escape_str(&b, lang);
+		buf_puts(&b, "\">");
+	} else {
+		buf_puts(&b, "<pre class=\"code\"><code");
+		if (*lang) {
+			buf_puts(&b, " class=\"language-");
+			html_escape_str(&b, lang);
+			buf_putc(&b, '"');
+		}
+		buf_putc(&b, '>');
+	}
+	html_escape_str(&b, code ? code : "");
+	buf_puts(&b, run || output ? "</code></pre></figure>" : "</code></pre>");
+	*after_run = run || (output && *after_run);
+	cmark_node_insert_before(node, html_node(true, b.data));
+	cmark_node_free(node);
+	buf_free(&b);
+}
+
+static void render_link(const struct kb *kb, int ni, cmark_node *node, markdown_href_fn href)
+{
+	const struct kb_note *n = &kb->notes[ni];
+	size_t li = (size_t)(uintptr_t)cmark_node_get_user_data(node) - 1;
+	const struct kb_link *l = &n->links[li];
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "<a class=\"internal");
+	if (l->kind == KB_LINK_EMBED)
+		buf_puts(&b, " embed");
+	if (l->to_note < 0)
+		buf_puts(&b, " broken");
+	buf_puts(&b, "\" href=\"");
+	struct buf url = BUF_INIT;
+	if (l->to_note >= 0)
+		href(kb, ni, l, &url);
+	html_escape_str(&b, url.data);
+	buf_puts(&b, "\">");
+	cmark_node_insert_before(node, html_node(false, b.data));
+	cmark_node *c;
+	while ((c = cmark_node_first_child(node)))
+		cmark_node_insert_before(node, c);
+	cmark_node_insert_before(node, html_node(false, "</a>"));
+	cmark_node_free(node);
+	buf_free(&b);
+	buf_free(&url);
+}
+
+int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
+{
+	struct kb_note *n = &kb->notes[ni];
+	cmark_node *doc = n->doc;
+	if (!doc)
+		return -1;
+	/* Collect the nodes to rewrite, then rewrite: the iterator must not
+	 * see nodes it has already passed being replaced. */
+	cmark_node **todo = NULL;
+	size_t n_todo = 0, cap = 0;
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_HEADING || t == CMARK_NODE_CODE_BLOCK ||
+		    (t == CMARK_NODE_LINK && cmark_node_get_user_data(node)))
+			*VEC_PUSH(todo, n_todo, cap) = node;
+	}
+	cmark_iter_free(it);
+	/* Links first (they may sit inside headings), then blocks in order. */
+	for (size_t i = 0; i < n_todo; i++)
+		if (cmark_node_get_type(todo[i]) == CMARK_NODE_LINK)
+			render_link(kb, ni, todo[i], href);
+	size_t hi = 0;
+	bool after_run = false;
+	for (size_t i = 0; i < n_todo; i++) {
+		cmark_node_type t = cmark_node_get_type(todo[i]);
+		if (t == CMARK_NODE_HEADING)
+			render_heading(n, todo[i], &hi);
+		else if (t == CMARK_NODE_CODE_BLOCK)
+			render_code(todo[i], &after_run);
+	}
+	free(todo);
+	n->html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
+	return 0;
+}
+
+void markdown_free(struct kb_note *n)
+{
+	if (n->doc)
+		cmark_node_free(n->doc);
+	n->doc = NULL;
+}

@@ -1,0 +1,290 @@
+/* output.c - staging folder, atomic swap, safety rules; see output.h. */
+#define _GNU_SOURCE
+#include "output.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "util.h"
+
+#define MARKER ".kbc-site"
+#define MARKER_TEXT "This folder was written by kbc; kbc replaces it on every build.\n"
+
+int output_safe_relpath(const char *rel)
+{
+	if (!*rel || rel[0] == '/')
+		return 0;
+	const char *p = rel;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == '\\')
+				return 0;
+		p += n;
+		if (*p == '/')
+			p++;
+		else
+			break;
+	}
+	return rel[strlen(rel) - 1] != '/';
+}
+
+static bool is_kbc_dir(const char *dir)
+{
+	char *m = path_join(dir, MARKER);
+	struct stat st;
+	bool ok = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+	free(m);
+	return ok;
+}
+
+static bool dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *de;
+	bool empty = true;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* Real path of `p`, or of its nearest existing ancestor plus the rest. */
+static char *real_or_lexical(const char *p)
+{
+	char real[PATH_MAX];
+	if (realpath(p, real))
+		return xstrdup(real);
+	char *copy = xstrdup(p);
+	char *slash = strrchr(copy, '/');
+	if (!slash || slash == copy) {
+		free(copy);
+		return xstrdup(p);
+	}
+	*slash = '\0';
+	char *parent = real_or_lexical(copy);
+	char *r = path_join(parent, slash + 1);
+	free(parent);
+	free(copy);
+	return r;
+}
+
+int output_check(const struct kb_config *cfg, const char *out)
+{
+	char *o = real_or_lexical(out), *root = real_or_lexical(cfg->root),
+		*notes = real_or_lexical(cfg->notes_dir);
+	char *shown = kb_display_path(out);
+	int rc = -1;
+	if (!strcmp(o, "/")) {
+		diag_sys("refusing to write the site to '/'");
+	} else if (path_within(root, o)) {
+		diag_sys("refusing output folder %s: it %s the project root; choose a folder such as 'site'",
+			shown, strcmp(root, o) ? "contains" : "is");
+	} else if (path_within(o, notes) || path_within(notes, o)) {
+		diag_sys("refusing output folder %s: it %s the notes folder",
+			shown, !strcmp(o, notes) ? "is" : path_within(o, notes) ? "lies inside" : "contains");
+	} else {
+		const char *sub[] = { "templates", "assets" };
+		rc = 0;
+		for (int i = 0; i < 2 && rc == 0; i++) {
+			char *d = path_join(root, sub[i]);
+			char *rd = real_or_lexical(d);
+			if (path_within(o, rd) || path_within(rd, o)) {
+				diag_sys("refusing output folder %s: it overlaps the project's %s/ folder", shown, sub[i]);
+				rc = -1;
+			}
+			free(rd);
+			free(d);
+		}
+		struct stat st;
+		if (rc == 0 && stat(o, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				diag_sys("refusing output folder %s: it exists and is not a folder", shown);
+				rc = -1;
+			} else if (!is_kbc_dir(o) && !dir_empty(o)) {
+				diag_sys("refusing output folder %s: it exists, is not empty and was not written by kbc "
+					"(no %s file); remove it or choose another folder with -o", shown, MARKER);
+				rc = -1;
+			}
+		}
+	}
+	free(o);
+	free(root);
+	free(notes);
+	free(shown);
+	return rc;
+}
+
+int output_begin(struct site_out *o, const struct kb_config *cfg)
+{
+	memset(o, 0, sizeof *o);
+	if (output_check(cfg, cfg->output_dir) < 0)
+		return -1;
+	o->final = real_or_lexical(cfg->output_dir);
+	o->shown = kb_display_path(cfg->output_dir);
+	char *slash = strrchr(o->final, '/');
+	struct buf b = BUF_INIT;
+	buf_put(&b, o->final, (size_t)(slash - o->final + 1));
+	buf_printf(&b, ".%s.kbc-new", slash + 1);
+	o->stage = buf_detach(&b);
+	char *parent = xstrndup(o->final, slash == o->final ? 1 : (size_t)(slash - o->final));
+	if (mkdir_p(parent) < 0) {
+		diag_sys("cannot create %s: %s", parent, strerror(errno));
+		free(parent);
+		return -1;
+	}
+	free(parent);
+	struct stat st;
+	if (lstat(o->stage, &st) == 0) {
+		/* Left by an interrupted build: ours only if it carries the marker. */
+		if (!S_ISDIR(st.st_mode) || (!is_kbc_dir(o->stage) && !dir_empty(o->stage))) {
+			diag_sys("%s exists and was not left by kbc; remove it", o->stage);
+			return -1;
+		}
+		if (remove_tree(o->stage) < 0) {
+			diag_sys("cannot remove the unfinished build %s: %s", o->stage, strerror(errno));
+			return -1;
+		}
+	}
+	if (mkdir(o->stage, 0755) < 0) {
+		diag_sys("cannot create %s: %s", o->stage, strerror(errno));
+		return -1;
+	}
+	return output_write(o, MARKER, MARKER_TEXT, strlen(MARKER_TEXT));
+}
+
+int output_write(struct site_out *o, const char *rel, const void *data, size_t n)
+{
+	if (!output_safe_relpath(rel)) {
+		diag_sys("refusing to write '%s': not a path inside the site", rel);
+		return -1;
+	}
+	char *p = path_join(o->stage, rel);
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	int rc = mkdir_p(p);
+	*slash = '/';
+	if (rc == 0)
+		rc = file_write(p, data, n);
+	if (rc < 0)
+		diag_sys("cannot write %s/%s: %s", o->shown, rel, strerror(errno));
+	free(p);
+	return rc;
+}
+
+static int copy_tree(struct site_out *o, const char *src, const char *rel, int depth)
+{
+	if (depth > 32)
+		return 0;
+	DIR *d = opendir(src);
+	if (!d)
+		return errno == ENOENT ? 0 : (diag_sys("cannot read %s: %s", src, strerror(errno)), -1);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			*VEC_PUSH(names, n, cap) = xstrdup(de->d_name);
+	closedir(d);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *s = path_join(src, names[i]);
+		char *r = *rel ? path_join(rel, names[i]) : xstrdup(names[i]);
+		struct stat st;
+		if (stat(s, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				if (copy_tree(o, s, r, depth + 1) < 0)
+					rc = -1;
+			} else if (S_ISREG(st.st_mode)) {
+				struct buf b = BUF_INIT;
+				if (file_read(s, &b) < 0) {
+					diag_sys("cannot read %s: %s", s, strerror(errno));
+					rc = -1;
+				} else if (output_write(o, r, b.data, b.len) < 0) {
+					rc = -1;
+				}
+				buf_free(&b);
+			}
+		}
+		free(s);
+		free(r);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int output_copy_tree(struct site_out *o, const char *src, const char *dst_rel)
+{
+	return copy_tree(o, src, dst_rel, 0);
+}
+
+int output_commit(struct site_out *o)
+{
+	int rc = -1;
+	struct stat st;
+	if (lstat(o->final, &st) < 0) {
+		if (rename(o->stage, o->final) < 0) {
+			diag_sys("cannot move the new site into place at %s: %s", o->shown, strerror(errno));
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	/* Swap old and new in one step; the old site ends up at o->stage. */
+	if (renameat2(AT_FDCWD, o->stage, AT_FDCWD, o->final, RENAME_EXCHANGE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS) {
+			diag_sys("cannot swap the new site into place at %s: %s", o->shown, strerror(errno));
+			goto out;
+		}
+		/* No atomic exchange on this file system: two renames. */
+		struct buf old = BUF_INIT;
+		buf_printf(&old, "%s.old", o->stage);
+		remove_tree(old.data);
+		if (rename(o->final, old.data) < 0 || rename(o->stage, o->final) < 0) {
+			diag_sys("cannot move the new site into place at %s: %s", o->shown, strerror(errno));
+			rename(old.data, o->final);
+			buf_free(&old);
+			goto out;
+		}
+		remove_tree(old.data);
+		buf_free(&old);
+		rc = 0;
+		goto out;
+	}
+	if (remove_tree(o->stage) < 0)
+		diag_sys("the new site is in place, but the old one could not be removed from %s", o->stage);
+	rc = 0;
+out:
+	free(o->final);
+	free(o->stage);
+	free(o->shown);
+	memset(o, 0, sizeof *o);
+	return rc;
+}
+
+void output_abort(struct site_out *o)
+{
+	if (o->stage)
+		remove_tree(o->stage);
+	free(o->final);
+	free(o->stage);
+	free(o->shown);
+	memset(o, 0, sizeof *o);
+}

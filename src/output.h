@@ -1,0 +1,40 @@
+/* output.h - writing the site safely.
+ *
+ * The site is written into a staging folder beside the output folder
+ * (".NAME.kbc-new") and swapped in with one atomic rename at the end, so a
+ * failed or interrupted build leaves the previous site exactly as it was.
+ * output_begin() refuses an output folder that is, contains or lies inside
+ * the notes folder, or is or contains the project root, and one that
+ * exists but was not made by kbc (no ".kbc-site" marker inside), so kbc
+ * never deletes a user's files. Paths given to output_write() are relative
+ * to the site and must not escape it. All functions return 0, or -1 after
+ * reporting the problem through diag_sys(). */
+#ifndef KBC_OUTPUT_H
+#define KBC_OUTPUT_H
+
+#include <stddef.h>
+
+#include "kb.h"
+
+struct site_out {
+	char *final;     /* the output folder */
+	char *stage;     /* where this build writes */
+	char *shown;     /* output folder as shown to the user */
+};
+
+/* Check that `out` is an acceptable output folder for this project;
+ * reports and returns -1 when it is not. No file is touched. */
+int output_check(const struct kb_config *cfg, const char *out);
+int output_begin(struct site_out *o, const struct kb_config *cfg);
+int output_write(struct site_out *o, const char *rel, const void *data, size_t n);
+/* Copy every file under `src` (recursively, hidden files skipped) to
+ * `dst_rel` in the site; files already written there are replaced. A
+ * missing `src` is not an error. */
+int output_copy_tree(struct site_out *o, const char *src, const char *dst_rel);
+int output_commit(struct site_out *o);
+void output_abort(struct site_out *o);
+/* Is `rel` a safe site-relative path (no "..", no absolute, no empty
+ * segment, no control characters)? Exposed for unit tests. */
+int output_safe_relpath(const char *rel);
+
+#endif

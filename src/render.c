@@ -1,0 +1,427 @@
+/* render.c - template data and pages; see render.h. */
+#define _GNU_SOURCE
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "graph.h"
+#include "markdown.h"
+#include "output.h"
+#include "template.h"
+#include "text.h"
+#include "util.h"
+#include "version.h"
+
+#define WORDS_PER_MINUTE 200
+
+struct site {
+	struct kb *kb;
+	struct template_set *ts;
+	struct site_out *out;
+	int *order;            /* reading order: note indexes */
+	size_t n_order;
+	size_t words;          /* all notes */
+	size_t links;          /* resolved links */
+	bool failed;
+};
+
+
+/* Notes in reading order: those with `order` by it, then the rest by
+ * title; the home page first. */
+static struct kb *sort_kb;
+static int cmp_order(const void *a, const void *b)
+{
+	const struct kb_note *x = &sort_kb->notes[*(const int *)a], *y = &sort_kb->notes[*(const int *)b];
+	bool hx = *(const int *)a == sort_kb->home, hy = *(const int *)b == sort_kb->home;
+	if (hx != hy)
+		return hx ? -1 : 1;
+	if (x->has_order != y->has_order)
+		return x->has_order ? -1 : 1;
+	if (x->has_order && x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	int c = strcmp(x->title, y->title);
+	return c ? c : strcmp(x->rel, y->rel);
+}
+
+static void page_url(struct buf *b, const char *from, const char *to, const char *id)
+{
+	graph_url(b, from, to, id);
+}
+
+static struct tval *url_val(const char *from, const char *to, const char *id)
+{
+	struct buf b = BUF_INIT;
+	page_url(&b, from, to, id);
+	return tv_str_own(buf_detach(&b));
+}
+
+static struct tval *site_val(struct site *s, const char *from_slug)
+{
+	struct kb *kb = s->kb;
+	struct tval *m = tv_map();
+	const char *title = kb->cfg.title ? kb->cfg.title :
+		kb->home >= 0 ? kb->notes[kb->home].title : "Notes";
+	tv_set(m, "title", tv_str(title));
+	tv_set(m, "description", tv_str(kb->cfg.description));
+	tv_set(m, "language", tv_str(kb->cfg.language));
+	tv_set(m, "base_url", tv_str(kb->cfg.base_url));
+	tv_set(m, "generator", tv_str("kbc " KBC_VERSION));
+	tv_set(m, "has_ledger", tv_bool(kb->n_topics > 0));
+	struct buf b = BUF_INIT;
+	graph_root_prefix(&b, from_slug ? from_slug : "");
+	tv_set(m, "root", tv_str(b.data));
+	buf_puts(&b, "assets/");
+	tv_set(m, "assets", tv_str(b.data));
+	buf_free(&b);
+	tv_set(m, "home_url", url_val(from_slug, "index", NULL));
+	tv_set(m, "ledger_url", url_val(from_slug, "ledger", NULL));
+	/* Figures for the home page. */
+	size_t notes = 0;
+	for (size_t i = 0; i < kb->n_notes; i++)
+		notes += !kb->notes[i].skip;
+	char num[32];
+	snprintf(num, sizeof num, "%zu", notes);
+	tv_set(m, "notes_count", tv_str(num));
+	snprintf(num, sizeof num, "%zu", s->words);
+	tv_set(m, "words", tv_str(num));
+	snprintf(num, sizeof num, "%zu", (s->words + WORDS_PER_MINUTE / 2) / WORDS_PER_MINUTE);
+	tv_set(m, "reading_minutes", tv_str(num));
+	snprintf(num, sizeof num, "%zu", s->links);
+	tv_set(m, "links_count", tv_str(num));
+	snprintf(num, sizeof num, "%zu", kb->n_topics);
+	tv_set(m, "topics_count", tv_str(num));
+	return m;
+}
+
+static struct tval *nav_val(struct site *s, int current, const char *from_slug)
+{
+	struct tval *list = tv_list();
+	for (size_t i = 0; i < s->n_order; i++) {
+		const struct kb_note *n = &s->kb->notes[s->order[i]];
+		struct tval *m = tv_push(list, tv_map());
+		tv_set(m, "title", tv_str(n->title));
+		tv_set(m, "url", url_val(from_slug, n->slug, NULL));
+		tv_set(m, "purpose", tv_str(n->purpose));
+		tv_set(m, "current", tv_bool(s->order[i] == current));
+		tv_set(m, "is_home", tv_bool(s->order[i] == s->kb->home));
+	}
+	return list;
+}
+
+static struct tval *note_ref(struct site *s, int ni, const char *from_slug)
+{
+	if (ni < 0)
+		return tv_null();
+	const struct kb_note *n = &s->kb->notes[ni];
+	struct tval *m = tv_map();
+	tv_set(m, "title", tv_str(n->title));
+	tv_set(m, "url", url_val(from_slug, n->slug, NULL));
+	tv_set(m, "purpose", tv_str(n->purpose));
+	return m;
+}
+
+static char *plain_summary(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static struct tval *page_val(struct site *s, int ni)
+{
+	struct kb *kb = s->kb;
+	const struct kb_note *n = &kb->notes[ni];
+	struct tval *m = tv_map();
+	tv_set(m, "title", tv_str(n->title));
+	tv_set(m, "purpose", tv_str_own(plain_summary(n->purpose)));
+	tv_set(m, "slug", tv_str(n->slug));
+	tv_set(m, "source", tv_str(n->rel));
+	tv_set(m, "date", tv_str(n->date));
+	tv_set(m, "content", tv_str(n->html ? n->html : ""));
+	tv_set(m, "is_home", tv_bool(ni == kb->home));
+	char num[32];
+	snprintf(num, sizeof num, "%zu", n->words);
+	tv_set(m, "words", tv_str(num));
+	snprintf(num, sizeof num, "%zu", (n->words + WORDS_PER_MINUTE / 2) / WORDS_PER_MINUTE);
+	tv_set(m, "reading_minutes", tv_str(num));
+	if (*kb->cfg.base_url) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, kb->cfg.base_url);
+		if (ni != kb->home) {
+			url_encode(&b, n->slug, false);
+			buf_puts(&b, ".html");
+		}
+		tv_set(m, "canonical", tv_str_own(buf_detach(&b)));
+	} else {
+		tv_set(m, "canonical", tv_null());
+	}
+	struct tval *toc = tv_set(m, "toc", tv_list());
+	for (size_t h = 0; h < n->n_headings; h++) {
+		if (n->headings[h].level > 3)
+			continue;
+		struct tval *e = tv_push(toc, tv_map());
+		tv_set(e, "text", tv_str(n->headings[h].text));
+		tv_set(e, "id", tv_str(n->headings[h].id));
+		struct buf b = BUF_INIT;
+		buf_putc(&b, '#');
+		url_encode(&b, n->headings[h].id, true);
+		tv_set(e, "url", tv_str_own(buf_detach(&b)));
+		char lv[4];
+		snprintf(lv, sizeof lv, "%d", n->headings[h].level);
+		tv_set(e, "level", tv_str(lv));
+		tv_set(e, "sub", tv_bool(n->headings[h].level > 2));
+	}
+	struct tval *tags = tv_set(m, "tags", tv_list());
+	for (size_t t = 0; t < n->n_tags; t++)
+		tv_push(tags, tv_map()), tv_set(tags->items[tags->n - 1], "name", tv_str(n->tags[t]));
+	/* Previous and next in reading order. */
+	int prev = -1, next = -1;
+	for (size_t i = 0; i < s->n_order; i++)
+		if (s->order[i] == ni) {
+			if (i > 0)
+				prev = s->order[i - 1];
+			if (i + 1 < s->n_order)
+				next = s->order[i + 1];
+		}
+	tv_set(m, "prev", note_ref(s, prev, n->slug));
+	tv_set(m, "next", note_ref(s, next, n->slug));
+	/* Ledger topics explained here. */
+	struct tval *topics = tv_set(m, "topics", tv_list());
+	for (size_t t = 0; t < kb->n_topics; t++) {
+		const struct kb_topic *tp = &kb->topics[t];
+		if (tp->note != ni)
+			continue;
+		struct tval *e = tv_push(topics, tv_map());
+		tv_set(e, "term", tv_str(tp->term));
+		const char *id = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
+		tv_set(e, "url", url_val(n->slug, n->slug, id));
+	}
+	return m;
+}
+
+static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *ctx)
+{
+	struct buf b = BUF_INIT;
+	int rc = template_render(s->ts, tmpl, ctx, &b);
+	if (rc == 0 && s->out)
+		rc = output_write(s->out, rel, b.data, b.len);
+	buf_free(&b);
+	tv_free(ctx);
+	if (rc < 0)
+		s->failed = true;
+	return rc;
+}
+
+static struct tval *base_ctx(struct site *s, int current, const char *slug)
+{
+	struct tval *ctx = tv_map();
+	tv_set(ctx, "site", site_val(s, slug));
+	tv_set(ctx, "nav", nav_val(s, current, slug));
+	tv_set(ctx, "page", tv_null());
+	return ctx;
+}
+
+static void render_notes(struct site *s)
+{
+	struct kb *kb = s->kb;
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (n->skip)
+			continue;
+		struct tval *ctx = base_ctx(s, (int)i, n->slug);
+		tv_set(ctx, "page", page_val(s, (int)i));
+		struct buf rel = BUF_INIT;
+		buf_printf(&rel, "%s.html", n->slug);
+		emit(s, (int)i == kb->home ? "home.html" : "note.html", rel.data, ctx);
+		buf_free(&rel);
+	}
+	if (kb->home < 0) {
+		struct tval *ctx = base_ctx(s, -1, "index");
+		tv_set(ctx, "page", tv_null());
+		emit(s, "home.html", "index.html", ctx);
+	}
+}
+
+static int cmp_topic_az(const void *a, const void *b, void *arg)
+{
+	const struct kb *kb = arg;
+	const struct kb_topic *x = &kb->topics[*(const size_t *)a], *y = &kb->topics[*(const size_t *)b];
+	char *kx = text_key(x->term), *ky = text_key(y->term);
+	int c = strcmp(kx, ky);
+	free(kx);
+	free(ky);
+	return c ? c : strcmp(x->term, y->term);
+}
+
+static struct tval *topic_val(struct site *s, size_t t)
+{
+	const struct kb_topic *tp = &s->kb->topics[t];
+	struct tval *m = tv_map();
+	tv_set(m, "term", tv_str(tp->term));
+	tv_set(m, "summary", tv_str(tp->summary));
+	char *id = text_slug(tp->term);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "topic-%s", id);
+	tv_set(m, "id", tv_str(b.data));
+	buf_free(&b);
+	free(id);
+	if (tp->note >= 0) {
+		const struct kb_note *n = &s->kb->notes[tp->note];
+		const char *hid = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
+		tv_set(m, "url", url_val("ledger", n->slug, hid));
+		tv_set(m, "note_title", tv_str(n->title));
+		tv_set(m, "heading", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+	} else {
+		tv_set(m, "url", tv_str(""));
+		tv_set(m, "note_title", tv_str(""));
+		tv_set(m, "heading", tv_null());
+	}
+	struct tval *al = tv_set(m, "aliases", tv_list());
+	for (size_t i = 0; i < tp->n_aliases; i++)
+		tv_push(al, tv_str(tp->aliases[i]));
+	return m;
+}
+
+static void render_ledger(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (!kb->n_topics)
+		return;
+	struct tval *ctx = base_ctx(s, -1, "ledger");
+	struct tval *groups = tv_set(ctx, "groups", tv_list());
+	for (size_t g = 0; g < kb->n_groups; g++) {
+		struct tval *gm = tv_push(groups, tv_map());
+		tv_set(gm, "name", tv_str(kb->groups[g].name));
+		char *gid = text_slug(kb->groups[g].name);
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "group-%s", gid);
+		tv_set(gm, "id", tv_str(b.data));
+		buf_free(&b);
+		free(gid);
+		struct tval *topics = tv_set(gm, "topics", tv_list());
+		size_t count = 0;
+		for (size_t t = 0; t < kb->n_topics; t++)
+			if (kb->topics[t].group == g) {
+				tv_push(topics, topic_val(s, t));
+				count++;
+			}
+		char num[32];
+		snprintf(num, sizeof num, "%zu", count);
+		tv_set(gm, "count", tv_str(num));
+	}
+	size_t *az = xmalloc(kb->n_topics * sizeof *az);
+	for (size_t t = 0; t < kb->n_topics; t++)
+		az[t] = t;
+	qsort_r(az, kb->n_topics, sizeof *az, cmp_topic_az, kb);
+	struct tval *letters = tv_set(ctx, "az", tv_list());
+	struct tval *cur = NULL;
+	char last[8] = "";
+	for (size_t i = 0; i < kb->n_topics; i++) {
+		char *k = text_key(kb->topics[az[i]].term);
+		char letter[8] = "#";
+		unsigned char c0 = (unsigned char)k[0];
+		if ((c0 >= 'a' && c0 <= 'z'))
+			letter[0] = (char)(c0 - 32);
+		free(k);
+		if (!cur || strcmp(letter, last)) {
+			cur = tv_push(letters, tv_map());
+			tv_set(cur, "letter", tv_str(letter));
+			tv_set(cur, "topics", tv_list());
+			snprintf(last, sizeof last, "%s", letter);
+		}
+		struct tval *tl = (struct tval *)tv_get(cur, "topics");
+		tv_push(tl, topic_val(s, az[i]));
+	}
+	free(az);
+	char num[32];
+	snprintf(num, sizeof num, "%zu", kb->n_topics);
+	tv_set(ctx, "count", tv_str(num));
+	emit(s, "ledger.html", "ledger.html", ctx);
+}
+
+static void render_sitemap(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (!*kb->cfg.base_url || !s->out)
+		return;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	for (size_t i = 0; i < s->n_order; i++) {
+		const struct kb_note *n = &kb->notes[s->order[i]];
+		buf_puts(&b, "  <url><loc>");
+		struct buf u = BUF_INIT;
+		buf_puts(&u, kb->cfg.base_url);
+		if (s->order[i] != kb->home) {
+			url_encode(&u, n->slug, false);
+			buf_puts(&u, ".html");
+		}
+		html_escape_str(&b, u.data);
+		buf_free(&u);
+		buf_puts(&b, "</loc>");
+		if (n->date)
+			buf_printf(&b, "<lastmod>%s</lastmod>", n->date);
+		buf_puts(&b, "</url>\n");
+	}
+	if (kb->n_topics) {
+		buf_puts(&b, "  <url><loc>");
+		html_escape_str(&b, kb->cfg.base_url);
+		buf_puts(&b, "ledger.html</loc></url>\n");
+	}
+	buf_puts(&b, "</urlset>\n");
+	if (output_write(s->out, "sitemap.xml", b.data, b.len) < 0)
+		s->failed = true;
+	buf_free(&b);
+}
+
+int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
+	size_t n_asset_dirs, struct site_out *out)
+{
+	struct site s = { .kb = kb, .ts = ts, .out = out };
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (n->skip)
+			continue;
+		if (markdown_render(kb, (int)i, graph_link_href) < 0)
+			s.failed = true;
+		s.words += n->words;
+		for (size_t l = 0; l < n->n_links; l++)
+			s.links += n->links[l].to_note >= 0;
+	}
+	s.order = xmalloc((kb->n_notes ? kb->n_notes : 1) * sizeof *s.order);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (!kb->notes[i].skip)
+			s.order[s.n_order++] = (int)i;
+	sort_kb = kb;
+	qsort(s.order, s.n_order, sizeof *s.order, cmp_order);
+
+	render_notes(&s);
+	render_ledger(&s);
+	{
+		struct tval *ctx = base_ctx(&s, -1, "404");
+		/* Hosts serve 404.html at any depth: link absolutely when we can. */
+		if (*kb->cfg.base_url) {
+			struct tval *site = (struct tval *)tv_get(ctx, "site");
+			struct buf b = BUF_INIT;
+			buf_puts(&b, kb->cfg.base_url);
+			tv_set(site, "root", tv_str(b.data));
+			tv_set(site, "home_url", tv_str(b.data));
+			buf_puts(&b, "ledger.html");
+			tv_set(site, "ledger_url", tv_str(b.data));
+			buf_truncate(&b, strlen(kb->cfg.base_url));
+			buf_puts(&b, "assets/");
+			tv_set(site, "assets", tv_str(b.data));
+			buf_free(&b);
+		}
+		emit(&s, "404.html", "404.html", ctx);
+	}
+	render_sitemap(&s);
+	if (out)
+		for (size_t i = 0; i < n_asset_dirs; i++)
+			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
+				s.failed = true;
+	free(s.order);
+	return s.failed ? -1 : 0;
+}

@@ -1,0 +1,195 @@
+/* scan.c - discover and read notes; see scan.h. */
+#define _GNU_SOURCE
+#include "scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "text.h"
+#include "util.h"
+
+struct found {
+	char *abs;
+	char *rel;
+};
+
+struct walk {
+	const char *root_real;     /* realpath of the notes dir */
+	struct found *files;
+	size_t n, cap;
+	int depth;
+	bool failed;
+};
+
+static int cmp_found(const void *a, const void *b)
+{
+	return strcmp(((const struct found *)a)->rel, ((const struct found *)b)->rel);
+}
+
+static void walk_dir(struct walk *w, const char *abs, const char *rel)
+{
+	if (++w->depth > 64) {
+		char *shown = kb_display_path(abs);
+		diag_warning(shown, 0, 0, "folder nesting deeper than 64 levels; not scanned");
+		free(shown);
+		w->depth--;
+		return;
+	}
+	DIR *d = opendir(abs);
+	if (!d) {
+		char *shown = kb_display_path(abs);
+		if (w->depth == 1) {
+			diag_sys("cannot read notes folder %s: %s", shown, strerror(errno));
+			w->failed = true;
+		} else {
+			diag_error(shown, 0, 0, "cannot read folder: %s", strerror(errno));
+		}
+		free(shown);
+		w->depth--;
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		if (name[0] == '.')
+			continue;       /* hidden files, ".", ".." and "..md" alike */
+		char *cabs = path_join(abs, name);
+		char *crel = *rel ? path_join(rel, name) : xstrdup(name);
+		struct stat lst, st;
+		if (lstat(cabs, &lst) < 0)
+			goto next;
+		if (S_ISLNK(lst.st_mode)) {
+			char real[PATH_MAX];
+			char *shown = kb_display_path(cabs);
+			if (!realpath(cabs, real)) {
+				diag_warning(shown, 0, 0, "skipping symbolic link that cannot be followed (%s)",
+					strerror(errno));
+				free(shown);
+				goto next;
+			}
+			if (!path_within(real, w->root_real)) {
+				diag_warning(shown, 0, 0, "skipping symbolic link to '%s', outside the notes folder", real);
+				free(shown);
+				goto next;
+			}
+			if (stat(cabs, &st) < 0 || S_ISDIR(st.st_mode)) {
+				/* Links to folders inside the tree would visit notes twice
+				 * or loop; the notes are found through their real path. */
+				diag_warning(shown, 0, 0, "skipping symbolic link to a folder");
+				free(shown);
+				goto next;
+			}
+			free(shown);
+		} else {
+			st = lst;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			walk_dir(w, cabs, crel);
+		} else if (S_ISREG(st.st_mode) && str_ends(name, ".md")) {
+			struct found *f = VEC_PUSH(w->files, w->n, w->cap);
+			f->abs = cabs;
+			f->rel = crel;
+			cabs = crel = NULL;
+		}
+next:
+		free(cabs);
+		free(crel);
+	}
+	closedir(d);
+	w->depth--;
+}
+
+/* Report the first invalid UTF-8 or NUL byte of a note; true if clean. */
+static bool check_encoding(const char *path, const char *s, size_t n)
+{
+	size_t bad = utf8_invalid_at(s, n);
+	size_t nul = memchr(s, '\0', n) ? (size_t)((const char *)memchr(s, '\0', n) - s) : n;
+	size_t at = bad < nul ? bad : nul;
+	if (at == n)
+		return true;
+	int line = 1;
+	size_t bol = 0;
+	for (size_t i = 0; i < at; i++)
+		if (s[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	int col = (int)utf8_count(s + bol, at - bol) + 1;
+	if (at == nul && nul <= bad)
+		diag_error(path, line, col, "NUL byte in note; notes must be UTF-8 text");
+	else
+		diag_error(path, line, col, "invalid UTF-8 byte 0x%02X; notes must be UTF-8 text",
+			(unsigned char)s[at]);
+	return false;
+}
+
+int scan_notes(struct kb *kb)
+{
+	struct walk w = { 0 };
+	char real[PATH_MAX];
+	if (!realpath(kb->cfg.notes_dir, real)) {
+		char *shown = kb_display_path(kb->cfg.notes_dir);
+		diag_sys("cannot open notes folder %s: %s", shown, strerror(errno));
+		free(shown);
+		return -1;
+	}
+	w.root_real = real;
+	walk_dir(&w, real, "");
+	if (w.failed) {
+		for (size_t i = 0; i < w.n; i++) {
+			free(w.files[i].abs);
+			free(w.files[i].rel);
+		}
+		free(w.files);
+		return -1;
+	}
+	qsort(w.files, w.n, sizeof *w.files, cmp_found);
+	if ((long)w.n > kb->cfg.max_notes) {
+		char *shown = kb_display_path(kb->cfg.notes_dir);
+		diag_error(shown, 0, 0, "%zu notes found; the limit is %ld (limits: notes in kb.yaml)",
+			w.n, kb->cfg.max_notes);
+		free(shown);
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		/* Diagnostics name the note under the notes dir as the user
+		 * spelled it, not through symlinks resolved above. */
+		char *logical = path_join(kb->cfg.notes_dir, w.files[i].rel);
+		struct kb_note *n = VEC_PUSH(kb->notes, kb->n_notes, kb->cap_notes);
+		memset(n, 0, sizeof *n);
+		n->path = kb_display_path(logical);
+		n->rel = w.files[i].rel;
+		free(logical);
+		if ((long)i >= kb->cfg.max_notes) {
+			n->skip = true;
+			n->src = xstrdup("");
+			free(w.files[i].abs);
+			continue;
+		}
+		struct buf b = BUF_INIT;
+		if (strchr(n->rel, '\n') || strchr(n->rel, '\r')) {
+			diag_error(n->path, 0, 0, "file name contains a line break; rename the note");
+			n->skip = true;
+		} else if (file_read(w.files[i].abs, &b) < 0) {
+			diag_error(n->path, 0, 0, "cannot read note: %s", strerror(errno));
+			n->skip = true;
+		} else if ((long)b.len > kb->cfg.max_note_bytes) {
+			diag_error(n->path, 0, 0, "note is %zu bytes; the limit is %ld (limits: note_bytes in kb.yaml)",
+				b.len, kb->cfg.max_note_bytes);
+			n->skip = true;
+		} else if (!check_encoding(n->path, b.data, b.len)) {
+			n->skip = true;
+		}
+		n->len = n->skip ? 0 : b.len;
+		n->src = n->skip ? xstrdup("") : buf_detach(&b);
+		buf_free(&b);
+		free(w.files[i].abs);
+	}
+	free(w.files);
+	return 0;
+}

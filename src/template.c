@@ -1,0 +1,515 @@
+/* template.c - the logic-less template language; see template.h. */
+#include "template.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "kb.h"
+#include "text.h"
+#include "util.h"
+
+/* ---- values ---- */
+
+static struct tval *tv_new(enum tv_kind k)
+{
+	struct tval *v = xcalloc(1, sizeof *v);
+	v->kind = k;
+	return v;
+}
+
+struct tval *tv_null(void) { return tv_new(TV_NULL); }
+
+struct tval *tv_bool(bool b)
+{
+	struct tval *v = tv_new(TV_BOOL);
+	v->b = b;
+	return v;
+}
+
+struct tval *tv_str(const char *s)
+{
+	return s ? tv_str_own(xstrdup(s)) : tv_null();
+}
+
+struct tval *tv_str_own(char *s)
+{
+	if (!s)
+		return tv_null();
+	struct tval *v = tv_new(TV_STR);
+	v->s = s;
+	return v;
+}
+
+struct tval *tv_list(void) { return tv_new(TV_LIST); }
+struct tval *tv_map(void) { return tv_new(TV_MAP); }
+
+struct tval *tv_push(struct tval *list, struct tval *v)
+{
+	*VEC_PUSH(list->items, list->n, list->cap) = v;
+	return v;
+}
+
+struct tval *tv_set(struct tval *map, const char *key, struct tval *v)
+{
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->keys[i], key)) {
+			tv_free(map->items[i]);
+			map->items[i] = v;
+			return v;
+		}
+	/* keys and items grow in lockstep, so they share one capacity */
+	size_t kcap = map->cap;
+	xgrow(&map->items, &map->cap, map->n + 1, sizeof *map->items);
+	xgrow(&map->keys, &kcap, map->n + 1, sizeof *map->keys);
+	map->items[map->n] = v;
+	map->keys[map->n++] = xstrdup(key);
+	return v;
+}
+
+const struct tval *tv_get(const struct tval *map, const char *key)
+{
+	if (!map || map->kind != TV_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->keys[i], key))
+			return map->items[i];
+	return NULL;
+}
+
+void tv_free(struct tval *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		tv_free(v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->s);
+	free(v);
+}
+
+/* ---- compiled templates ---- */
+
+enum tk { TK_TEXT, TK_VAR, TK_RAW, TK_SECTION, TK_INVERTED, TK_PARTIAL, TK_END };
+
+struct tnode {
+	enum tk kind;
+	char *s;            /* text, or the tag's name */
+	size_t len;
+	int line, col;
+	size_t end;         /* for sections: index of the matching TK_END */
+	bool reported;      /* an error at this tag was already reported */
+};
+
+struct template {
+	char *name;
+	char *path;         /* shown in diagnostics, NULL if not found */
+	struct tnode *nodes;
+	size_t n, cap;
+	bool ok;
+};
+
+struct template_set {
+	char **dirs;
+	size_t n_dirs;
+	struct template *t;
+	size_t n, cap;
+	pthread_mutex_t lock;
+};
+
+struct template_set *template_set_new(const char *const *dirs, size_t n_dirs)
+{
+	struct template_set *ts = xcalloc(1, sizeof *ts);
+	ts->dirs = xcalloc(n_dirs, sizeof *ts->dirs);
+	for (size_t i = 0; i < n_dirs; i++)
+		ts->dirs[i] = xstrdup(dirs[i]);
+	ts->n_dirs = n_dirs;
+	pthread_mutex_init(&ts->lock, NULL);
+	return ts;
+}
+
+void template_set_free(struct template_set *ts)
+{
+	if (!ts)
+		return;
+	for (size_t i = 0; i < ts->n_dirs; i++)
+		free(ts->dirs[i]);
+	free(ts->dirs);
+	for (size_t i = 0; i < ts->n; i++) {
+		struct template *t = &ts->t[i];
+		for (size_t j = 0; j < t->n; j++)
+			free(t->nodes[j].s);
+		free(t->nodes);
+		free(t->name);
+		free(t->path);
+	}
+	free(ts->t);
+	pthread_mutex_destroy(&ts->lock);
+	free(ts);
+}
+
+static bool valid_name(const char *s, size_t n)
+{
+	if (n == 1 && s[0] == '.')
+		return true;
+	if (!n || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || (c == '.' && s[i + 1] != '.')))
+			return false;
+	}
+	return true;
+}
+
+/* Compile `src` into t->nodes; reports every error; sets t->ok. */
+static void compile(struct template *t, const char *src, size_t len)
+{
+	const char *p = src, *end = src + len;
+	int line = 1;
+	const char *bol = src;
+	size_t *stack = NULL, depth = 0, cap = 0;
+	t->ok = true;
+#define COL(ptr) ((int)utf8_count(bol, (size_t)((ptr) - bol)) + 1)
+	while (p < end) {
+		const char *open = strstr(p, "{{");
+		const char *stop = open ? open : end;
+		if (stop > p) {
+			struct tnode *n = VEC_PUSH(t->nodes, t->n, t->cap);
+			memset(n, 0, sizeof *n);
+			n->kind = TK_TEXT;
+			n->s = xstrndup(p, (size_t)(stop - p));
+			n->len = (size_t)(stop - p);
+			for (const char *q = p; q < stop; q++)
+				if (*q == '\n') {
+					line++;
+					bol = q + 1;
+				}
+		}
+		if (!open)
+			break;
+		int tline = line, tcol = COL(open);
+		bool triple = open + 2 < end && open[2] == '{';
+		const char *close = strstr(open + 2, triple ? "}}}" : "}}");
+		const char *nl = memchr(open, '\n', (size_t)((close ? close : end) - open));
+		if (!close || nl) {
+			diag_error(t->path, tline, tcol, "template tag '{{' is not closed on the same line");
+			t->ok = false;
+			p = nl ? nl : end;
+			continue;
+		}
+		const char *in = open + (triple ? 3 : 2);
+		const char *in_end = close;
+		p = close + (triple ? 3 : 2);
+		enum tk kind = triple ? TK_RAW : TK_VAR;
+		if (!triple && in < in_end) {
+			switch (*in) {
+			case '#': kind = TK_SECTION; in++; break;
+			case '^': kind = TK_INVERTED; in++; break;
+			case '/': kind = TK_END; in++; break;
+			case '>': kind = TK_PARTIAL; in++; break;
+			case '&': kind = TK_RAW; in++; break;
+			case '!': continue;   /* comment */
+			default:
+				if (!valid_name(in, 1) && !(*in >= 'a' && *in <= 'z') &&
+				    !(*in >= 'A' && *in <= 'Z') && *in != '_' && *in != '.') {
+					diag_error(t->path, tline, tcol, "unknown template tag '{{%c'", *in);
+					t->ok = false;
+					continue;
+				}
+			}
+		}
+		while (in < in_end && (*in == ' ' || *in == '\t'))
+			in++;
+		while (in_end > in && (in_end[-1] == ' ' || in_end[-1] == '\t'))
+			in_end--;
+		size_t nlen = (size_t)(in_end - in);
+		bool name_ok = kind == TK_PARTIAL ? nlen > 0 && !memchr(in, '/', nlen) && in[0] != '.'
+			: valid_name(in, nlen);
+		if (!name_ok) {
+			diag_error(t->path, tline, tcol, "invalid name '%.*s' in template tag",
+				(int)(nlen > 60 ? 60 : nlen), in);
+			t->ok = false;
+			continue;
+		}
+		struct tnode *n = VEC_PUSH(t->nodes, t->n, t->cap);
+		memset(n, 0, sizeof *n);
+		n->kind = kind;
+		n->s = xstrndup(in, nlen);
+		n->len = nlen;
+		n->line = tline;
+		n->col = tcol;
+		if (kind == TK_SECTION || kind == TK_INVERTED) {
+			*VEC_PUSH(stack, depth, cap) = t->n - 1;
+		} else if (kind == TK_END) {
+			if (!depth) {
+				diag_error(t->path, tline, tcol, "'{{/%s}}' closes no open section", n->s);
+				t->ok = false;
+			} else {
+				struct tnode *o = &t->nodes[stack[depth - 1]];
+				if (strcmp(o->s, n->s)) {
+					diag_error(t->path, tline, tcol,
+						"'{{/%s}}' does not match the open section '%s' (line %d)",
+						n->s, o->s, o->line);
+					t->ok = false;
+				}
+				o->end = t->n - 1;
+				depth--;
+			}
+		}
+	}
+	for (size_t i = depth; i-- > 0;) {
+		struct tnode *o = &t->nodes[stack[i]];
+		diag_error(t->path, o->line, o->col, "section '{{#%s}}' is never closed", o->s);
+		t->ok = false;
+	}
+	free(stack);
+#undef COL
+}
+
+static struct template *load(struct template_set *ts, const char *name)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		if (!strcmp(ts->t[i].name, name))
+			return &ts->t[i];
+	struct template *t = VEC_PUSH(ts->t, ts->n, ts->cap);
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(name);
+	for (size_t d = 0; d < ts->n_dirs; d++) {
+		char *p = path_join(ts->dirs[d], name);
+		struct buf src = BUF_INIT;
+		if (file_read(p, &src) == 0) {
+			t->path = kb_display_path(p);
+			compile(t, src.data, src.len);
+			free(p);
+			buf_free(&src);
+			return t;
+		}
+		int e = errno;
+		free(p);
+		buf_free(&src);
+		if (e != ENOENT) {
+			diag_sys("cannot read template %s: %s", name, strerror(e));
+			t->ok = false;
+			return t;
+		}
+	}
+	t->ok = false;
+	return t;
+}
+
+const char *template_path(struct template_set *ts, const char *name)
+{
+	pthread_mutex_lock(&ts->lock);
+	const char *p = load(ts, name)->path;
+	pthread_mutex_unlock(&ts->lock);
+	return p;
+}
+
+/* ---- rendering ---- */
+
+struct frame {
+	const struct tval *v;
+	const struct frame *up;
+};
+
+struct rctx {
+	struct template_set *ts;
+	struct buf *out;
+	int depth;           /* partial nesting */
+	bool failed;
+};
+
+static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
+{
+	*found = true;
+	if (!strcmp(name, "."))
+		return f ? f->v : NULL;
+	const char *dot = strchr(name, '.');
+	size_t first = dot ? (size_t)(dot - name) : strlen(name);
+	char key[128];
+	if (first >= sizeof key) {
+		*found = false;
+		return NULL;
+	}
+	memcpy(key, name, first);
+	key[first] = '\0';
+	const struct tval *v = NULL;
+	bool hit = false;
+	for (; f && !hit; f = f->up)
+		if (f->v && f->v->kind == TV_MAP)
+			for (size_t i = 0; i < f->v->n; i++)
+				if (!strcmp(f->v->keys[i], key)) {
+					v = f->v->items[i];
+					hit = true;
+					break;
+				}
+	if (!hit) {
+		*found = false;
+		return NULL;
+	}
+	while (dot) {
+		const char *seg = dot + 1;
+		dot = strchr(seg, '.');
+		size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+		if (n >= sizeof key || !v || v->kind != TV_MAP) {
+			/* a.b where a is null: null, not an error */
+			return NULL;
+		}
+		memcpy(key, seg, n);
+		key[n] = '\0';
+		const struct tval *next = tv_get(v, key);
+		if (!next && v->kind == TV_MAP) {
+			*found = false;
+			return NULL;
+		}
+		v = next;
+	}
+	return v;
+}
+
+static bool truthy(const struct tval *v)
+{
+	if (!v)
+		return false;
+	switch (v->kind) {
+	case TV_NULL: return false;
+	case TV_BOOL: return v->b;
+	case TV_STR: return v->s[0] != '\0';
+	case TV_LIST: return v->n > 0;
+	case TV_MAP: return true;
+	}
+	return false;
+}
+
+static void tag_error(struct rctx *r, struct template *t, struct tnode *n, const char *msg)
+{
+	r->failed = true;
+	if (n->reported)
+		return;
+	n->reported = true;
+	diag_error(t->path, n->line, n->col, "%s '%s'", msg, n->s);
+}
+
+static void render_range(struct rctx *r, struct template *t, size_t from, size_t to,
+	const struct frame *f);
+
+static void render_template(struct rctx *r, struct template *t, const struct frame *f)
+{
+	if (!t->ok) {
+		r->failed = true;
+		return;
+	}
+	render_range(r, t, 0, t->n, f);
+}
+
+static void render_range(struct rctx *r, struct template *t, size_t from, size_t to,
+	const struct frame *f)
+{
+	for (size_t i = from; i < to; i++) {
+		struct tnode *n = &t->nodes[i];
+		bool found;
+		const struct tval *v;
+		switch (n->kind) {
+		case TK_TEXT:
+			buf_put(r->out, n->s, n->len);
+			break;
+		case TK_VAR:
+		case TK_RAW:
+			v = lookup(f, n->s, &found);
+			if (!found) {
+				tag_error(r, t, n, "unknown template variable");
+				break;
+			}
+			if (v && v->kind == TV_STR) {
+				if (n->kind == TK_VAR)
+					html_escape_str(r->out, v->s);
+				else
+					buf_puts(r->out, v->s);
+			} else if (v && v->kind == TV_BOOL) {
+				buf_puts(r->out, v->b ? "true" : "false");
+			} else if (v && (v->kind == TV_LIST || v->kind == TV_MAP)) {
+				tag_error(r, t, n, "cannot print a list or map; use a section for");
+			}
+			break;
+		case TK_SECTION:
+		case TK_INVERTED: {
+			v = lookup(f, n->s, &found);
+			if (!found) {
+				tag_error(r, t, n, "unknown template variable");
+				i = n->end;
+				break;
+			}
+			bool on = truthy(v);
+			if (n->kind == TK_INVERTED) {
+				if (!on)
+					render_range(r, t, i + 1, n->end, f);
+			} else if (on && v->kind == TV_LIST) {
+				for (size_t k = 0; k < v->n; k++) {
+					struct frame inner = { v->items[k], f };
+					render_range(r, t, i + 1, n->end, &inner);
+				}
+			} else if (on) {
+				struct frame inner = { v, f };
+				render_range(r, t, i + 1, n->end, v->kind == TV_BOOL ? f : &inner);
+			}
+			i = n->end;
+			break;
+		}
+		case TK_PARTIAL: {
+			if (r->depth >= 16) {
+				tag_error(r, t, n, "partials nested more than 16 deep at");
+				break;
+			}
+			char name[256];
+			snprintf(name, sizeof name, "%s.html", n->s);
+			pthread_mutex_lock(&r->ts->lock);
+			struct template *p = load(r->ts, name);
+			pthread_mutex_unlock(&r->ts->lock);
+			if (!p->path) {
+				tag_error(r, t, n, "no template file for partial");
+				break;
+			}
+			r->depth++;
+			render_template(r, p, f);
+			r->depth--;
+			break;
+		}
+		case TK_END:
+			break;
+		}
+	}
+}
+
+int template_render(struct template_set *ts, const char *name, const struct tval *ctx,
+	struct buf *out)
+{
+	pthread_mutex_lock(&ts->lock);
+	struct template *t = load(ts, name);
+	pthread_mutex_unlock(&ts->lock);
+	if (!t->path) {
+		diag_sys("template '%s' not found in any template folder", name);
+		return -1;
+	}
+	struct rctx r = { ts, out, 0, false };
+	struct frame f = { ctx, NULL };
+	render_template(&r, t, &f);
+	return r.failed ? -1 : 0;
+}
+
+int template_check(struct template_set *ts, const char *name)
+{
+	pthread_mutex_lock(&ts->lock);
+	struct template *t = load(ts, name);
+	pthread_mutex_unlock(&ts->lock);
+	return t->path && t->ok ? 0 : -1;
+}

@@ -1,0 +1,62 @@
+/* template.h - a small logic-less template language (mustache-like).
+ *
+ *   {{name}} {{a.b}} {{.}}   value, HTML-escaped
+ *   {{{name}}} {{& name}}    value, raw (explicit)
+ *   {{#name}}...{{/name}}    section: once per list item, once for true /
+ *                            a map / a non-empty string, never for false,
+ *                            null, "" or an empty list
+ *   {{^name}}...{{/name}}    inverted section: only when the value is falsy
+ *   {{> partial}}            include templates/partial.html
+ *   {{! comment }}           nothing
+ *
+ * Names are looked up from the innermost section outwards; a name found
+ * nowhere is an error at the tag, so typos never silently print nothing.
+ * Templates are read from a list of folders (the project's templates/
+ * first, then kbc's defaults), file by file. Errors point at
+ * template-file:line:col through diag. */
+#ifndef KBC_TEMPLATE_H
+#define KBC_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf;
+
+/* Values: the data a template sees. A map owns its keys and values. */
+enum tv_kind { TV_NULL, TV_BOOL, TV_STR, TV_LIST, TV_MAP };
+struct tval {
+	enum tv_kind kind;
+	bool b;
+	char *s;
+	struct tval **items;   /* list items, or map values */
+	char **keys;           /* map keys */
+	size_t n, cap;
+};
+
+struct tval *tv_null(void);
+struct tval *tv_bool(bool b);
+struct tval *tv_str(const char *s);        /* copies; NULL gives TV_NULL */
+struct tval *tv_str_own(char *s);          /* takes ownership */
+struct tval *tv_list(void);
+struct tval *tv_map(void);
+/* Add to a list / set in a map; both take ownership of `v`, return it. */
+struct tval *tv_push(struct tval *list, struct tval *v);
+struct tval *tv_set(struct tval *map, const char *key, struct tval *v);
+const struct tval *tv_get(const struct tval *map, const char *key);
+void tv_free(struct tval *v);
+
+struct template_set;
+
+/* A set reading templates from `dirs` (first match wins). Copies them. */
+struct template_set *template_set_new(const char *const *dirs, size_t n_dirs);
+void template_set_free(struct template_set *ts);
+/* Render template `name` ("note.html") with `ctx` appended to `out`.
+ * Returns 0, or -1 on any error (reported, once per template tag). */
+int template_render(struct template_set *ts, const char *name, const struct tval *ctx,
+	struct buf *out);
+/* Compile `name` without rendering; 0 ok, -1 errors reported. */
+int template_check(struct template_set *ts, const char *name);
+/* Where `name` was found (for diagnostics and tests), or NULL. */
+const char *template_path(struct template_set *ts, const char *name);
+
+#endif

@@ -1,0 +1,234 @@
+/* wikilink.c - [[wikilinks]] as a cmark-gfm post-process extension. */
+#include "wikilink.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <cmark-gfm.h>
+#include <cmark-gfm-extension_api.h>
+
+#include "buf.h"
+#include "text.h"
+#include "util.h"
+
+struct ctx {
+	struct kb_note *note;
+};
+
+int wikilink_split(const char *inner, size_t n, char **target, char **heading, char **label)
+{
+	size_t bar = n, hash = n;
+	for (size_t i = 0; i < n; i++) {
+		if (inner[i] == '|' && bar == n) {
+			bar = (i > 0 && inner[i - 1] == '\\') ? i - 1 : i;
+			size_t skip = bar == i ? 1 : 2;
+			*label = str_trim_dup(inner + bar + skip, n - bar - skip);
+			break;
+		}
+	}
+	if (bar == n)
+		*label = NULL;
+	for (size_t i = 0; i < bar; i++)
+		if (inner[i] == '#') {
+			hash = i;
+			break;
+		}
+	*target = str_trim_dup(inner, hash < bar ? hash : bar);
+	*heading = hash < bar ? str_trim_dup(inner + hash + 1, bar - hash - 1) : NULL;
+	if (*label && !**label) {
+		free(*label);
+		*label = NULL;
+	}
+	if (*heading && !**heading) {
+		free(*heading);
+		*heading = NULL;
+	}
+	if (!**target && !*heading) {
+		free(*target);
+		free(*heading);
+		free(*label);
+		*target = *heading = *label = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Text to show for a link without an explicit label. */
+static char *default_label(const struct kb_link *l)
+{
+	struct buf b = BUF_INIT;
+	if (l->label)
+		buf_puts(&b, l->label);
+	else if (!*l->target)
+		buf_puts(&b, l->heading);
+	else if (l->heading)
+		buf_printf(&b, "%s \xE2\x80\xBA %s", l->target, l->heading);
+	else
+		buf_puts(&b, l->target);
+	return buf_detach(&b);
+}
+
+/* Column (1-based, in characters) of the `from`-th byte of file line
+ * `line`, found by searching the source for the k-th "[[" after `col0`. */
+static int source_col(const struct kb_note *n, int line, int col0, int k, int embed)
+{
+	const char *p = n->src, *end = n->src + n->len;
+	for (int l = 1; l < line && p < end; l++) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		p = e ? e + 1 : end;
+	}
+	const char *bol = p;
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	p = bol + (col0 > 0 ? col0 - 1 : 0);
+	if (p > eol)
+		p = eol;
+	const char *hit = NULL;
+	for (int seen = 0; p + 1 < eol; p++) {
+		if (p[0] == '[' && p[1] == '[') {
+			if (seen++ == k) {
+				hit = p;
+				break;
+			}
+			p++;
+		}
+	}
+	if (!hit)
+		return col0 > 0 ? col0 : 1;
+	if (embed && hit > bol && hit[-1] == '!')
+		hit--;
+	return (int)utf8_count(bol, (size_t)(hit - bol)) + 1;
+}
+
+/* How many "[[" (scanned left to right, non-overlapping) precede `at`. */
+static int count_opens(const char *lit, const char *at)
+{
+	int k = 0;
+	for (const char *p = lit; p + 1 < at + 1 && p[0] && p[1]; p++)
+		if (p[0] == '[' && p[1] == '[') {
+			if (p == at)
+				break;
+			k++;
+			p++;
+		}
+	return k;
+}
+
+static void replace_text(struct ctx *c, cmark_node *text)
+{
+	const char *lit = cmark_node_get_literal(text);
+	if (!lit || !strstr(lit, "[["))
+		return;
+	int line = cmark_node_get_start_line(text) + c->note->body_line - 1;
+	int col0 = cmark_node_get_start_column(text);
+	const char *p = lit, *start = lit;
+	bool changed = false;
+	while ((p = strstr(p, "[["))) {
+		const char *close = strstr(p + 2, "]]");
+		if (!close)
+			break;
+		const char *inner = p + 2;
+		/* The innermost [[ before the ]] opens the link. */
+		const char *again;
+		while ((again = strstr(inner, "[[")) && again < close)
+			inner = again + 2;
+		const char *open = inner - 2;
+		char *target, *heading, *label;
+		if (wikilink_split(inner, (size_t)(close - inner), &target, &heading, &label) < 0) {
+			p = close + 2;
+			continue;
+		}
+		bool embed = open > lit && open[-1] == '!';
+		const char *cut = embed ? open - 1 : open;
+		if (cut > start) {
+			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+			char *s = xstrndup(start, (size_t)(cut - start));
+			cmark_node_set_literal(t, s);
+			free(s);
+			cmark_node_insert_before(text, t);
+		}
+		struct kb_note *n = c->note;
+		struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
+		memset(l, 0, sizeof *l);
+		l->kind = embed ? KB_LINK_EMBED : KB_LINK_WIKI;
+		l->target = target;
+		l->heading = heading;
+		l->label = label;
+		l->line = line;
+		l->col = source_col(n, line, col0, count_opens(lit, open), embed);
+		l->to_note = l->to_heading = -1;
+		cmark_node *link = cmark_node_new(CMARK_NODE_LINK);
+		cmark_node_set_url(link, "");
+		cmark_node_set_user_data(link, (void *)(uintptr_t)n->n_links);
+		cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+		char *shown = default_label(l);
+		cmark_node_set_literal(t, shown);
+		free(shown);
+		cmark_node_append_child(link, t);
+		cmark_node_insert_before(text, link);
+		changed = true;
+		p = start = close + 2;
+	}
+	if (!changed)
+		return;
+	if (*start) {
+		cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+		cmark_node_set_literal(t, start);
+		cmark_node_insert_before(text, t);
+	}
+	cmark_node_free(text);   /* unlinks too */
+}
+
+static cmark_node *postprocess(cmark_syntax_extension *ext, cmark_parser *parser,
+	cmark_node *root)
+{
+	(void)parser;
+	struct ctx *c = cmark_syntax_extension_get_private(ext);
+	cmark_consolidate_text_nodes(root);
+	/* Collect first: replacing nodes while iterating is not allowed. */
+	cmark_node **texts = NULL;
+	size_t n = 0, cap = 0;
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	int in_link = 0;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+			in_link += ev == CMARK_EVENT_ENTER ? 1 : -1;
+			continue;
+		}
+		if (t == CMARK_NODE_TEXT && !in_link) {
+			const char *lit = cmark_node_get_literal(node);
+			if (lit && strstr(lit, "[["))
+				*VEC_PUSH(texts, n, cap) = node;
+		}
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < n; i++)
+		replace_text(c, texts[i]);
+	free(texts);
+	return root;
+}
+
+static void free_ctx(cmark_mem *mem, void *p)
+{
+	(void)mem;
+	free(p);
+}
+
+cmark_syntax_extension *wikilink_extension_new(struct kb_note *note)
+{
+	cmark_syntax_extension *ext = cmark_syntax_extension_new("kbc-wikilink");
+	struct ctx *c = xcalloc(1, sizeof *c);
+	c->note = note;
+	cmark_syntax_extension_set_private(ext, c, free_ctx);
+	cmark_syntax_extension_set_postprocess_func(ext, postprocess);
+	return ext;
+}
+
+void wikilink_extension_free(cmark_syntax_extension *ext)
+{
+	if (ext)
+		cmark_syntax_extension_free(cmark_get_default_mem_allocator(), ext);
+}
