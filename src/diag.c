@@ -23,6 +23,12 @@ struct held {
 static struct held *held;
 static size_t n_held, cap_held;
 static bool collecting;
+static struct buf *capture;
+
+void diag_capture(struct buf *sink)
+{
+	capture = sink;
+}
 
 void diag_setup(const struct diag_options *o)
 {
@@ -95,7 +101,9 @@ void diag_at(enum diag_level lvl, const char *path, int line, int col,
 	else if (lvl == DIAG_WARNING)
 		n_warnings++;
 	if (show) {
-		if (collecting) {
+		if (capture) {
+			buf_puts(capture, out.data);
+		} else if (collecting) {
 			struct held *h = VEC_PUSH(held, n_held, cap_held);
 			h->path = xstrdup(path ? path : "");
 			h->line = line;
@@ -120,8 +128,12 @@ void diag_sys(const char *fmt, ...)
 	va_end(ap);
 	pthread_mutex_lock(&lock);
 	n_sys++;
-	fprintf(stderr, "kbc: error: %s\n", msg.data);
-	if (opts.github) {
+	if (capture) {
+		buf_printf(capture, "kbc: error: %s\n", msg.data);
+	} else {
+		fprintf(stderr, "kbc: error: %s\n", msg.data);
+	}
+	if (opts.github && !capture) {
 		struct buf g = BUF_INIT;
 		gh_escape(&g, msg.data, false);
 		fprintf(stderr, "::error::%s\n", g.data);

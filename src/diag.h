@@ -36,6 +36,11 @@ size_t diag_warnings(void);
 size_t diag_sys_errors(void);
 void diag_reset(void);
 
+/* Tests: append every formatted message to `sink` instead of printing
+ * (NULL restores printing). */
+struct buf;
+void diag_capture(struct buf *sink);
+
 /* While collecting, messages are stored; diag_flush() prints them sorted
  * by (path, line, col, order of report) and stops collecting. */
 void diag_collect(void);

@@ -215,15 +215,19 @@ static int run(const struct options *o, bool write)
 	double t = now();
 	int status = EXIT_OK;
 	char *written = NULL;   /* output folder, once the site is in place */
+	bool refused = false;   /* the output folder was refused: a usage error */
 	struct diag_options dopt = { o->quiet, str_eq(getenv("GITHUB_ACTIONS"), "true"), o->strict };
 	diag_setup(&dopt);
+	diag_collect();   /* printed sorted by file and position at the end */
 
 	struct stat st;
 	if (stat(o->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		diag_sys("project root '%s' is not a folder", o->root);
 		return EXIT_SYSTEM;
 	}
-	if (config_load(&kb.cfg, o->root) < 0)
+	/* A bad kb.yaml is reported and its defaults used, so one run still
+	 * reports every other problem; only an unreadable one stops here. */
+	if (config_load(&kb.cfg, o->root) < 0 && diag_sys_errors())
 		goto done;
 	if (o->output) {
 		char *j = path_join(kb.cfg.root, o->output);
@@ -246,8 +250,10 @@ static int run(const struct options *o, bool write)
 	kb.cfg.drafts = o->drafts;
 	stage(o, "config", &t);
 
-	if (write && output_check(&kb.cfg, kb.cfg.output_dir) < 0)
+	if (write && output_check(&kb.cfg, kb.cfg.output_dir) < 0) {
+		refused = true;
 		goto done;
+	}
 	if (scan_notes(&kb) < 0)
 		goto done;
 	stage(o, "scan", &t);
@@ -307,6 +313,7 @@ static int run(const struct options *o, bool write)
 	free(data_a);
 	free(data);
 done:;
+	diag_flush();
 	size_t notes = 0;
 	for (size_t i = 0; i < kb.n_notes; i++)
 		notes += !kb.notes[i].skip;
@@ -317,7 +324,9 @@ done:;
 	if (written && !o->quiet)
 		fprintf(stderr, "kbc: site written to %s/; open %s/index.html\n", written, written);
 	free(written);
-	if (diag_sys_errors())
+	if (refused)
+		status = EXIT_USAGE;
+	else if (diag_sys_errors())
 		status = EXIT_SYSTEM;
 	else if (diag_errors())
 		status = EXIT_CONTENT;

@@ -148,11 +148,15 @@ static bool next(struct parse *ps, yaml_event_t *ev)
 {
 	if (yaml_parser_parse(&ps->p, ev))
 		return true;
-	char msg[256];
-	snprintf(msg, sizeof msg, "%s%s%s", ps->p.problem ? ps->p.problem : "invalid YAML",
-		ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
-	fail_at(ps, (int)ps->p.problem_mark.line + ps->line_base,
-		(int)ps->p.problem_mark.column + 1, "YAML syntax error: %s", msg);
+	const char *problem = ps->p.problem ? ps->p.problem : "invalid YAML";
+	if (ps->p.context)
+		fail_at(ps, (int)ps->p.problem_mark.line + ps->line_base,
+			(int)ps->p.problem_mark.column + 1, "YAML syntax error: %s %s (opened at line %d, column %d)",
+			problem, ps->p.context, (int)ps->p.context_mark.line + ps->line_base,
+			(int)ps->p.context_mark.column + 1);
+	else
+		fail_at(ps, (int)ps->p.problem_mark.line + ps->line_base,
+			(int)ps->p.problem_mark.column + 1, "YAML syntax error: %s", problem);
 	return false;
 }
 

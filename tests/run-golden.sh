@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Golden sites: each tests/sites/CASE is a project whose built site must
+# equal CASE/expected byte for byte (assets excepted: they are copied
+# verbatim and checked for presence). Two builds must be identical, assets
+# included. Re-bless after an intended change with tools/bless.
+. "$(dirname "$0")/lib.sh"
+KBC=$1
+
+for dir in "$TESTS_DIR"/sites/*/; do
+	name=$(basename "$dir")
+	out="$TMP/$name"
+	check "$name: builds" bash -c "cd '$dir' && '$KBC' build -q -o '$out/one'"
+	check "$name: matches expected/" diff -r --exclude=assets "$dir/expected" "$out/one"
+	check "$name: assets copied" test -s "$out/one/assets/kbc.css"
+	check "$name: second build" bash -c "cd '$dir' && '$KBC' build -q -o '$out/two'"
+	check "$name: two builds are byte-identical" diff -r "$out/one" "$out/two"
+	check "$name: -j 1 equals the default" bash -c "cd '$dir' && '$KBC' build -q -j 1 -o '$out/three' && diff -r '$out/one' '$out/three'"
+done
+finish
