@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // wordcount: words of prose per note (front matter, fenced code and HTML
 // comments excluded), reading minutes at 200 words a minute, and the total.
-// Usage: node tools/wordcount.mjs [--min N] [DIR]   (default DIR: notes)
-// With --min N, exits 1 when a numbered note (NN-*.md) has fewer than N words.
+// Usage: node tools/wordcount.mjs [--min N] [--total-min T] [DIR]   (default DIR: notes)
+// With --min N, exits 1 when a numbered note (NN-*.md) has fewer than N
+// words; with --total-min T, when all notes together have fewer than T.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +25,12 @@ export function proseWords(text) {
 
 const args = process.argv.slice(2);
 let min = 0;
-if (args[0] === '--min') { min = Number(args[1]); args.splice(0, 2); }
+let totalMin = 0;
+for (;;) {
+  if (args[0] === '--min') { min = Number(args[1]); args.splice(0, 2); }
+  else if (args[0] === '--total-min') { totalMin = Number(args[1]); args.splice(0, 2); }
+  else break;
+}
 const dir = args[0] || 'notes';
 let total = 0;
 let short = 0;
@@ -36,4 +42,7 @@ for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.md')).sort()) 
   console.log(`${String(n).padStart(6)}  ${name}${low ? `  (under ${min})` : ''}`);
 }
 console.log(`${String(total).padStart(6)}  total, ${Math.round(total / 200)} minutes at 200 words a minute`);
-process.exitCode = short ? 1 : 0;
+const totalShort = totalMin && total < totalMin;
+if (totalShort) console.log(`total under ${totalMin} words`);
+console.log(`${short || totalShort ? 0 : 1} passed, ${short || totalShort ? 1 : 0} failed`);
+process.exitCode = short || totalShort ? 1 : 0;

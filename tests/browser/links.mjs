@@ -1,0 +1,82 @@
+// links.mjs - open every page of a built site in chromium from file:// and
+// check that every internal link lands on an existing page and, when it has
+// a fragment, on an element with that id. Also clicks one internal link per
+// page to prove navigation works from disk. Prints "N passed, N failed".
+//   node tests/browser/links.mjs SITE_DIR
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { launch, watch } from './browser.mjs';
+
+const site = path.resolve(process.argv[2] || 'site');
+let passed = 0;
+let failed = 0;
+const fail = (msg) => { failed++; console.log(`FAIL ${msg}`); };
+
+function htmlFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) return d.name === 'assets' ? [] : htmlFiles(p);
+    return d.name.endsWith('.html') ? [p] : [];
+  }).sort();
+}
+
+const browser = await launch();
+const page = await browser.newPage();
+const problems = watch(page);
+const idsByFile = new Map();   // file path -> Set of ids
+const links = [];              // {from, href, url}
+
+for (const file of htmlFiles(site)) {
+  const url = pathToFileURL(file).href;
+  problems.length = 0;
+  const resp = await page.goto(url);
+  if (!resp || !resp.ok()) { fail(`${file}: did not load`); continue; }
+  const data = await page.evaluate(() => ({
+    ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
+    hrefs: [...document.querySelectorAll('a[href]')].map((a) => ({ raw: a.getAttribute('href'), abs: a.href })),
+  }));
+  idsByFile.set(file, new Set(data.ids));
+  for (const h of data.hrefs) {
+    if (!h.abs.startsWith('file:')) continue;
+    links.push({ from: file, href: h.raw, url: h.abs });
+  }
+  if (problems.length) fail(`${file}: ${problems.join('; ')}`);
+  else passed++;
+}
+
+for (const l of links) {
+  const u = new URL(l.url);
+  const target = fileURLToPath(new URL(u.pathname, u));
+  if (!idsByFile.has(target)) {
+    fail(`${path.relative(site, l.from)}: link '${l.href}' -> missing page ${target}`);
+    continue;
+  }
+  const id = decodeURIComponent(u.hash.slice(1));
+  if (id && !idsByFile.get(target).has(id)) {
+    fail(`${path.relative(site, l.from)}: link '${l.href}' -> no element #${id} in ${path.relative(site, target)}`);
+    continue;
+  }
+  passed++;
+}
+
+// Navigation by clicking: the first link in each page's content that goes
+// to another page with a fragment lands on that page and that element.
+let clicked = 0;
+for (const file of htmlFiles(site)) {
+  await page.goto(pathToFileURL(file).href);
+  const handle = await page.$('main a.internal[href*="#"]:not([href^="#"])');
+  if (!handle) continue;
+  const href = await handle.evaluate((a) => a.href);
+  await Promise.all([page.waitForURL(href), handle.click()]);
+  const ok = await page.evaluate(() => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    return !!document.getElementById(id);
+  });
+  if (ok) { passed++; clicked++; } else fail(`${file}: clicking ${href} did not land on its element`);
+}
+
+await browser.close();
+console.log(`pages: ${idsByFile.size}, internal links checked: ${links.length}, clicked: ${clicked}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Browser link test: the basic test vault and the shipped knowledge base,
+# built and opened in chromium from file://; every internal link and anchor
+# must land on its target.
+. "$(dirname "$0")/lib.sh"
+KBC=$1
+ROOT=$(cd "$TESTS_DIR/.." && pwd)
+if [ ! -d "$TESTS_DIR/browser/node_modules/playwright-core" ]; then
+	echo "playwright-core is not installed: run tools/test (it runs npm ci in tests/browser)"
+	exit 1
+fi
+check "basic vault builds" "$KBC" build -q -C "$TESTS_DIR/sites/basic" -o "$TMP/basic"
+check "basic vault: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/basic"
+check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
+check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
+cat "$TMP/.out" | tail -2
+finish
