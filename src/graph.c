@@ -105,7 +105,8 @@ int graph_assign(struct kb *kb)
 				break;
 			}
 		}
-		if (!strcmp(kb->notes[i].slug, "404") || !strcmp(kb->notes[i].slug, "ledger")) {
+		if (!strcmp(kb->notes[i].slug, "404") || !strcmp(kb->notes[i].slug, "ledger") ||
+		    !strcmp(kb->notes[i].slug, "search")) {
 			diag_error(kb->notes[i].path, 0, 0,
 				"page name '%s.html' is reserved for kbc's own page; set another 'slug'", kb->notes[i].slug);
 			rc = -1;

@@ -53,6 +53,9 @@ void kb_free(struct kb *kb)
 			free(n->links[l].label);
 		}
 		free(n->links);
+		for (size_t s = 0; s < n->n_sections; s++)
+			free(n->sections[s].text);
+		free(n->sections);
 		free(n->html);
 	}
 	free(kb->notes);

@@ -55,6 +55,13 @@ struct kb_link {
 	void *node;            /* markdown.c's handle on the link */
 };
 
+/* A section: the introduction (heading -1) or a heading and the text up
+ * to the next heading. The search index makes one document of each. */
+struct kb_section {
+	int heading;           /* index into the note's headings, or -1 */
+	char *text;            /* plain text of the body, white space folded */
+};
+
 struct kb_note {
 	char *path;            /* path shown in diagnostics (relative to cwd) */
 	char *rel;             /* path relative to the notes dir */
@@ -84,6 +91,8 @@ struct kb_note {
 	size_t n_headings, cap_headings;
 	struct kb_link *links;
 	size_t n_links, cap_links;
+	struct kb_section *sections;
+	size_t n_sections, cap_sections;
 	void *doc;             /* markdown.c's parsed document */
 	char *html;            /* rendered body */
 	size_t words;          /* words of prose */

@@ -25,6 +25,8 @@
 #include "output.h"
 #include "render.h"
 #include "scan.h"
+#include "search.h"
+#include "index.h"
 #include "template.h"
 #include "util.h"
 #include "version.h"
@@ -37,7 +39,11 @@ struct options {
 	const char *output;
 	const char *base_url;
 	bool drafts, quiet, verbose, strict;
+	bool live;              /* search: last word as a prefix too */
+	bool tsv;               /* search: machine-readable output */
 	long jobs;
+	long limit;             /* search: results to print */
+	struct buf words;       /* positional words after the command */
 };
 
 static const char *usage_text =
@@ -49,6 +55,7 @@ static const char *usage_text =
 	"  build          check the notes and write the site\n"
 	"  check          report every problem in the notes, ledger, kb.yaml and\n"
 	"                 templates; write nothing\n"
+	"  search QUERY   query the search index of the built site\n"
 	"  help [CMD]     show help for kbc or for one command\n"
 	"\n"
 	"options:\n"
@@ -85,6 +92,20 @@ static const char *help_check =
 	"GITHUB_ACTIONS=true each problem is also printed as a GitHub annotation.\n"
 	"Exit status 1 when there is an error (or, with --strict, a warning).\n";
 
+static const char *help_search =
+	"usage: kbc search [-C DIR] [-o DIR] [--live] [-n N] [--tsv] QUERY...\n"
+	"\n"
+	"Answers QUERY from the search index of the built site (OUTPUT/search/),\n"
+	"exactly as the site's search box does, and prints the ranked results.\n"
+	"Query language (docs/search-index.md): words are all required (AND);\n"
+	"\"exact phrase\"; -word or -\"phrase\" excludes; +word is accepted; field:word\n"
+	"limits a word to title, heading, tag, topic, alias or body; prefix* matches\n"
+	"the start of words; words of 5 or more letters also match one typo.\n"
+	"  --live   treat the last word as a prefix too, as the search box does while\n"
+	"           you type\n"
+	"  -n N     print at most N results (default 10)\n"
+	"  --tsv    print rank, document, score, URL and title separated by tabs\n";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -101,6 +122,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->root = ".";
+	o->limit = 10;
+	buf_init(&o->words);
 	o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	if (o->jobs < 1)
 		o->jobs = 1;
@@ -139,16 +162,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 				NEED_VALUE();
 			if (str_to_long(val, &o->jobs) < 0 || o->jobs < 1 || o->jobs > 256)
 				return usage_error("-j needs a number of threads from 1 to 256, not '%s'", val);
+		} else if (!strcmp(a, "--live")) {
+			o->live = true;
+		} else if (!strcmp(a, "--tsv")) {
+			o->tsv = true;
+		} else if (!strcmp(a, "-n")) {
+			NEED_VALUE();
+			if (str_to_long(val, &o->limit) < 0 || o->limit < 1)
+				return usage_error("-n needs a positive number, not '%s'", val);
 		} else if (!strcmp(a, "-q")) {
 			o->quiet = true;
 		} else if (!strcmp(a, "-v")) {
 			o->verbose = true;
-		} else if (a[0] == '-' && a[1]) {
+		} else if (a[0] == '-' && a[1] && !(o->command && !strcmp(o->command, "search") && o->words.len)) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->command) {
 			o->command = a;
-		} else if (!strcmp(o->command, "help") && !o->output) {
-			o->output = a;   /* the topic of `kbc help TOPIC` */
+		} else if (!strcmp(o->command, "search") || (!strcmp(o->command, "help") && !o->words.len)) {
+			if (o->words.len)
+				buf_putc(&o->words, ' ');
+			buf_puts(&o->words, a);
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}
@@ -294,6 +327,15 @@ static int run(const struct options *o, bool write)
 		writing = false;
 	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL);
 	stage(o, "render", &t);
+	if (writing && diag_errors() == 0) {
+		struct search_index ix;
+		index_build(&kb, &ix);
+		if (index_write(&ix, &out) == 0 && o->verbose)
+			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
+				ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts);
+		index_free(&ix);
+		stage(o, "index", &t);
+	}
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
 			written = xstrdup(out.shown);
@@ -336,6 +378,58 @@ done:;
 	return status;
 }
 
+/* kbc search: read the built site's index and print ranked results. */
+static int run_search(const struct options *o)
+{
+	struct kb_config cfg;
+	struct diag_options dopt = { o->quiet, false, false };
+	diag_setup(&dopt);
+	if (!o->words.len)
+		return usage_error("search needs a query (try: kbc search event loop)");
+	if (config_load(&cfg, o->root) < 0) {
+		config_free(&cfg);
+		return diag_sys_errors() ? EXIT_SYSTEM : EXIT_CONTENT;
+	}
+	char *site = o->output ? path_absolute(o->output) : xstrdup(cfg.output_dir);
+	char *dir = path_join(site, "search");
+	char why[512];
+	int status = EXIT_OK;
+	struct search_db *db = search_open(dir, why, sizeof why);
+	if (!db) {
+		fprintf(stderr, "kbc: error: search index: %s (build the site first with 'kbc build')\n", why);
+		status = EXIT_SYSTEM;
+		goto out;
+	}
+	struct search_hit *hits;
+	size_t n;
+	if (search_query(db, o->words.data, o->live, &hits, &n, why, sizeof why) < 0) {
+		fprintf(stderr, "kbc: error: %s\n", why);
+		status = EXIT_SYSTEM;
+		search_close(db);
+		goto out;
+	}
+	for (size_t i = 0; i < n && (long)i < o->limit; i++) {
+		const char *title, *url, *heading, *anchor;
+		search_doc(db, hits[i].doc, &title, &url, &heading, &anchor);
+		if (o->tsv)
+			printf("%zu\t%u\t%llu\t%s%s%s\t%s%s%s\n", i + 1, hits[i].doc,
+				(unsigned long long)hits[i].score, url, *anchor ? "#" : "", anchor, title,
+				*heading ? " > " : "", heading);
+		else
+			printf("%2zu. %s%s%s\n    %s%s%s\n", i + 1, title, *heading ? " \xE2\x80\xBA " : "", heading,
+				url, *anchor ? "#" : "", anchor);
+	}
+	if (!o->tsv && !o->quiet)
+		fprintf(stderr, "kbc: %zu result%s for '%s'\n", n, n == 1 ? "" : "s", o->words.data);
+	free(hits);
+	search_close(db);
+out:
+	free(dir);
+	free(site);
+	config_free(&cfg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -351,13 +445,15 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(o.command, "help")) {
-		const char *topic = o.output;
+		const char *topic = o.words.len ? o.words.data : NULL;
 		if (!topic)
 			fputs(usage_text, stdout);
 		else if (!strcmp(topic, "build"))
 			fputs(help_build, stdout);
 		else if (!strcmp(topic, "check"))
 			fputs(help_check, stdout);
+		else if (!strcmp(topic, "search"))
+			fputs(help_search, stdout);
 		else if (!strcmp(topic, "help"))
 			fputs("usage: kbc help [COMMAND]\n\nShows help for kbc or one of its commands.\n", stdout);
 		else
@@ -368,5 +464,7 @@ int main(int argc, char **argv)
 		return run(&o, true);
 	if (!strcmp(o.command, "check"))
 		return run(&o, false);
+	if (!strcmp(o.command, "search"))
+		return run_search(&o);
 	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
 }

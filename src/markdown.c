@@ -195,6 +195,28 @@ static void markdown_link(struct kb_note *n, cmark_node *node, const char *url)
 	cmark_node_set_user_data(node, (void *)(uintptr_t)n->n_links);
 }
 
+/* Close the section being collected: fold its white space and store it. */
+static void add_section(struct kb_note *n, int heading, struct buf *body)
+{
+	struct buf folded = BUF_INIT;
+	bool space = false;
+	for (size_t i = 0; i < body->len; i++) {
+		char c = body->data[i];
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			space = folded.len > 0;
+			continue;
+		}
+		if (space)
+			buf_putc(&folded, ' ');
+		space = false;
+		buf_putc(&folded, c);
+	}
+	struct kb_section *s = VEC_PUSH(n->sections, n->n_sections, n->cap_sections);
+	s->heading = heading;
+	s->text = buf_detach(&folded);
+	buf_reset(body);
+}
+
 int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 {
 	int rc = 0;
@@ -211,13 +233,18 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 
 	cmark_node **drop = NULL;
 	size_t n_drop = 0, cap_drop = 0;
-	struct buf text = BUF_INIT;
+	struct buf text = BUF_INIT, body = BUF_INIT;
+	int section_heading = -1;   /* heading of the section being collected */
+	int in_heading = 0;         /* inside a heading: its text is not body */
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
-	int code_depth = 0;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_HEADING)
+			in_heading += ev == CMARK_EVENT_ENTER ? 1 : -1;
+		if ((t & CMARK_NODE_TYPE_BLOCK) && t != CMARK_NODE_DOCUMENT)
+			buf_putc(&body, ' ');   /* block boundaries separate words */
 		if (ev == CMARK_EVENT_EXIT)
 			continue;
 		int line, col;
@@ -242,13 +269,21 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 			h->line = line;
 			h->col = col;
 			h->id = markdown_unique_id(n, n->n_headings - 1, trimmed);
+			add_section(n, section_heading, &body);
+			section_heading = (int)n->n_headings - 1;
 			break;
 		}
 		case CMARK_NODE_TEXT:
-			n->words += count_words(cmark_node_get_literal(node));
-			break;
 		case CMARK_NODE_CODE:
-			n->words += count_words(cmark_node_get_literal(node));
+		case CMARK_NODE_CODE_BLOCK:
+			if (t != CMARK_NODE_CODE_BLOCK)
+				n->words += count_words(cmark_node_get_literal(node));
+			if (!in_heading)
+				buf_puts(&body, cmark_node_get_literal(node));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_putc(&body, ' ');
 			break;
 		case CMARK_NODE_LINK:
 		case CMARK_NODE_IMAGE: {
@@ -277,8 +312,9 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		default:
 			break;
 		}
-		(void)code_depth;
 	}
+	add_section(n, section_heading, &body);
+	buf_free(&body);
 	cmark_iter_free(it);
 	for (size_t i = 0; i < n_drop; i++)
 		cmark_node_free(drop[i]);

@@ -417,6 +417,10 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 		}
 		emit(&s, "404.html", "404.html", ctx);
 	}
+	{
+		struct tval *ctx = base_ctx(&s, -1, "search");
+		emit(&s, "search.html", "search.html", ctx);
+	}
 	render_sitemap(&s);
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)

@@ -1,0 +1,32 @@
+/* index.h - building the search index (docs/search-index.md).
+ *
+ * index_build() turns the parsed and resolved knowledge base into the
+ * index's blocks: one meta block, term shards and text shards, all in
+ * memory. index_write() writes them under search/ in the site, each as a
+ * .bin file and a .js twin for file:// pages. The build is deterministic:
+ * documents follow note order, terms byte order. */
+#ifndef KBC_INDEX_H
+#define KBC_INDEX_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "kb.h"
+
+struct site_out;
+
+struct search_index {
+	struct buf meta;          /* the meta block */
+	struct buf *terms;        /* term shard blocks */
+	size_t n_terms;
+	struct buf *texts;        /* text shard blocks */
+	size_t n_texts;
+	size_t n_docs, n_distinct; /* documents, distinct terms */
+};
+
+void index_build(const struct kb *kb, struct search_index *ix);
+/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported. */
+int index_write(const struct search_index *ix, struct site_out *out);
+void index_free(struct search_index *ix);
+
+#endif

@@ -1,0 +1,774 @@
+/* search.c - reading the index and answering queries; see search.h and
+ * docs/search-index.md sections 3 to 5. */
+#include "search.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "index_format.h"
+#include "tokenize.h"
+#include "util.h"
+
+struct sterm {
+	char *s;
+	uint32_t df, idf;
+	const unsigned char *post;   /* postings bytes in the shard */
+	uint32_t post_len;
+};
+
+struct shard {
+	char *first;                 /* first term (from meta) */
+	uint32_t bytes;
+	bool loaded;
+	struct buf data;             /* the whole file */
+	struct sterm *terms;
+	size_t n;
+};
+
+struct sdoc {
+	uint32_t note;
+	char *heading, *anchor;
+};
+
+struct search_db {
+	char *dir;
+	uint32_t n_docs, n_notes, n_shards, n_texts;
+	char **note_title, **note_url;
+	struct sdoc *docs;
+	struct shard *shards;
+	struct tokenizer *tz;
+	struct buf meta;
+};
+
+#define FAIL(...) do { snprintf(why, n_why, __VA_ARGS__); goto fail; } while (0)
+
+static char *dup_str(const char *s, uint32_t n)
+{
+	return xstrndup(s, n);
+}
+
+struct search_db *search_open(const char *dir, char *why, size_t n_why)
+{
+	struct search_db *db = xcalloc(1, sizeof *db);
+	db->dir = xstrdup(dir);
+	char *path = path_join(dir, "meta.bin");
+	const unsigned char *p;
+	size_t n;
+	if (file_read(path, &db->meta) < 0)
+		FAIL("cannot read %s: %s", path, strerror(errno));
+	if (index_open_block((const unsigned char *)db->meta.data, db->meta.len, INDEX_META, &p, &n, why, n_why) < 0)
+		goto fail_keep;
+	struct index_cursor c = { p, p + n, 0 };
+	uint32_t k1, v;
+	index_get_varint(&c, &db->n_docs);
+	index_get_varint(&c, &db->n_notes);
+	index_get_varint(&c, &db->n_shards);
+	index_get_varint(&c, &db->n_texts);
+	index_get_varint(&c, &k1);
+	for (int f = 0; f < 2 * N_FIELDS; f++)
+		index_get_varint(&c, &v);
+	if (c.bad || db->n_notes > db->n_docs || db->n_docs > 50000000u || db->n_shards > 1000000u ||
+	    db->n_texts > db->n_docs)
+		FAIL("meta block is corrupt: bad counts");
+	db->note_title = xcalloc(db->n_notes + 1, sizeof *db->note_title);
+	db->note_url = xcalloc(db->n_notes + 1, sizeof *db->note_url);
+	for (uint32_t i = 0; i < db->n_notes; i++) {
+		const char *s;
+		uint32_t l;
+		if (index_get_str(&c, &s, &l) < 0)
+			FAIL("meta block is corrupt: note %u runs past the end", i);
+		db->note_title[i] = dup_str(s, l);
+		if (index_get_str(&c, &s, &l) < 0)
+			FAIL("meta block is corrupt: note %u runs past the end", i);
+		db->note_url[i] = dup_str(s, l);
+	}
+	db->docs = xcalloc(db->n_docs + 1, sizeof *db->docs);
+	for (uint32_t i = 0; i < db->n_docs; i++) {
+		const char *s;
+		uint32_t l, shard;
+		struct sdoc *d = &db->docs[i];
+		if (index_get_varint(&c, &d->note) < 0 || d->note >= db->n_notes)
+			FAIL("meta block is corrupt: document %u has a bad note number", i);
+		if (index_get_str(&c, &s, &l) < 0)
+			FAIL("meta block is corrupt: document %u runs past the end", i);
+		d->heading = dup_str(s, l);
+		if (index_get_str(&c, &s, &l) < 0)
+			FAIL("meta block is corrupt: document %u runs past the end", i);
+		d->anchor = dup_str(s, l);
+		if (index_get_varint(&c, &shard) < 0 || shard >= db->n_texts)
+			FAIL("meta block is corrupt: document %u has a bad text shard", i);
+	}
+	db->shards = xcalloc(db->n_shards + 1, sizeof *db->shards);
+	for (uint32_t i = 0; i < db->n_shards; i++) {
+		const char *s;
+		uint32_t l;
+		if (index_get_str(&c, &s, &l) < 0 || index_get_varint(&c, &db->shards[i].bytes) < 0)
+			FAIL("meta block is corrupt: shard %u runs past the end", i);
+		db->shards[i].first = dup_str(s, l);
+		if (i && strcmp(db->shards[i - 1].first, db->shards[i].first) >= 0)
+			FAIL("meta block is corrupt: shards out of order at %u", i);
+		buf_init(&db->shards[i].data);
+	}
+	for (uint32_t i = 0; i < db->n_texts; i++) {
+		uint32_t first, bytes;
+		if (index_get_varint(&c, &first) < 0 || index_get_varint(&c, &bytes) < 0 || first >= db->n_docs)
+			FAIL("meta block is corrupt: text shard %u", i);
+	}
+	if (c.p != c.end)
+		FAIL("meta block is corrupt: %zu unexpected bytes at the end", (size_t)(c.end - c.p));
+	db->tz = tokenizer_new();
+	free(path);
+	return db;
+fail:
+fail_keep:
+	free(path);
+	search_close(db);
+	return NULL;
+}
+
+void search_close(struct search_db *db)
+{
+	if (!db)
+		return;
+	for (uint32_t i = 0; db->note_title && i < db->n_notes; i++) {
+		free(db->note_title[i]);
+		free(db->note_url[i]);
+	}
+	free(db->note_title);
+	free(db->note_url);
+	for (uint32_t i = 0; db->docs && i < db->n_docs; i++) {
+		free(db->docs[i].heading);
+		free(db->docs[i].anchor);
+	}
+	free(db->docs);
+	for (uint32_t i = 0; db->shards && i < db->n_shards; i++) {
+		struct shard *s = &db->shards[i];
+		free(s->first);
+		for (size_t k = 0; k < s->n; k++)
+			free(s->terms[k].s);
+		free(s->terms);
+		buf_free(&s->data);
+	}
+	free(db->shards);
+	tokenizer_free(db->tz);
+	buf_free(&db->meta);
+	free(db->dir);
+	free(db);
+}
+
+size_t search_docs(const struct search_db *db)
+{
+	return db->n_docs;
+}
+
+void search_doc(const struct search_db *db, uint32_t doc, const char **title, const char **url,
+	const char **heading, const char **anchor)
+{
+	const struct sdoc *d = &db->docs[doc];
+	*title = db->note_title[d->note];
+	*url = db->note_url[d->note];
+	*heading = d->heading;
+	*anchor = d->anchor;
+}
+
+/* Read and check shard i (once). */
+static int load_shard(struct search_db *db, uint32_t i, char *why, size_t n_why)
+{
+	struct shard *s = &db->shards[i];
+	if (s->loaded)
+		return 0;
+	char name[32];
+	snprintf(name, sizeof name, "t-%03u.bin", i);
+	char *path = path_join(db->dir, name);
+	const unsigned char *p;
+	size_t n;
+	char inner[200];
+	if (file_read(path, &s->data) < 0) {
+		snprintf(why, n_why, "cannot read %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (index_open_block((const unsigned char *)s->data.data, s->data.len, INDEX_TERMS, &p, &n, inner,
+		sizeof inner) < 0)
+		FAIL("terms shard %u: %s", i, inner);
+	struct index_cursor c = { p, p + n, 0 };
+	uint32_t count;
+	if (index_get_varint(&c, &count) < 0 || count > n)
+		FAIL("terms shard %u is corrupt: bad term count", i);
+	s->terms = xcalloc(count + 1, sizeof *s->terms);
+	struct buf prev = BUF_INIT;
+	size_t total = 0;
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t shared, len;
+		const char *suffix;
+		struct sterm *t = &s->terms[k];
+		if (index_get_varint(&c, &shared) < 0 || shared > prev.len ||
+		    index_get_str(&c, &suffix, &len) < 0 || index_get_varint(&c, &t->df) < 0 ||
+		    index_get_varint(&c, &t->idf) < 0 || index_get_varint(&c, &t->post_len) < 0) {
+			buf_free(&prev);
+			FAIL("terms shard %u is corrupt: term %u runs past the end", i, k);
+		}
+		buf_truncate(&prev, shared);
+		buf_put(&prev, suffix, len);
+		if (k && strcmp(s->terms[k - 1].s, prev.data) >= 0) {
+			buf_free(&prev);
+			FAIL("terms shard %u is corrupt: terms out of order at %u", i, k);
+		}
+		if (t->df == 0 || t->df > db->n_docs) {
+			buf_free(&prev);
+			FAIL("terms shard %u is corrupt: bad document count for term %u", i, k);
+		}
+		t->s = xstrndup(prev.data, prev.len);
+		s->n = k + 1;
+		total += t->post_len;
+	}
+	buf_free(&prev);
+	if (total != (size_t)(c.end - c.p))
+		FAIL("terms shard %u is corrupt: posting lists do not fill the shard", i);
+	const unsigned char *q = c.p;
+	for (size_t k = 0; k < s->n; k++) {
+		s->terms[k].post = q;
+		q += s->terms[k].post_len;
+	}
+	if (s->n && strcmp(s->terms[0].s, s->first) != 0)
+		FAIL("terms shard %u does not start with the term the meta block names", i);
+	s->loaded = true;
+	return 0;
+fail:
+	return -1;
+}
+
+/* The shard whose range can hold `term`. */
+static uint32_t shard_for(const struct search_db *db, const char *term)
+{
+	uint32_t lo = 0, hi = db->n_shards;
+	while (hi - lo > 1) {
+		uint32_t mid = (lo + hi) / 2;
+		if (strcmp(db->shards[mid].first, term) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* ---- clauses ---- */
+
+struct cand {
+	const struct sterm *t;
+	int kind;
+};
+
+enum clause_type { C_WORD, C_PHRASE };
+
+struct clause {
+	enum clause_type type;
+	bool negative;
+	int field;               /* -1 any */
+	struct cand *c;          /* word: candidate terms */
+	size_t n, cap;
+	const struct sterm **phrase; /* phrase: its terms (NULL for a stop word) */
+	int *offset;             /* position of each relative to the first */
+	size_t n_phrase, cap_phrase, cap_offset;
+	bool missing;            /* a phrase word is not in the index */
+};
+
+static void add_cand(struct clause *cl, const struct sterm *t, int kind)
+{
+	for (size_t i = 0; i < cl->n; i++)
+		if (cl->c[i].t == t) {
+			if (kind > cl->c[i].kind)
+				cl->c[i].kind = kind;
+			return;
+		}
+	struct cand *c = VEC_PUSH(cl->c, cl->n, cl->cap);
+	c->t = t;
+	c->kind = kind;
+}
+
+static int find_term(struct search_db *db, const char *term, const struct sterm **out, char *why, size_t n_why)
+{
+	*out = NULL;
+	if (!db->n_shards)
+		return 0;
+	uint32_t i = shard_for(db, term);
+	if (load_shard(db, i, why, n_why) < 0)
+		return -1;
+	struct shard *s = &db->shards[i];
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->terms[mid].s, term);
+		if (!c) {
+			*out = &s->terms[mid];
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Call fn for every term starting with `prefix` (bytes). */
+static int each_prefixed(struct search_db *db, const char *prefix, void (*fn)(void *, const struct sterm *),
+	void *ctx, char *why, size_t n_why)
+{
+	if (!db->n_shards)
+		return 0;
+	size_t plen = strlen(prefix);
+	for (uint32_t i = shard_for(db, prefix); i < db->n_shards; i++) {
+		if (i != shard_for(db, prefix) && strncmp(db->shards[i].first, prefix, plen) != 0)
+			break;
+		if (load_shard(db, i, why, n_why) < 0)
+			return -1;
+		struct shard *s = &db->shards[i];
+		for (size_t k = 0; k < s->n; k++)
+			if (!strncmp(s->terms[k].s, prefix, plen))
+				fn(ctx, &s->terms[k]);
+	}
+	return 0;
+}
+
+/* Code points of a UTF-8 string. */
+static size_t decode(const char *s, int32_t *out, size_t cap)
+{
+	size_t n = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
+	while (left > 0 && n < cap) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k = utf8proc_iterate(p, left, &c);
+		if (k < 1) {
+			c = *p;
+			k = 1;
+		}
+		out[n++] = c;
+		p += k;
+		left -= k;
+	}
+	return n;
+}
+
+/* Optimal-string-alignment distance, 0, 1 or 2 (meaning "more"). */
+static int osa1(const int32_t *a, size_t n, const int32_t *b, size_t m)
+{
+	if (n > m + 1 || m > n + 1)
+		return 2;
+	size_t i = 0;
+	while (i < n && i < m && a[i] == b[i])
+		i++;
+	if (i == n && i == m)
+		return 0;
+	/* substitution, swap, deletion (from a), insertion (into a) */
+	if (n == m) {
+		if (!memcmp(a + i + 1, b + i + 1, (n - i - 1) * sizeof *a))
+			return 1;
+		if (i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+		    !memcmp(a + i + 2, b + i + 2, (n - i - 2) * sizeof *a))
+			return 1;
+		return 2;
+	}
+	if (n == m + 1)
+		return !memcmp(a + i + 1, b + i, (m - i) * sizeof *a) ? 1 : 2;
+	return !memcmp(a + i, b + i + 1, (n - i) * sizeof *a) ? 1 : 2;
+}
+
+struct typo_ctx {
+	struct clause *cl;
+	int32_t stem[TOKEN_MAX_TERM + 1];
+	size_t n;
+};
+
+static void typo_fn(void *p, const struct sterm *t)
+{
+	struct typo_ctx *tc = p;
+	int32_t cps[TOKEN_MAX_TERM + 2];
+	size_t m = decode(t->s, cps, TOKEN_MAX_TERM + 2);
+	if (osa1(tc->stem, tc->n, cps, m) == 1)
+		add_cand(tc->cl, t, INDEX_KIND_TYPO);
+}
+
+struct prefix_ctx {
+	struct clause *cl;
+};
+
+static void prefix_fn(void *p, const struct sterm *t)
+{
+	add_cand(((struct prefix_ctx *)p)->cl, t, INDEX_KIND_PREFIX);
+}
+
+static int add_prefix(struct search_db *db, struct clause *cl, const char *norm, char *why, size_t n_why)
+{
+	struct prefix_ctx pc = { cl };
+	return each_prefixed(db, norm, prefix_fn, &pc, why, n_why);
+}
+
+static int add_typos(struct search_db *db, struct clause *cl, const char *stem, char *why, size_t n_why)
+{
+	struct typo_ctx tc = { .cl = cl };
+	tc.n = decode(stem, tc.stem, TOKEN_MAX_TERM + 1);
+	if (tc.n < 2)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		if (k == 1 && tc.stem[1] == tc.stem[0])
+			break;
+		utf8proc_uint8_t enc[8] = { 0 };
+		utf8proc_encode_char(tc.stem[k], enc);
+		if (each_prefixed(db, (const char *)enc, typo_fn, &tc, why, n_why) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- postings ---- */
+
+struct post {
+	uint32_t doc;
+	uint8_t mask, weight;
+	const unsigned char *pos;   /* position deltas, npos of them */
+	uint32_t npos;
+};
+
+/* Decode a term's postings; -1 when they are corrupt. */
+static int postings(const struct search_db *db, const struct sterm *t, struct post **out, char *why, size_t n_why)
+{
+	struct index_cursor c = { t->post, t->post + t->post_len, 0 };
+	struct post *v = xcalloc(t->df + 1, sizeof *v);
+	uint32_t doc = 0;
+	for (uint32_t i = 0; i < t->df; i++) {
+		uint32_t delta, np, skip;
+		if (index_get_varint(&c, &delta) < 0 || (i && delta == 0) || delta > db->n_docs - doc)
+			goto bad;
+		doc += delta;
+		if (doc >= db->n_docs)
+			goto bad;
+		v[i].doc = doc;
+		if (index_get_u8(&c, &v[i].mask) < 0 || index_get_u8(&c, &v[i].weight) < 0 ||
+		    index_get_varint(&c, &np) < 0 || np > (uint32_t)(c.end - c.p))
+			goto bad;
+		v[i].pos = c.p;
+		v[i].npos = np;
+		for (uint32_t k = 0; k < np; k++)
+			if (index_get_varint(&c, &skip) < 0)
+				goto bad;
+	}
+	if (c.p != c.end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	free(v);
+	snprintf(why, n_why, "search index is corrupt: posting list of '%s' is damaged", t->s);
+	return -1;
+}
+
+static uint32_t *positions(const struct post *p)
+{
+	uint32_t *v = xcalloc(p->npos + 1, sizeof *v);
+	struct index_cursor c = { p->pos, p->pos + 5 * (size_t)p->npos + 5, 0 };
+	uint32_t at = 0, d;
+	for (uint32_t k = 0; k < p->npos; k++) {
+		index_get_varint(&c, &d);
+		at += d;
+		v[k] = at;
+	}
+	return v;
+}
+
+/* Per-document score of one clause (0: no match). */
+static int eval_clause(const struct search_db *db, const struct clause *cl, uint64_t *score,
+	char *why, size_t n_why)
+{
+	memset(score, 0, db->n_docs * sizeof *score);
+	if (cl->type == C_WORD) {
+		for (size_t i = 0; i < cl->n; i++) {
+			struct post *ps;
+			if (postings(db, cl->c[i].t, &ps, why, n_why) < 0)
+				return -1;
+			for (uint32_t k = 0; k < cl->c[i].t->df; k++) {
+				if (cl->field >= 0 && !(ps[k].mask & (1u << cl->field)))
+					continue;
+				uint64_t s = (uint64_t)cl->c[i].t->idf * ps[k].weight * (uint64_t)cl->c[i].kind;
+				if (s == 0)
+					s = 1;
+				if (s > score[ps[k].doc])
+					score[ps[k].doc] = s;
+			}
+			free(ps);
+		}
+		return 0;
+	}
+	/* Phrase: every term present, at consecutive positions. */
+	size_t lead = 0;
+	while (lead < cl->n_phrase && !cl->phrase[lead])
+		lead++;
+	if (lead == cl->n_phrase || cl->missing || cl->n_phrase > 64)
+		return 0;
+	struct post *ps[64] = { 0 };
+	int rc = 0;
+	for (size_t i = 0; i < cl->n_phrase && rc == 0; i++)
+		if (cl->phrase[i] && postings(db, cl->phrase[i], &ps[i], why, n_why) < 0)
+			rc = -1;
+	for (uint32_t k = 0; rc == 0 && k < cl->phrase[lead]->df; k++) {
+		uint32_t doc = ps[lead][k].doc;
+		const struct post *mine[64];
+		bool ok = true;
+		uint64_t sum = 0;
+		for (size_t i = 0; ok && i < cl->n_phrase; i++) {
+			if (!cl->phrase[i])
+				continue;
+			mine[i] = NULL;
+			for (uint32_t j = 0; j < cl->phrase[i]->df && !mine[i]; j++)
+				if (ps[i][j].doc == doc)
+					mine[i] = &ps[i][j];
+			if (!mine[i] || (cl->field >= 0 && !(mine[i]->mask & (1u << cl->field))))
+				ok = false;
+			else
+				sum += (uint64_t)cl->phrase[i]->idf * mine[i]->weight * INDEX_KIND_EXACT;
+		}
+		if (!ok)
+			continue;
+		uint32_t *lp = positions(mine[lead]);
+		bool found = false;
+		for (uint32_t a = 0; a < mine[lead]->npos && !found; a++) {
+			if (lp[a] < (uint32_t)cl->offset[lead])
+				continue;
+			uint32_t base = lp[a] - (uint32_t)cl->offset[lead];
+			bool all_here = true;
+			for (size_t i = 0; i < cl->n_phrase && all_here; i++) {
+				if (!cl->phrase[i] || i == lead)
+					continue;
+				uint32_t *ip = positions(mine[i]);
+				bool hit = false;
+				for (uint32_t b = 0; b < mine[i]->npos && !hit; b++)
+					hit = ip[b] == base + (uint32_t)cl->offset[i];
+				free(ip);
+				all_here = hit;
+			}
+			found = all_here;
+		}
+		free(lp);
+		if (found)
+			score[doc] = sum ? sum : 1;
+	}
+	for (size_t i = 0; i < cl->n_phrase; i++)
+		free(ps[i]);
+	return rc;
+}
+
+/* ---- parsing ---- */
+
+static int field_named(const char *s, size_t n)
+{
+	for (int f = 0; f < N_FIELDS; f++)
+		if (strlen(index_field_names[f]) == n && !memcmp(index_field_names[f], s, n))
+			return f;
+	return -1;
+}
+
+static void clause_free(struct clause *cl)
+{
+	free(cl->c);
+	free(cl->phrase);
+	free(cl->offset);
+}
+
+static size_t cp_len(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static int cmp_hits(const void *a, const void *b)
+{
+	const struct search_hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+int search_query(struct search_db *db, const char *q, bool live, struct search_hit **hits, size_t *n_hits,
+	char *why, size_t n_why)
+{
+	struct clause *cls = NULL;
+	size_t n_cls = 0, cap_cls = 0;
+	struct tok_list toks = { 0 };
+	int rc = -1;
+	size_t len = strlen(q);
+	bool ends_open = len && !(q[len - 1] == ' ' || q[len - 1] == '\t' || q[len - 1] == '\n');
+	*hits = NULL;
+	*n_hits = 0;
+
+	const char *p = q;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		bool negative = false;
+		if (*p == '+' || *p == '-') {
+			negative = *p == '-';
+			p++;
+		}
+		int field = -1;
+		const char *colon = p;
+		while ((*colon >= 'a' && *colon <= 'z'))
+			colon++;
+		if (*colon == ':' && colon > p && colon[1] && colon[1] != ' ' && field_named(p, (size_t)(colon - p)) >= 0) {
+			field = field_named(p, (size_t)(colon - p));
+			p = colon + 1;
+		}
+		const char *start, *end;
+		bool phrase = false, prefix = false;
+		if (*p == '"') {
+			phrase = true;
+			start = ++p;
+			while (*p && *p != '"')
+				p++;
+			end = p;
+			if (*p == '"')
+				p++;
+		} else {
+			start = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+				p++;
+			end = p;
+			if (end > start && end[-1] == '*') {
+				prefix = true;
+				end--;
+			}
+		}
+		bool last_item = !*p || (*p && !p[strspn(p, " \t\r\n")]);
+		tok_list_clear(&toks);
+		int pos = 0;
+		tokenize(db->tz, start, (size_t)(end - start), &pos, &toks);
+		if (phrase) {
+			struct clause *cl = VEC_PUSH(cls, n_cls, cap_cls);
+			memset(cl, 0, sizeof *cl);
+			cl->type = C_PHRASE;
+			cl->negative = negative;
+			cl->field = field;
+			int first = -1;
+			for (size_t i = 0; i < toks.n; i++) {
+				if (toks.v[i].compound)
+					continue;
+				if (first < 0)
+					first = toks.v[i].pos;
+				const struct sterm *t = NULL;
+				if (toks.v[i].term) {
+					if (find_term(db, toks.v[i].term, &t, why, n_why) < 0)
+						goto out;
+					if (!t)
+						cl->missing = true;
+				}
+				*VEC_PUSH(cl->phrase, cl->n_phrase, cl->cap_phrase) = t;
+				xgrow(&cl->offset, &cl->cap_offset, cl->n_phrase, sizeof *cl->offset);
+				cl->offset[cl->n_phrase - 1] = toks.v[i].pos - first;
+			}
+			continue;
+		}
+		/* One clause per token of the item. */
+		for (int tk = 0; tk < toks.tokens; tk++) {
+			const struct tok *piece = NULL, *whole = NULL;
+			size_t pieces = 0;
+			for (size_t i = 0; i < toks.n; i++) {
+				if (toks.v[i].token != tk)
+					continue;
+				if (toks.v[i].compound && toks.v[i].whole)
+					whole = &toks.v[i];
+				else if (!toks.v[i].compound) {
+					pieces++;
+					piece = &toks.v[i];
+				}
+			}
+			const char *term = whole ? whole->term : pieces == 1 ? piece->term : NULL;
+			const char *norm = whole ? whole->norm : pieces == 1 ? piece->norm : NULL;
+			if (!norm)
+				continue;
+			if (!term && !prefix)
+				continue;   /* a stop word */
+			struct clause *cl = VEC_PUSH(cls, n_cls, cap_cls);
+			memset(cl, 0, sizeof *cl);
+			cl->type = C_WORD;
+			cl->negative = negative;
+			cl->field = field;
+			bool is_last = last_item && tk == toks.tokens - 1;
+			if (prefix && cp_len(norm) >= 2) {
+				if (add_prefix(db, cl, norm, why, n_why) < 0)
+					goto out;
+				continue;
+			}
+			if (!term)
+				continue;
+			const struct sterm *t;
+			if (find_term(db, term, &t, why, n_why) < 0)
+				goto out;
+			if (t)
+				add_cand(cl, t, INDEX_KIND_EXACT);
+			if (negative)
+				continue;
+			if (!whole && cp_len(norm) >= 5 && add_typos(db, cl, term, why, n_why) < 0)
+				goto out;
+			if (live && ends_open && is_last && cp_len(norm) >= 2 && add_prefix(db, cl, norm, why, n_why) < 0)
+				goto out;
+		}
+	}
+
+	/* Evaluate: AND of positive clauses, minus negative ones. */
+	size_t positive = 0;
+	for (size_t i = 0; i < n_cls; i++)
+		positive += !cls[i].negative;
+	if (!positive || !db->n_docs) {
+		rc = 0;
+		goto out;
+	}
+	uint64_t *total = xcalloc(db->n_docs, sizeof *total);
+	uint64_t *one = xcalloc(db->n_docs, sizeof *one);
+	bool *alive = xcalloc(db->n_docs, sizeof *alive);
+	for (uint32_t d = 0; d < db->n_docs; d++)
+		alive[d] = true;
+	for (size_t i = 0; i < n_cls; i++) {
+		if (eval_clause(db, &cls[i], one, why, n_why) < 0) {
+			free(total);
+			free(one);
+			free(alive);
+			goto out;
+		}
+		for (uint32_t d = 0; d < db->n_docs; d++) {
+			if (cls[i].negative) {
+				if (one[d])
+					alive[d] = false;
+			} else if (!one[d]) {
+				alive[d] = false;
+			} else {
+				total[d] += one[d];
+			}
+		}
+	}
+	size_t cap = 0;
+	for (uint32_t d = 0; d < db->n_docs; d++)
+		if (alive[d]) {
+			struct search_hit *h = VEC_PUSH(*hits, *n_hits, cap);
+			h->doc = d;
+			h->score = total[d];
+		}
+	qsort(*hits, *n_hits, sizeof **hits, cmp_hits);
+	free(total);
+	free(one);
+	free(alive);
+	rc = 0;
+out:
+	for (size_t i = 0; i < n_cls; i++)
+		clause_free(&cls[i]);
+	free(cls);
+	tok_list_free(&toks);
+	return rc;
+}

@@ -1,0 +1,254 @@
+/* tokenize.c - tokens, pieces, normalisation, stems; see tokenize.h and
+ * docs/search-index.md section 2. */
+#include "tokenize.h"
+
+#include <string.h>
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "util.h"
+
+struct tokenizer {
+	struct sb_stemmer *stemmer;
+	struct buf scratch;
+};
+
+static const char *stop_words[] = {
+	"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into",
+	"is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then",
+	"there", "these", "they", "this", "to", "was", "will", "with",
+};
+
+bool tokenize_is_stop(const char *norm)
+{
+	size_t lo = 0, hi = sizeof stop_words / sizeof *stop_words;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(stop_words[mid], norm);
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+struct tokenizer *tokenizer_new(void)
+{
+	struct tokenizer *tz = xcalloc(1, sizeof *tz);
+	tz->stemmer = sb_stemmer_new("english", NULL);
+	if (!tz->stemmer)
+		die_oom();
+	buf_init(&tz->scratch);
+	return tz;
+}
+
+void tokenizer_free(struct tokenizer *tz)
+{
+	if (!tz)
+		return;
+	sb_stemmer_delete(tz->stemmer);
+	buf_free(&tz->scratch);
+	free(tz);
+}
+
+char *tokenize_normalise(const char *s, size_t n)
+{
+	utf8proc_uint8_t *out = NULL;
+	utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &out,
+		UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD);
+	struct buf b = BUF_INIT;
+	if (r < 0) {
+		buf_put(&b, s, n);
+	} else {
+		/* U+2019 to an ASCII apostrophe. */
+		for (utf8proc_ssize_t i = 0; i < r; i++) {
+			if (i + 2 < r && out[i] == 0xE2 && out[i + 1] == 0x80 && out[i + 2] == 0x99) {
+				buf_putc(&b, '\'');
+				i += 2;
+			} else {
+				buf_putc(&b, out[i]);
+			}
+		}
+	}
+	free(out);
+	return buf_detach(&b);
+}
+
+char *tokenize_stem(struct tokenizer *tz, const char *word, size_t n)
+{
+	const sb_symbol *s = sb_stemmer_stem(tz->stemmer, (const sb_symbol *)word, (int)n);
+	if (!s)
+		die_oom();
+	return xstrndup((const char *)s, (size_t)sb_stemmer_length(tz->stemmer));
+}
+
+/* One decoded code point of the text. */
+struct cp {
+	utf8proc_int32_t c;
+	utf8proc_category_t cat;
+	size_t off, len;     /* bytes in the text */
+};
+
+static bool is_word(const struct cp *p)
+{
+	return (p->cat >= UTF8PROC_CATEGORY_LU && p->cat <= UTF8PROC_CATEGORY_ME) ||
+		(p->cat >= UTF8PROC_CATEGORY_ND && p->cat <= UTF8PROC_CATEGORY_NO);
+}
+
+static bool is_letter(const struct cp *p)
+{
+	return p->cat >= UTF8PROC_CATEGORY_LU && p->cat <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_connector(utf8proc_int32_t c)
+{
+	return c == '.' || c == '_' || c == ':' || c == '-' || c == '/';
+}
+
+static bool is_apostrophe(utf8proc_int32_t c)
+{
+	return c == '\'' || c == 0x2019;
+}
+
+static void add(struct tok_list *out, char *term, char *norm, int pos, bool compound, bool whole)
+{
+	if (term && strlen(term) > TOKEN_MAX_TERM) {
+		free(term);
+		free(norm);
+		return;
+	}
+	struct tok *t = VEC_PUSH(out->v, out->n, out->cap);
+	t->term = term;
+	t->norm = norm;
+	t->pos = pos;
+	t->compound = compound;
+	t->whole = whole;
+	t->token = out->tokens;
+}
+
+/* Emit one token: cps[a..b) with connectors. */
+static void emit_token(struct tokenizer *tz, const char *text, const struct cp *cps, size_t a, size_t b,
+	int *pos, struct tok_list *out)
+{
+	int first = *pos;
+	size_t pieces = 0;
+	size_t part_start = a;
+	bool has_connector = false;
+	for (size_t i = a; i <= b; i++) {
+		bool end_part = i == b || is_connector(cps[i].c);
+		if (!end_part)
+			continue;
+		if (i < b)
+			has_connector = true;
+		/* The part cps[part_start..i): cut at case boundaries. */
+		size_t ps = part_start;
+		size_t part_pieces = 0;
+		int part_first = *pos;
+		for (size_t j = part_start; j <= i; j++) {
+			bool cut = j == i;
+			if (!cut && j > ps) {
+				utf8proc_category_t prev = cps[j - 1].cat, cur = cps[j].cat;
+				if ((prev == UTF8PROC_CATEGORY_LL || prev == UTF8PROC_CATEGORY_ND) &&
+				    cur == UTF8PROC_CATEGORY_LU)
+					cut = true;
+				else if (prev == UTF8PROC_CATEGORY_LU && cur == UTF8PROC_CATEGORY_LU &&
+					 j + 1 < i && cps[j + 1].cat == UTF8PROC_CATEGORY_LL)
+					cut = true;
+			}
+			if (!cut)
+				continue;
+			if (j > ps) {
+				size_t off = cps[ps].off, end = cps[j - 1].off + cps[j - 1].len;
+				char *norm = tokenize_normalise(text + off, end - off);
+				char *term = NULL;
+				if (*norm && !tokenize_is_stop(norm))
+					term = tokenize_stem(tz, norm, strlen(norm));
+				add(out, term, norm, *pos, false, false);
+				(*pos)++;
+				pieces++;
+				part_pieces++;
+			}
+			ps = j;
+		}
+		/* A part with several pieces is a compound of its own. */
+		if (part_pieces > 1 && has_connector) {
+			size_t off = cps[part_start].off, end = cps[i - 1].off + cps[i - 1].len;
+			char *norm = tokenize_normalise(text + off, end - off);
+			add(out, xstrdup(norm), norm, part_first, true, false);
+		}
+		part_start = i + 1;
+	}
+	if (pieces > 1) {
+		size_t off = cps[a].off, end = cps[b - 1].off + cps[b - 1].len;
+		char *norm = tokenize_normalise(text + off, end - off);
+		add(out, xstrdup(norm), norm, first, true, true);
+	}
+	out->tokens++;
+}
+
+void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct tok_list *out)
+{
+	/* Decode once; invalid bytes become separators. */
+	struct cp *cps = NULL;
+	size_t ncp = 0, cap = 0;
+	size_t i = 0;
+	while (i < n) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+			(utf8proc_ssize_t)(n - i), &c);
+		if (k < 1) {
+			c = ' ';
+			k = 1;
+		}
+		struct cp *p = VEC_PUSH(cps, ncp, cap);
+		p->c = c;
+		p->cat = utf8proc_category(c);
+		p->off = i;
+		p->len = (size_t)k;
+		i += (size_t)k;
+	}
+	size_t start = 0;
+	bool in = false;
+	for (size_t j = 0; j <= ncp; j++) {
+		bool word = j < ncp && is_word(&cps[j]);
+		if (!word && j < ncp && in) {
+			/* Connectors and apostrophes join when a word character follows. */
+			bool next_word = j + 1 < ncp && is_word(&cps[j + 1]);
+			if (next_word && is_connector(cps[j].c))
+				word = true;
+			else if (next_word && is_apostrophe(cps[j].c) && is_letter(&cps[j - 1]) &&
+				 is_letter(&cps[j + 1]))
+				word = true;
+		}
+		if (word && !in) {
+			start = j;
+			in = true;
+		} else if (!word && in) {
+			emit_token(tz, text, cps, start, j, pos, out);
+			in = false;
+		}
+	}
+	free(cps);
+}
+
+void tok_list_clear(struct tok_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].term);
+		free(l->v[i].norm);
+	}
+	l->n = 0;
+	l->tokens = 0;
+}
+
+void tok_list_free(struct tok_list *l)
+{
+	tok_list_clear(l);
+	free(l->v);
+	l->v = NULL;
+	l->cap = 0;
+}
