@@ -106,7 +106,8 @@ int graph_assign(struct kb *kb)
 			}
 		}
 		if (!strcmp(kb->notes[i].slug, "404") || !strcmp(kb->notes[i].slug, "ledger") ||
-		    !strcmp(kb->notes[i].slug, "search")) {
+		    !strcmp(kb->notes[i].slug, "search") || !strcmp(kb->notes[i].slug, "tags") ||
+		    str_starts(kb->notes[i].slug, "tags/")) {
 			diag_error(kb->notes[i].path, 0, 0,
 				"page name '%s.html' is reserved for kbc's own page; set another 'slug'", kb->notes[i].slug);
 			rc = -1;
@@ -406,6 +407,8 @@ int graph_resolve(struct kb *kb)
 		for (size_t j = 0; j < n->n_links; j++) {
 			struct kb_link *l = &n->links[j];
 			int to;
+			if (l->kind == KB_LINK_TAG)
+				continue;
 			if (!*l->target)
 				to = (int)i;
 			else if (l->kind == KB_LINK_MARKDOWN)
@@ -483,8 +486,27 @@ void graph_url(struct buf *out, const char *from_slug, const char *to_slug, cons
 	}
 }
 
+void graph_tag_page(struct buf *out, const char *tag)
+{
+	buf_puts(out, "tags/");
+	struct buf t = BUF_INIT;
+	for (const char *p = tag; *p; p++)
+		buf_putc(&t, *p == '/' ? '-' : *p);
+	char *s = text_slug(t.data);
+	buf_puts(out, *s ? s : "tag");
+	free(s);
+	buf_free(&t);
+}
+
 void graph_link_href(const struct kb *kb, int from, const struct kb_link *l, struct buf *out)
 {
+	if (l->kind == KB_LINK_TAG) {
+		struct buf page = BUF_INIT;
+		graph_tag_page(&page, l->target);
+		graph_url(out, kb->notes[from].slug, page.data, NULL);
+		buf_free(&page);
+		return;
+	}
 	const struct kb_note *to = &kb->notes[l->to_note];
 	const char *id = l->to_heading >= 0 ? to->headings[l->to_heading].id : NULL;
 	graph_url(out, kb->notes[from].slug, to->slug, id);

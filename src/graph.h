@@ -26,6 +26,8 @@ int graph_resolve(struct kb *kb);
 void graph_url(struct buf *out, const char *from_slug, const char *to_slug, const char *id);
 /* markdown_href_fn for note links. */
 void graph_link_href(const struct kb *kb, int from, const struct kb_link *l, struct buf *out);
+/* Page name (no ".html") of the page listing the notes tagged `tag`. */
+void graph_tag_page(struct buf *out, const char *tag);
 /* Prefix from page `slug` back to the site root ("", "../", ...). */
 void graph_root_prefix(struct buf *out, const char *slug);
 

@@ -51,6 +51,7 @@ void kb_free(struct kb *kb)
 			free(n->links[l].target);
 			free(n->links[l].heading);
 			free(n->links[l].label);
+			free(n->links[l].context);
 		}
 		free(n->links);
 		for (size_t s = 0; s < n->n_sections; s++)

@@ -42,6 +42,7 @@ enum kb_link_kind {
 	KB_LINK_WIKI,          /* [[Target#Heading|label]] */
 	KB_LINK_EMBED,         /* ![[Target#Heading]] */
 	KB_LINK_MARKDOWN,      /* [text](other.md#heading) */
+	KB_LINK_TAG,           /* an inline #tag (target: the tag) */
 };
 
 struct kb_link {
@@ -52,6 +53,7 @@ struct kb_link {
 	int line, col;         /* file position of the link */
 	int to_note;           /* resolved note, or -1 */
 	int to_heading;        /* resolved heading of to_note, or -1 */
+	char *context;         /* the sentence or list item around the link */
 	void *node;            /* markdown.c's handle on the link */
 };
 

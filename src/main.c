@@ -26,6 +26,8 @@
 #include "render.h"
 #include "scan.h"
 #include "search.h"
+#include "store.h"
+#include "text.h"
 #include "index.h"
 #include "template.h"
 #include "util.h"
@@ -43,6 +45,7 @@ struct options {
 	bool tsv;               /* search: machine-readable output */
 	long jobs;
 	long limit;             /* search: results to print */
+	const char *format;     /* graph: json or dot */
 	struct buf words;       /* positional words after the command */
 };
 
@@ -56,6 +59,8 @@ static const char *usage_text =
 	"  check          report every problem in the notes, ledger, kb.yaml and\n"
 	"                 templates; write nothing\n"
 	"  search QUERY   query the search index of the built site\n"
+	"  query SQL      run a read-only SQL query on the knowledge base database\n"
+	"  graph          print the link graph (--format json or dot)\n"
 	"  help [CMD]     show help for kbc or for one command\n"
 	"\n"
 	"options:\n"
@@ -105,6 +110,24 @@ static const char *help_search =
 	"           you type\n"
 	"  -n N     print at most N results (default 10)\n"
 	"  --tsv    print rank, document, score, URL and title separated by tabs\n";
+
+static const char *help_query =
+	"usage: kbc query [-C DIR] [--tsv] SQL\n"
+	"\n"
+	"Runs one read-only SQL statement on the knowledge base that 'kbc build'\n"
+	"writes to .kbc/kb.sqlite (tables notes, aliases, tags, headings, links,\n"
+	"topics, topic_aliases; view backlinks; schema in docs/kb-schema.md) and\n"
+	"prints the rows as a table, or tab-separated with --tsv. Example:\n"
+	"  kbc query \"SELECT title, words FROM notes ORDER BY words DESC LIMIT 5\"\n";
+
+static const char *help_graph =
+	"usage: kbc graph [-C DIR] [--drafts] [--format json|dot]\n"
+	"\n"
+	"Checks the notes like 'kbc check' and prints the graph of resolved links\n"
+	"between notes: JSON (nodes with title, page, tags, in and out degree;\n"
+	"edges with a count) or Graphviz DOT (default json).\n";
+
+static void print_graph(const struct kb *kb, const char *format);
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -162,6 +185,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 				NEED_VALUE();
 			if (str_to_long(val, &o->jobs) < 0 || o->jobs < 1 || o->jobs > 256)
 				return usage_error("-j needs a number of threads from 1 to 256, not '%s'", val);
+		} else if (!strcmp(a, "--format") || str_starts(a, "--format=")) {
+			if (a[8] == '=')
+				val = a + 9;
+			else
+				NEED_VALUE();
+			if (strcmp(val, "json") && strcmp(val, "dot"))
+				return usage_error("--format must be json or dot, not '%s'", val);
+			o->format = val;
 		} else if (!strcmp(a, "--live")) {
 			o->live = true;
 		} else if (!strcmp(a, "--tsv")) {
@@ -178,7 +209,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->command) {
 			o->command = a;
-		} else if (!strcmp(o->command, "search") || (!strcmp(o->command, "help") && !o->words.len)) {
+		} else if (!strcmp(o->command, "search") || !strcmp(o->command, "query") ||
+			   (!strcmp(o->command, "help") && !o->words.len)) {
 			if (o->words.len)
 				buf_putc(&o->words, ' ');
 			buf_puts(&o->words, a);
@@ -312,6 +344,11 @@ static int run(const struct options *o, bool write)
 	graph_resolve(&kb);
 	stage(o, "resolve", &t);
 
+	if (!strcmp(o->command, "graph")) {
+		if (diag_errors() == 0 && diag_sys_errors() == 0)
+			print_graph(&kb, o->format);
+		goto done;
+	}
 	char *data = find_data_dir();
 	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
 	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
@@ -342,6 +379,11 @@ static int run(const struct options *o, bool write)
 			if (output_commit(&out) < 0) {
 				free(written);
 				written = NULL;
+			} else {
+				/* The knowledge base database, beside the project's notes. */
+				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
+				store_write(&kb, db);
+				free(db);
 			}
 		} else {
 			output_abort(&out);
@@ -376,6 +418,105 @@ done:;
 		markdown_free(&kb.notes[i]);
 	kb_free(&kb);
 	return status;
+}
+
+/* kbc query: one read-only statement on the knowledge base database. */
+static int run_query(const struct options *o)
+{
+	struct diag_options dopt = { o->quiet, false, false };
+	diag_setup(&dopt);
+	if (!o->words.len)
+		return usage_error("query needs an SQL statement (try: kbc query \"SELECT title FROM notes\")");
+	char *root = path_absolute(o->root);
+	char *db = path_join(root, ".kbc/kb.sqlite");
+	int rc = store_query(db, o->words.data, o->tsv);
+	free(db);
+	free(root);
+	if (rc == 0)
+		return EXIT_OK;
+	return diag_sys_errors() ? EXIT_SYSTEM : EXIT_CONTENT;
+}
+
+/* kbc graph: the resolved link graph as JSON or DOT on stdout. */
+static void print_graph(const struct kb *kb, const char *format)
+{
+	bool dot = format && !strcmp(format, "dot");
+	size_t n = kb->n_notes;
+	/* edge counts: dense for small graphs would be n*n; use a sorted list */
+	struct edge { int from, to; size_t count; } *e = NULL;
+	size_t ne = 0, cap = 0;
+	size_t *in = xcalloc(n + 1, sizeof *in), *out = xcalloc(n + 1, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_note *note = &kb->notes[i];
+		if (note->skip)
+			continue;
+		size_t first = ne;
+		for (size_t l = 0; l < note->n_links; l++) {
+			int to = note->links[l].to_note;
+			if (to < 0 || to == (int)i || note->links[l].kind == KB_LINK_TAG)
+				continue;
+			size_t k = first;
+			while (k < ne && e[k].to != to)
+				k++;
+			if (k == ne) {
+				struct edge *x = VEC_PUSH(e, ne, cap);
+				x->from = (int)i;
+				x->to = to;
+				x->count = 0;
+				out[i]++;
+				in[to]++;
+			}
+			e[k].count++;
+		}
+	}
+	struct buf b = BUF_INIT;
+	if (dot) {
+		buf_puts(&b, "digraph kb {\n");
+		for (size_t i = 0; i < n; i++) {
+			if (kb->notes[i].skip)
+				continue;
+			buf_printf(&b, "  n%zu [label=\"", i);
+			for (const char *p = kb->notes[i].title; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					buf_putc(&b, '\\');
+				buf_putc(&b, *p);
+			}
+			buf_puts(&b, "\"];\n");
+		}
+		for (size_t k = 0; k < ne; k++)
+			buf_printf(&b, "  n%d -> n%d [weight=%zu];\n", e[k].from, e[k].to, e[k].count);
+		buf_puts(&b, "}\n");
+	} else {
+		buf_puts(&b, "{\"nodes\":[");
+		bool first = true;
+		for (size_t i = 0; i < n; i++) {
+			const struct kb_note *note = &kb->notes[i];
+			if (note->skip)
+				continue;
+			buf_printf(&b, "%s\n{\"id\":%zu,\"title\":\"", first ? "" : ",", i);
+			json_escape(&b, note->title);
+			buf_puts(&b, "\",\"page\":\"");
+			json_escape(&b, note->slug);
+			buf_puts(&b, ".html\",\"tags\":[");
+			for (size_t t = 0; t < note->n_tags; t++) {
+				buf_printf(&b, "%s\"", t ? "," : "");
+				json_escape(&b, note->tags[t]);
+				buf_putc(&b, '"');
+			}
+			buf_printf(&b, "],\"in\":%zu,\"out\":%zu}", in[i], out[i]);
+			first = false;
+		}
+		buf_puts(&b, "],\n\"edges\":[");
+		for (size_t k = 0; k < ne; k++)
+			buf_printf(&b, "%s\n{\"source\":%d,\"target\":%d,\"count\":%zu}", k ? "," : "", e[k].from,
+				e[k].to, e[k].count);
+		buf_puts(&b, "]}\n");
+	}
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+	free(e);
+	free(in);
+	free(out);
 }
 
 /* kbc search: read the built site's index and print ranked results. */
@@ -454,6 +595,10 @@ int main(int argc, char **argv)
 			fputs(help_check, stdout);
 		else if (!strcmp(topic, "search"))
 			fputs(help_search, stdout);
+		else if (!strcmp(topic, "query"))
+			fputs(help_query, stdout);
+		else if (!strcmp(topic, "graph"))
+			fputs(help_graph, stdout);
 		else if (!strcmp(topic, "help"))
 			fputs("usage: kbc help [COMMAND]\n\nShows help for kbc or one of its commands.\n", stdout);
 		else
@@ -466,5 +611,9 @@ int main(int argc, char **argv)
 		return run(&o, false);
 	if (!strcmp(o.command, "search"))
 		return run_search(&o);
+	if (!strcmp(o.command, "query"))
+		return run_query(&o);
+	if (!strcmp(o.command, "graph"))
+		return run(&o, false);
 	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
 }

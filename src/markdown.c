@@ -195,6 +195,79 @@ static void markdown_link(struct kb_note *n, cmark_node *node, const char *url)
 	cmark_node_set_user_data(node, (void *)(uintptr_t)n->n_links);
 }
 
+/* Add `tag` to the note's tags unless it is there already. */
+static void add_tag(struct kb_note *n, const char *tag)
+{
+	for (size_t i = 0; i < n->n_tags; i++)
+		if (!strcmp(n->tags[i], tag))
+			return;
+	n->tags = xrealloc(n->tags, (n->n_tags + 1) * sizeof *n->tags);
+	n->tags[n->n_tags++] = xstrdup(tag);
+}
+
+/* The sentence (or list item, or table row) around a link: the text of
+ * its nearest block, cut to the sentence that holds the link's label. */
+static char *link_context(cmark_node *link)
+{
+	cmark_node *b = cmark_node_parent(link);
+	while (b) {
+		cmark_node_type t = cmark_node_get_type(b);
+		if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING || t == CMARK_NODE_ITEM)
+			break;
+		if (!strcmp(cmark_node_get_type_string(b), "table_row"))
+			break;
+		b = cmark_node_parent(b);
+	}
+	if (!b)
+		return NULL;
+	struct buf text = BUF_INIT, label = BUF_INIT;
+	if (!strcmp(cmark_node_get_type_string(b), "table_row")) {
+		for (cmark_node *cell = cmark_node_first_child(b); cell; cell = cmark_node_next(cell)) {
+			if (text.len)
+				buf_puts(&text, " \xC2\xB7 ");
+			plain_text(cell, &text);
+		}
+	} else {
+		plain_text(b, &text);
+	}
+	plain_text(link, &label);
+	const char *s = text.data;
+	const char *at = label.len ? strstr(s, label.data) : NULL;
+	size_t from = 0, to = text.len;
+	if (at) {
+		size_t pos = (size_t)(at - s), end = pos + label.len;
+		for (size_t i = pos; i > 1; i--)
+			if ((s[i - 2] == '.' || s[i - 2] == '?' || s[i - 2] == '!') && s[i - 1] == ' ') {
+				from = i;
+				break;
+			}
+		for (size_t i = end; i + 1 < text.len; i++)
+			if ((s[i] == '.' || s[i] == '?' || s[i] == '!') && s[i + 1] == ' ') {
+				to = i + 1;
+				break;
+			}
+	}
+	/* At most about 300 bytes, cut at a space, never inside a character. */
+	struct buf out = BUF_INIT;
+	size_t n = to - from;
+	if (n > 300) {
+		size_t cut = from + 300;
+		while (cut > from && s[cut] != ' ')
+			cut--;
+		n = (cut > from ? cut : from + 300) - from;
+		while (n && ((unsigned char)s[from + n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *trimmed = str_trim_dup(s + from, n);
+	buf_puts(&out, trimmed);
+	if (from + n < to)
+		buf_puts(&out, "\xE2\x80\xA6");
+	free(trimmed);
+	buf_free(&text);
+	buf_free(&label);
+	return buf_detach(&out);
+}
+
 /* Close the section being collected: fold its white space and store it. */
 static void add_section(struct kb_note *n, int heading, struct buf *body)
 {
@@ -287,8 +360,16 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 			break;
 		case CMARK_NODE_LINK:
 		case CMARK_NODE_IMAGE: {
-			if (cmark_node_get_user_data(node))
-				break;      /* a wikilink, recorded by the extension */
+			if (cmark_node_get_user_data(node)) {
+				/* recorded by the wikilink extension */
+				uintptr_t li = (uintptr_t)cmark_node_get_user_data(node);
+				struct kb_link *l = &n->links[li - 1];
+				if (!l->context && l->kind != KB_LINK_TAG)
+					l->context = link_context(node);
+				if (l->kind == KB_LINK_TAG)
+					add_tag(n, l->target);
+				break;
+			}
 			const char *url = cmark_node_get_url(node);
 			if (url && dangerous_url(url, t == CMARK_NODE_IMAGE)) {
 				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
@@ -298,6 +379,9 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 			} else if (url && t == CMARK_NODE_LINK) {
 				markdown_link(n, node, url);
 			}
+			uintptr_t li = (uintptr_t)cmark_node_get_user_data(node);
+			if (li && t == CMARK_NODE_LINK && !n->links[li - 1].context)
+				n->links[li - 1].context = link_context(node);
 			break;
 		}
 		case CMARK_NODE_HTML_BLOCK:
@@ -423,16 +507,20 @@ static void render_link(const struct kb *kb, int ni, cmark_node *node, markdown_
 	const struct kb_note *n = &kb->notes[ni];
 	size_t li = (size_t)(uintptr_t)cmark_node_get_user_data(node) - 1;
 	const struct kb_link *l = &n->links[li];
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "<a class=\"internal");
-	if (l->kind == KB_LINK_EMBED)
-		buf_puts(&b, " embed");
-	if (l->to_note < 0)
-		buf_puts(&b, " broken");
-	buf_puts(&b, "\" href=\"");
-	struct buf url = BUF_INIT;
-	if (l->to_note >= 0)
+	struct buf b = BUF_INIT, url = BUF_INIT;
+	if (l->kind == KB_LINK_TAG) {
+		buf_puts(&b, "<a class=\"tag\" href=\"");
 		href(kb, ni, l, &url);
+	} else {
+		buf_printf(&b, "<a id=\"kbc-ref-%zu\" class=\"internal", li);
+		if (l->kind == KB_LINK_EMBED)
+			buf_puts(&b, " embed");
+		if (l->to_note < 0)
+			buf_puts(&b, " broken");
+		buf_puts(&b, "\" href=\"");
+		if (l->to_note >= 0)
+			href(kb, ni, l, &url);
+	}
 	html_escape_str(&b, url.data);
 	buf_puts(&b, "\">");
 	cmark_node_insert_before(node, html_node(false, b.data));

@@ -18,8 +18,16 @@
 
 #define WORDS_PER_MINUTE 200
 
+/* One incoming link: `source` links to `target` with its link `link`. */
+struct backref {
+	int target, source;
+	size_t link;
+};
+
 struct site {
 	struct kb *kb;
+	struct backref *refs;  /* sorted by target, source, link */
+	size_t n_refs;
 	struct template_set *ts;
 	struct site_out *out;
 	int *order;            /* reading order: note indexes */
@@ -79,6 +87,8 @@ static struct tval *site_val(struct site *s, const char *from_slug)
 	buf_free(&b);
 	tv_set(m, "home_url", url_val(from_slug, "index", NULL));
 	tv_set(m, "ledger_url", url_val(from_slug, "ledger", NULL));
+	tv_set(m, "tags_url", url_val(from_slug, "tags", NULL));
+	tv_set(m, "search_url", url_val(from_slug, "search", NULL));
 	/* Figures for the home page. */
 	size_t notes = 0;
 	for (size_t i = 0; i < kb->n_notes; i++)
@@ -174,8 +184,14 @@ static struct tval *page_val(struct site *s, int ni)
 		tv_set(e, "sub", tv_bool(n->headings[h].level > 2));
 	}
 	struct tval *tags = tv_set(m, "tags", tv_list());
-	for (size_t t = 0; t < n->n_tags; t++)
-		tv_push(tags, tv_map()), tv_set(tags->items[tags->n - 1], "name", tv_str(n->tags[t]));
+	for (size_t t = 0; t < n->n_tags; t++) {
+		struct tval *e = tv_push(tags, tv_map());
+		tv_set(e, "name", tv_str(n->tags[t]));
+		struct buf page = BUF_INIT;
+		graph_tag_page(&page, n->tags[t]);
+		tv_set(e, "url", url_val(n->slug, page.data, NULL));
+		buf_free(&page);
+	}
 	/* Previous and next in reading order. */
 	int prev = -1, next = -1;
 	for (size_t i = 0; i < s->n_order; i++)
@@ -187,6 +203,31 @@ static struct tval *page_val(struct site *s, int ni)
 		}
 	tv_set(m, "prev", note_ref(s, prev, n->slug));
 	tv_set(m, "next", note_ref(s, next, n->slug));
+	/* Notes linking here, grouped by note, each link with its context. */
+	struct tval *back = tv_set(m, "backlinks", tv_list());
+	struct tval *group = NULL;
+	int last_source = -1;
+	for (size_t i = 0; i < s->n_refs; i++) {
+		const struct backref *r = &s->refs[i];
+		if (r->target != ni)
+			continue;
+		const struct kb_note *src = &kb->notes[r->source];
+		if (r->source != last_source) {
+			group = tv_push(back, tv_map());
+			tv_set(group, "title", tv_str(src->title));
+			tv_set(group, "url", url_val(n->slug, src->slug, NULL));
+			tv_set(group, "refs", tv_list());
+			last_source = r->source;
+		}
+		const struct kb_link *l = &src->links[r->link];
+		struct tval *ref = tv_push((struct tval *)tv_get(group, "refs"), tv_map());
+		tv_set(ref, "context", tv_str(l->context ? l->context : ""));
+		char id[32];
+		snprintf(id, sizeof id, "kbc-ref-%zu", r->link);
+		tv_set(ref, "url", url_val(n->slug, src->slug, id));
+		tv_set(ref, "section", tv_str(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
+	}
+	tv_set(m, "has_backlinks", tv_bool(back->n > 0));
 	/* Ledger topics explained here. */
 	struct tval *topics = tv_set(m, "topics", tv_list());
 	for (size_t t = 0; t < kb->n_topics; t++) {
@@ -197,7 +238,10 @@ static struct tval *page_val(struct site *s, int ni)
 		tv_set(e, "term", tv_str(tp->term));
 		const char *id = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
 		tv_set(e, "url", url_val(n->slug, n->slug, id));
+		tv_set(e, "section", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+		tv_set(e, "summary", tv_str(tp->summary));
 	}
+	tv_set(m, "has_topics", tv_bool(topics->n > 0));
 	return m;
 }
 
@@ -341,6 +385,97 @@ static void render_ledger(struct site *s)
 	emit(s, "ledger.html", "ledger.html", ctx);
 }
 
+struct tag_entry {
+	const char *tag;
+	int note;
+};
+
+static int cmp_tag_entry(const void *a, const void *b)
+{
+	const struct tag_entry *x = a, *y = b;
+	int c = strcmp(x->tag, y->tag);
+	return c ? c : (x->note > y->note) - (x->note < y->note);
+}
+
+/* tags.html and one tags/<tag>.html per tag. */
+static void render_tags(struct site *s)
+{
+	struct kb *kb = s->kb;
+	struct tag_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < s->n_order; i++) {
+		const struct kb_note *note = &kb->notes[s->order[i]];
+		for (size_t t = 0; t < note->n_tags; t++) {
+			struct tag_entry *e = VEC_PUSH(v, n, cap);
+			e->tag = note->tags[t];
+			e->note = (int)i;   /* position in reading order */
+		}
+	}
+	qsort(v, n, sizeof *v, cmp_tag_entry);
+	struct tval *all = base_ctx(s, -1, "tags");
+	struct tval *list = tv_set(all, "tags", tv_list());
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && !strcmp(v[j].tag, v[i].tag))
+			j++;
+		struct buf page = BUF_INIT;
+		graph_tag_page(&page, v[i].tag);
+		struct tval *ctx = base_ctx(s, -1, page.data);
+		tv_set(ctx, "tag", tv_str(v[i].tag));
+		char num[32];
+		snprintf(num, sizeof num, "%zu", j - i);
+		tv_set(ctx, "count", tv_str(num));
+		struct tval *notes = tv_set(ctx, "notes", tv_list());
+		for (size_t k = i; k < j; k++)
+			tv_push(notes, note_ref(s, s->order[v[k].note], page.data));
+		struct tval *e = tv_push(list, tv_map());
+		tv_set(e, "name", tv_str(v[i].tag));
+		tv_set(e, "url", url_val("tags", page.data, NULL));
+		tv_set(e, "count", tv_str(num));
+		struct buf rel = BUF_INIT;
+		buf_printf(&rel, "%s.html", page.data);
+		emit(s, "tag.html", rel.data, ctx);
+		buf_free(&rel);
+		buf_free(&page);
+		i = j;
+	}
+	char num[32];
+	snprintf(num, sizeof num, "%zu", list->n);
+	tv_set(all, "count", tv_str(num));
+	emit(s, "tags.html", "tags.html", all);
+	free(v);
+}
+
+static int cmp_backref(const void *a, const void *b)
+{
+	const struct backref *x = a, *y = b;
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	return (x->link > y->link) - (x->link < y->link);
+}
+
+static void collect_backrefs(struct site *s)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < s->kb->n_notes; i++) {
+		const struct kb_note *n = &s->kb->notes[i];
+		if (n->skip)
+			continue;
+		for (size_t l = 0; l < n->n_links; l++) {
+			const struct kb_link *k = &n->links[l];
+			if (k->to_note < 0 || k->to_note == (int)i || k->kind == KB_LINK_TAG)
+				continue;
+			struct backref *r = VEC_PUSH(s->refs, s->n_refs, cap);
+			r->target = k->to_note;
+			r->source = (int)i;
+			r->link = l;
+		}
+	}
+	qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
+}
+
 static void render_sitemap(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -397,8 +532,10 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	sort_kb = kb;
 	qsort(s.order, s.n_order, sizeof *s.order, cmp_order);
 
+	collect_backrefs(&s);
 	render_notes(&s);
 	render_ledger(&s);
+	render_tags(&s);
 	{
 		struct tval *ctx = base_ctx(&s, -1, "404");
 		/* Hosts serve 404.html at any depth: link absolutely when we can. */
@@ -427,5 +564,6 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
 				s.failed = true;
 	free(s.order);
+	free(s.refs);
 	return s.failed ? -1 : 0;
 }

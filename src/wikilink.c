@@ -1,6 +1,7 @@
 /* wikilink.c - [[wikilinks]] as a cmark-gfm post-process extension. */
 #include "wikilink.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmark-gfm.h>
@@ -114,16 +115,83 @@ static int count_opens(const char *lit, const char *at)
 	return k;
 }
 
+/* Is p the start of an inline #tag in lit? Sets *end past the tag. Tags
+ * follow a blank, an opening bracket or the start of the text, use
+ * letters, digits, '_', '-' and '/', and are not all digits. */
+static bool tag_at(const char *lit, const char *p, const char **end)
+{
+	if (*p != '#' || (p > lit && !(p[-1] == ' ' || p[-1] == '\t' || p[-1] == '(')))
+		return false;
+	const unsigned char *q = (const unsigned char *)p + 1;
+	bool letter = false;
+	while (*q >= 0x80 || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+	       (*q >= '0' && *q <= '9') || *q == '_' || *q == '-' || *q == '/') {
+		if (!(*q >= '0' && *q <= '9'))
+			letter = true;
+		q++;
+	}
+	while ((const char *)q > p + 1 && (q[-1] == '/' || q[-1] == '-'))
+		q--;   /* trailing punctuation is not part of the tag */
+	if (!letter || (const char *)q == p + 1)
+		return false;
+	*end = (const char *)q;
+	return true;
+}
+
+static const char *next_tag(const char *lit, const char *from, const char **end)
+{
+	for (const char *p = strchr(from, '#'); p; p = strchr(p + 1, '#'))
+		if (tag_at(lit, p, end))
+			return p;
+	return NULL;
+}
+
 static void replace_text(struct ctx *c, cmark_node *text)
 {
 	const char *lit = cmark_node_get_literal(text);
-	if (!lit || !strstr(lit, "[["))
+	const char *tag_end;
+	if (!lit || (!strstr(lit, "[[") && !next_tag(lit, lit, &tag_end)))
 		return;
 	int line = cmark_node_get_start_line(text) + c->note->body_line - 1;
 	int col0 = cmark_node_get_start_column(text);
 	const char *p = lit, *start = lit;
 	bool changed = false;
-	while ((p = strstr(p, "[["))) {
+	for (;;) {
+		const char *wl = strstr(p, "[[");
+		const char *tg = next_tag(lit, p, &tag_end);
+		if (tg && (!wl || tg < wl)) {
+			/* An inline tag. */
+			if (tg > start) {
+				cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+				char *s = xstrndup(start, (size_t)(tg - start));
+				cmark_node_set_literal(t, s);
+				free(s);
+				cmark_node_insert_before(text, t);
+			}
+			struct kb_note *n = c->note;
+			struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
+			memset(l, 0, sizeof *l);
+			l->kind = KB_LINK_TAG;
+			l->target = xstrndup(tg + 1, (size_t)(tag_end - tg - 1));
+			l->line = line;
+			l->col = col0 + (int)utf8_count(lit, (size_t)(tg - lit));
+			l->to_note = l->to_heading = -1;
+			cmark_node *link = cmark_node_new(CMARK_NODE_LINK);
+			cmark_node_set_url(link, "");
+			cmark_node_set_user_data(link, (void *)(uintptr_t)n->n_links);
+			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+			char *shown = xstrndup(tg, (size_t)(tag_end - tg));
+			cmark_node_set_literal(t, shown);
+			free(shown);
+			cmark_node_append_child(link, t);
+			cmark_node_insert_before(text, link);
+			changed = true;
+			p = start = tag_end;
+			continue;
+		}
+		if (!wl)
+			break;
+		p = wl;
 		const char *close = strstr(p + 2, "]]");
 		if (!close)
 			break;
@@ -200,7 +268,8 @@ static cmark_node *postprocess(cmark_syntax_extension *ext, cmark_parser *parser
 		}
 		if (t == CMARK_NODE_TEXT && !in_link) {
 			const char *lit = cmark_node_get_literal(node);
-			if (lit && strstr(lit, "[["))
+			const char *e;
+			if (lit && (strstr(lit, "[[") || next_tag(lit, lit, &e)))
 				*VEC_PUSH(texts, n, cap) = node;
 		}
 	}

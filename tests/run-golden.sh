@@ -14,6 +14,14 @@ for dir in "$TESTS_DIR"/sites/*/; do
 	check "$name: assets copied" test -s "$out/one/assets/kbc.css"
 	check "$name: second build" bash -c "cd '$dir' && '$KBC' build -q -o '$out/two'"
 	check "$name: two builds are byte-identical" diff -r "$out/one" "$out/two"
+	if [ -f "$dir/queries.sql" ]; then
+		: > "$out/queries.txt"
+		while IFS= read -r q; do
+			echo "> $q" >> "$out/queries.txt"
+			(cd "$dir" && "$KBC" query --tsv "$q") >> "$out/queries.txt" 2>&1
+		done < "$dir/queries.sql"
+		check "$name: knowledge base contents (kbc query) match expected-queries.txt" diff -u "$dir/expected-queries.txt" "$out/queries.txt"
+	fi
 	check "$name: -j 1 equals the default" bash -c "cd '$dir' && '$KBC' build -q -j 1 -o '$out/three' && diff -r '$out/one' '$out/three'"
 done
 finish

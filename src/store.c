@@ -1,0 +1,334 @@
+/* store.c - sqlite knowledge base; see store.h and docs/kb-schema.md. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "text.h"
+#include "util.h"
+#include "version.h"
+
+static const char *schema =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE notes(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, title TEXT NOT NULL,\n"
+	"  slug TEXT NOT NULL, url TEXT NOT NULL, purpose TEXT, reading_order INTEGER, draft INTEGER NOT NULL,\n"
+	"  date TEXT, words INTEGER NOT NULL, is_home INTEGER NOT NULL);\n"
+	"CREATE TABLE aliases(note INTEGER NOT NULL REFERENCES notes(id), alias TEXT NOT NULL);\n"
+	"CREATE TABLE tags(note INTEGER NOT NULL REFERENCES notes(id), tag TEXT NOT NULL);\n"
+	"CREATE TABLE headings(note INTEGER NOT NULL REFERENCES notes(id), idx INTEGER NOT NULL,\n"
+	"  level INTEGER NOT NULL, text TEXT NOT NULL, anchor TEXT NOT NULL, line INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(note, idx));\n"
+	"CREATE TABLE links(id INTEGER PRIMARY KEY, source INTEGER NOT NULL REFERENCES notes(id),\n"
+	"  line INTEGER NOT NULL, col INTEGER NOT NULL, kind TEXT NOT NULL, target_text TEXT NOT NULL,\n"
+	"  heading_text TEXT, label TEXT, target INTEGER REFERENCES notes(id), target_heading INTEGER,\n"
+	"  context TEXT);\n"
+	"CREATE TABLE topics(id INTEGER PRIMARY KEY, grp TEXT NOT NULL, term TEXT NOT NULL UNIQUE,\n"
+	"  summary TEXT NOT NULL, target_text TEXT NOT NULL, note INTEGER REFERENCES notes(id),\n"
+	"  heading INTEGER, line INTEGER NOT NULL);\n"
+	"CREATE TABLE topic_aliases(topic INTEGER NOT NULL REFERENCES topics(id), alias TEXT NOT NULL);\n"
+	"CREATE INDEX links_by_target ON links(target);\n"
+	"CREATE INDEX links_by_source ON links(source);\n"
+	"CREATE VIEW backlinks AS SELECT t.title AS note, s.title AS linked_from, l.line, l.context\n"
+	"  FROM links l JOIN notes s ON s.id = l.source JOIN notes t ON t.id = l.target\n"
+	"  WHERE l.source <> l.target;\n";
+
+static const char *kind_name(enum kb_link_kind k)
+{
+	switch (k) {
+	case KB_LINK_WIKI: return "wikilink";
+	case KB_LINK_EMBED: return "embed";
+	case KB_LINK_MARKDOWN: return "markdown";
+	case KB_LINK_TAG: return "tag";
+	}
+	return "?";
+}
+
+struct writer {
+	sqlite3 *db;
+	const char *path;
+	bool failed;
+};
+
+static void report(struct writer *w, const char *what)
+{
+	if (!w->failed)
+		diag_sys("knowledge base %s: %s: %s", w->path, what, sqlite3_errmsg(w->db));
+	w->failed = true;
+}
+
+static sqlite3_stmt *prep(struct writer *w, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		report(w, "prepare");
+	return st;
+}
+
+/* Bind and run: fmt chars i (int), t (text or NULL), n (NULL). */
+static void run(struct writer *w, sqlite3_stmt *st, const char *fmt, ...)
+{
+	if (!st || w->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 'i') {
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
+		} else if (fmt[i] == 't') {
+			const char *s = va_arg(ap, const char *);
+			if (s)
+				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, i + 1);
+		} else {
+			sqlite3_bind_null(st, i + 1);
+		}
+	}
+	va_end(ap);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		report(w, "insert");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int store_write(const struct kb *kb, const char *path)
+{
+	struct writer w = { .path = path };
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		if (mkdir_p(dir) < 0) {
+			diag_sys("cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	struct buf tmp = BUF_INIT;
+	buf_printf(&tmp, "%s.new", path);
+	unlink(tmp.data);
+	if (sqlite3_open_v2(tmp.data, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		diag_sys("cannot create %s: %s", tmp.data, w.db ? sqlite3_errmsg(w.db) : "out of memory");
+		sqlite3_close(w.db);
+		buf_free(&tmp);
+		return -1;
+	}
+	char *err = NULL;
+	struct buf ddl = BUF_INIT;
+	buf_printf(&ddl, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;\n%s"
+		"PRAGMA user_version=%d;", schema, STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(w.db, ddl.data, NULL, NULL, &err) != SQLITE_OK) {
+		diag_sys("knowledge base %s: schema: %s", path, err ? err : "?");
+		sqlite3_free(err);
+		w.failed = true;
+	}
+	buf_free(&ddl);
+
+	sqlite3_stmt *meta = prep(&w, "INSERT INTO meta VALUES(?,?)");
+	run(&w, meta, "tt", "generator", "kbc " KBC_VERSION);
+	run(&w, meta, "tt", "schema_version", "1");
+	run(&w, meta, "tt", "site_title", kb->cfg.title ? kb->cfg.title : "");
+	sqlite3_finalize(meta);
+
+	sqlite3_stmt *note = prep(&w, "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *alias = prep(&w, "INSERT INTO aliases VALUES(?,?)");
+	sqlite3_stmt *tag = prep(&w, "INSERT INTO tags VALUES(?,?)");
+	sqlite3_stmt *head = prep(&w, "INSERT INTO headings VALUES(?,?,?,?,?,?)");
+	sqlite3_stmt *link = prep(&w, "INSERT INTO links VALUES(NULL,?,?,?,?,?,?,?,?,?,?)");
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		if (n->skip)
+			continue;
+		struct buf url = BUF_INIT;
+		buf_printf(&url, "%s.html", n->slug);
+		if (n->has_order)
+			run(&w, note, "itttttiitii", (long long)i + 1, n->rel, n->title, n->slug, url.data,
+				n->purpose, (long long)n->order, (long long)n->draft, n->date, (long long)n->words,
+				(long long)((int)i == kb->home));
+		else
+			run(&w, note, "itttttnitii", (long long)i + 1, n->rel, n->title, n->slug, url.data,
+				n->purpose, (long long)n->draft, n->date, (long long)n->words,
+				(long long)((int)i == kb->home));
+		buf_free(&url);
+		for (size_t a = 0; a < n->n_aliases; a++)
+			run(&w, alias, "it", (long long)i + 1, n->aliases[a]);
+		for (size_t t = 0; t < n->n_tags; t++)
+			run(&w, tag, "it", (long long)i + 1, n->tags[t]);
+		for (size_t h = 0; h < n->n_headings; h++) {
+			const struct kb_heading *hd = &n->headings[h];
+			run(&w, head, "iiitti", (long long)i + 1, (long long)h, (long long)hd->level, hd->text, hd->id,
+				(long long)hd->line);
+		}
+		for (size_t l = 0; l < n->n_links; l++) {
+			const struct kb_link *lk = &n->links[l];
+			if (lk->to_note >= 0)
+				run(&w, link, "iiittttiit", (long long)i + 1, (long long)lk->line,
+					(long long)lk->col, kind_name(lk->kind), lk->target, lk->heading, lk->label,
+					(long long)lk->to_note + 1, (long long)lk->to_heading, lk->context);
+			else
+				run(&w, link, "iiittttnnt", (long long)i + 1, (long long)lk->line, (long long)lk->col,
+					kind_name(lk->kind), lk->target, lk->heading, lk->label, lk->context);
+		}
+	}
+	sqlite3_finalize(note);
+	sqlite3_finalize(alias);
+	sqlite3_finalize(tag);
+	sqlite3_finalize(head);
+	sqlite3_finalize(link);
+
+	sqlite3_stmt *topic = prep(&w, "INSERT INTO topics VALUES(?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *talias = prep(&w, "INSERT INTO topic_aliases VALUES(?,?)");
+	for (size_t i = 0; i < kb->n_topics; i++) {
+		const struct kb_topic *t = &kb->topics[i];
+		if (t->note >= 0)
+			run(&w, topic, "ittttiii", (long long)i + 1, kb->groups[t->group].name, t->term, t->summary,
+				t->target, (long long)t->note + 1, (long long)t->heading, (long long)t->line);
+		else
+			run(&w, topic, "ittttnni", (long long)i + 1, kb->groups[t->group].name, t->term, t->summary,
+				t->target, (long long)t->line);
+		for (size_t a = 0; a < t->n_aliases; a++)
+			run(&w, talias, "it", (long long)i + 1, t->aliases[a]);
+	}
+	sqlite3_finalize(topic);
+	sqlite3_finalize(talias);
+	if (!w.failed && sqlite3_exec(w.db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		report(&w, "commit");
+	if (sqlite3_close(w.db) != SQLITE_OK && !w.failed) {
+		diag_sys("knowledge base %s: cannot close", path);
+		w.failed = true;
+	}
+	if (!w.failed && rename(tmp.data, path) < 0) {
+		diag_sys("cannot move %s into place: %s", path, strerror(errno));
+		w.failed = true;
+	}
+	if (w.failed)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	return w.failed ? -1 : 0;
+}
+
+static size_t display_width(const char *s)
+{
+	return utf8_count(s, strlen(s));
+}
+
+int store_query(const char *path, const char *sql, bool tsv)
+{
+	sqlite3 *db = NULL;
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		diag_sys("no knowledge base at %s (run 'kbc build' first)", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		diag_sys("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	int rc = -1;
+	sqlite3_stmt *q = NULL;
+	int version = -1;
+	sqlite3_stmt *v = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
+	    sqlite3_step(v) == SQLITE_ROW)
+		version = sqlite3_column_int(v, 0);
+	sqlite3_finalize(v);
+	if (version != STORE_SCHEMA_VERSION) {
+		diag_sys("%s is not a kbc knowledge base of schema %d (found %d); run 'kbc build' to rebuild it",
+			path, STORE_SCHEMA_VERSION, version);
+		goto out;
+	}
+	const char *tail = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, &tail) != SQLITE_OK) {
+		diag_error("query", 0, 0, "%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (!q) {
+		diag_error("query", 0, 0, "empty query");
+		goto out;
+	}
+	while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';'))
+		tail++;
+	if (tail && *tail) {
+		diag_error("query", 0, 0, "only one SQL statement is allowed");
+		goto out;
+	}
+	if (!sqlite3_stmt_readonly(q)) {
+		diag_error("query", 0, 0, "only read-only statements are allowed (SELECT, WITH, read-only PRAGMA)");
+		goto out;
+	}
+	int cols = sqlite3_column_count(q);
+	char ***rows = NULL;
+	size_t n_rows = 0, cap = 0;
+	int s;
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		char **row = xcalloc((size_t)cols, sizeof *row);
+		for (int c = 0; c < cols; c++) {
+			const unsigned char *t = sqlite3_column_text(q, c);
+			row[c] = xstrdup(t ? (const char *)t : (tsv ? "" : "NULL"));
+			for (char *p = row[c]; *p; p++)
+				if (*p == '\n' || *p == '\t')
+					*p = ' ';
+		}
+		*VEC_PUSH(rows, n_rows, cap) = row;
+	}
+	if (s != SQLITE_DONE) {
+		diag_error("query", 0, 0, "%s", sqlite3_errmsg(db));
+	} else {
+		size_t *w = xcalloc((size_t)cols + 1, sizeof *w);
+		for (int c = 0; c < cols; c++) {
+			w[c] = display_width(sqlite3_column_name(q, c));
+			for (size_t r = 0; r < n_rows; r++)
+				if (display_width(rows[r][c]) > w[c])
+					w[c] = display_width(rows[r][c]);
+		}
+		for (int c = 0; c < cols; c++) {
+			const char *name = sqlite3_column_name(q, c);
+			if (tsv)
+				printf("%s%s", c ? "\t" : "", name);
+			else
+				printf("%s%s%*s", c ? "  " : "", name, c + 1 < cols ? (int)(w[c] - display_width(name)) : 0, "");
+		}
+		putchar('\n');
+		if (!tsv) {
+			for (int c = 0; c < cols; c++) {
+				printf("%s", c ? "  " : "");
+				for (size_t k = 0; k < w[c]; k++)
+					putchar('-');
+			}
+			putchar('\n');
+		}
+		for (size_t r = 0; r < n_rows; r++) {
+			for (int c = 0; c < cols; c++) {
+				if (tsv)
+					printf("%s%s", c ? "\t" : "", rows[r][c]);
+				else
+					printf("%s%s%*s", c ? "  " : "", rows[r][c],
+						c + 1 < cols ? (int)(w[c] - display_width(rows[r][c])) : 0, "");
+			}
+			putchar('\n');
+		}
+		if (!tsv)
+			printf("(%zu row%s)\n", n_rows, n_rows == 1 ? "" : "s");
+		free(w);
+		rc = 0;
+	}
+	for (size_t r = 0; r < n_rows; r++) {
+		for (int c = 0; c < cols; c++)
+			free(rows[r][c]);
+		free(rows[r]);
+	}
+	free(rows);
+out:
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return rc;
+}
