@@ -2,6 +2,7 @@
 #include "markdown.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
@@ -502,11 +503,42 @@ static void render_code(cmark_node *node, bool *after_run)
 	buf_free(&b);
 }
 
+/* Does `node` stand alone in its paragraph (blank text aside)? */
+static bool alone_in_paragraph(cmark_node *node)
+{
+	cmark_node *p = cmark_node_parent(node);
+	if (!p || cmark_node_get_type(p) != CMARK_NODE_PARAGRAPH)
+		return false;
+	for (cmark_node *c = cmark_node_first_child(p); c; c = cmark_node_next(c)) {
+		if (c == node)
+			continue;
+		if (cmark_node_get_type(c) == CMARK_NODE_TEXT) {
+			const char *t = cmark_node_get_literal(c);
+			if (t && t[strspn(t, " \t")] == '\0')
+				continue;
+		}
+		if (cmark_node_get_type(c) == CMARK_NODE_SOFTBREAK)
+			continue;
+		return false;
+	}
+	return true;
+}
+
 static void render_link(const struct kb *kb, int ni, cmark_node *node, markdown_href_fn href)
 {
 	const struct kb_note *n = &kb->notes[ni];
 	size_t li = (size_t)(uintptr_t)cmark_node_get_user_data(node) - 1;
 	const struct kb_link *l = &n->links[li];
+	if (l->kind == KB_LINK_EMBED && l->to_note >= 0 && alone_in_paragraph(node)) {
+		/* The paragraph becomes a placeholder that render.c fills in
+		 * with the embedded note or section. */
+		char ph[64];
+		snprintf(ph, sizeof ph, MARKDOWN_EMBED_MARK "%zu-->", li);
+		cmark_node *para = cmark_node_parent(node);
+		cmark_node_insert_before(para, html_node(true, ph));
+		cmark_node_free(para);
+		return;
+	}
 	struct buf b = BUF_INIT, url = BUF_INIT;
 	if (l->kind == KB_LINK_TAG) {
 		buf_puts(&b, "<a class=\"tag\" href=\"");

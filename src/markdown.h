@@ -20,6 +20,10 @@
 
 struct buf;
 
+/* An embed ![[...]] that stands alone in its paragraph is rendered as
+ * MARKDOWN_EMBED_MARK "<link index>-->" for render.c to replace. */
+#define MARKDOWN_EMBED_MARK "<!--kbc-embed:"
+
 void markdown_init(void);
 int markdown_parse(const struct kb_config *cfg, struct kb_note *note);
 typedef void (*markdown_href_fn)(const struct kb *kb, int from, const struct kb_link *l,

@@ -511,6 +511,194 @@ static void render_sitemap(struct site *s)
 	buf_free(&b);
 }
 
+/* ---- transclusion ---- */
+
+#define EMBED_MAX_DEPTH 8
+
+struct embed_state {
+	struct site *s;
+	int stack[EMBED_MAX_DEPTH + 2];   /* notes being expanded */
+	int depth;
+	int counter;                      /* embeds in the host page */
+	const struct kb_note *host;
+	const struct kb_link *origin;     /* the host's embed being expanded */
+};
+
+/* Byte range of heading h (with its subsections) in rendered html. */
+static bool section_range(const struct kb_note *n, int h, const char *html, size_t *from, size_t *to)
+{
+	*from = 0;
+	*to = strlen(html);
+	if (h < 0)
+		return true;
+	struct buf pat = BUF_INIT;
+	buf_printf(&pat, "<h%d id=\"", n->headings[h].level);
+	html_escape_str(&pat, n->headings[h].id);
+	buf_putc(&pat, '"');
+	const char *at = strstr(html, pat.data);
+	buf_free(&pat);
+	if (!at)
+		return false;
+	*from = (size_t)(at - html);
+	for (size_t k = (size_t)h + 1; k < n->n_headings; k++) {
+		if (n->headings[k].level > n->headings[h].level)
+			continue;
+		struct buf p2 = BUF_INIT;
+		buf_printf(&p2, "<h%d id=\"", n->headings[k].level);
+		html_escape_str(&p2, n->headings[k].id);
+		buf_putc(&p2, '"');
+		const char *next = strstr(at, p2.data);
+		buf_free(&p2);
+		if (next) {
+			*to = (size_t)(next - html);
+			break;
+		}
+	}
+	return true;
+}
+
+/* Copy an embedded fragment, keeping its ids unique on the host page and
+ * its links pointing where they pointed on the embedded page. */
+static void rebase_fragment(struct buf *out, const char *frag, size_t n, int k, const char *host_slug,
+	const char *target_slug)
+{
+	struct buf dir = BUF_INIT, self = BUF_INIT;
+	graph_url(&self, host_slug, target_slug, NULL);           /* e.g. "../a/b.html" */
+	const char *slash = strrchr(self.data, '/');
+	if (slash)
+		buf_put(&dir, self.data, (size_t)(slash - self.data + 1));
+	size_t i = 0;
+	while (i < n) {
+		if (!strncmp(frag + i, " id=\"", 5)) {
+			buf_printf(out, " id=\"embed-%d-", k);
+			i += 5;
+		} else if (!strncmp(frag + i, " href=\"", 7) || !strncmp(frag + i, " src=\"", 6)) {
+			size_t len = frag[i + 1] == 'h' ? 7 : 6;
+			buf_put(out, frag + i, len);
+			i += len;
+			const char *v = frag + i;
+			if (*v == '#') {
+				buf_puts(out, self.data);
+			} else if (*v != '/' && *v != '"') {
+				/* relative unless it has a scheme */
+				const char *colon = strchr(v, ':'), *q = strchr(v, '"');
+				const char *sl = strchr(v, '/');
+				bool scheme = colon && q && colon < q && (!sl || colon < sl);
+				if (!scheme) {
+					/* "a/" + "../x" is "x" */
+					size_t keep = dir.len;
+					while (!strncmp(frag + i, "../", 3) && keep) {
+						size_t cut = keep - 1;
+						while (cut && dir.data[cut - 1] != '/')
+							cut--;
+						if (!strncmp(dir.data + cut, "../", 3))
+							break;
+						keep = cut;
+						i += 3;
+					}
+					buf_put(out, dir.data, keep);
+				}
+			}
+		} else {
+			buf_putc(out, frag[i++]);
+		}
+	}
+	buf_free(&dir);
+	buf_free(&self);
+}
+
+static char *expand(struct embed_state *e, int ni);
+
+/* Replace each embed placeholder in note ni's html by the embedded part. */
+static char *expand(struct embed_state *e, int ni)
+{
+	struct site *s = e->s;
+	const struct kb_note *n = &s->kb->notes[ni];
+	const char *html = n->html ? n->html : "";
+	struct buf out = BUF_INIT;
+	const char *p = html, *mark;
+	while ((mark = strstr(p, MARKDOWN_EMBED_MARK))) {
+		buf_put(&out, p, (size_t)(mark - p));
+		const char *num = mark + strlen(MARKDOWN_EMBED_MARK);
+		size_t li = strtoul(num, NULL, 10);
+		p = strstr(num, "-->");
+		p = p ? p + 3 : num + strlen(num);
+		if (li >= n->n_links)
+			continue;
+		const struct kb_link *l = &n->links[li];
+		const struct kb_link *at = e->depth == 0 ? l : e->origin;
+		if (e->depth == 0)
+			e->origin = l;
+		int t = l->to_note;
+		/* A cycle: the target is already being expanded. */
+		int cyc = -1;
+		for (int d = 0; d <= e->depth; d++)
+			if (e->stack[d] == t)
+				cyc = d;
+		if (cyc >= 0 || e->depth >= EMBED_MAX_DEPTH) {
+			struct buf chain = BUF_INIT;
+			for (int d = 0; d <= e->depth; d++)
+				buf_printf(&chain, "%s%s", d ? " \xE2\x86\x92 " : "", s->kb->notes[e->stack[d]].title);
+			buf_printf(&chain, " \xE2\x86\x92 %s", s->kb->notes[t].title);
+			if (cyc >= 0)
+				diag_error(e->host->path, at->line, at->col,
+					t == e->stack[0] && e->depth == 0 ? "a note cannot embed itself: %s" :
+					"embeds form a cycle: %s", chain.data);
+			else
+				diag_error(e->host->path, at->line, at->col, "embeds nested deeper than %d: %s",
+					EMBED_MAX_DEPTH, chain.data);
+			buf_free(&chain);
+			s->failed = true;
+			continue;
+		}
+		e->stack[++e->depth] = t;
+		char *inner = expand(e, t);
+		e->depth--;
+		const struct kb_note *tn = &s->kb->notes[t];
+		size_t from, to;
+		section_range(tn, l->to_heading, inner, &from, &to);
+		int k = ++e->counter;
+		buf_printf(&out, "<div class=\"embed\" id=\"kbc-ref-%zu\">\n<p class=\"embed-source\"><a href=\"", li);
+		struct buf u = BUF_INIT;
+		graph_url(&u, n->slug, tn->slug, l->to_heading >= 0 ? tn->headings[l->to_heading].id : NULL);
+		html_escape_str(&out, u.data);
+		buf_free(&u);
+		buf_puts(&out, "\">");
+		html_escape_str(&out, tn->title);
+		if (l->to_heading >= 0) {
+			buf_puts(&out, " \xE2\x80\xBA ");
+			html_escape_str(&out, tn->headings[l->to_heading].text);
+		}
+		buf_puts(&out, "</a></p>\n");
+		rebase_fragment(&out, inner + from, to - from, k, n->slug, tn->slug);
+		buf_puts(&out, "</div>\n");
+		free(inner);
+	}
+	buf_puts(&out, p);
+	return buf_detach(&out);
+}
+
+static void expand_embeds(struct site *s)
+{
+	struct kb *kb = s->kb;
+	char **expanded = xcalloc(kb->n_notes + 1, sizeof *expanded);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		if (n->skip || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
+			continue;
+		struct embed_state e = { .s = s, .host = n };
+		e.stack[0] = (int)i;
+		expanded[i] = expand(&e, (int)i);
+	}
+	/* Replace only after all are computed: expansion reads the originals. */
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (expanded[i]) {
+			free(kb->notes[i].html);
+			kb->notes[i].html = expanded[i];
+		}
+	free(expanded);
+}
+
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
 	size_t n_asset_dirs, struct site_out *out)
 {
@@ -532,6 +720,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	sort_kb = kb;
 	qsort(s.order, s.n_order, sizeof *s.order, cmp_order);
 
+	expand_embeds(&s);
 	collect_backrefs(&s);
 	render_notes(&s);
 	render_ledger(&s);
