@@ -451,6 +451,98 @@ int graph_resolve(struct kb *kb)
 	return rc;
 }
 
+/* ---- graph diagnostics ---- */
+
+int graph_warnings(const struct kb *kb)
+{
+	size_t n = kb->n_notes;
+	if (!n)
+		return 0;
+	size_t *in = xcalloc(n, sizeof *in), *out = xcalloc(n, sizeof *out);
+	/* adjacency as a flat list of (from, to) for the reachability walk */
+	int *head = xcalloc(n, sizeof *head), *next = NULL, *to = NULL;
+	size_t ne = 0, cap_next = 0, cap_to = 0;
+	for (size_t i = 0; i < n; i++)
+		head[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_note *note = &kb->notes[i];
+		if (note->skip)
+			continue;
+		for (size_t l = 0; l < note->n_links; l++) {
+			int t = note->links[l].to_note;
+			if (t < 0 || t == (int)i)
+				continue;
+			out[i]++;
+			in[t]++;
+			xgrow(&next, &cap_next, ne + 1, sizeof *next);
+			xgrow(&to, &cap_to, ne + 1, sizeof *to);
+			to[ne] = t;
+			next[ne] = head[i];
+			head[i] = (int)ne++;
+		}
+	}
+	int warnings = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_note *note = &kb->notes[i];
+		if (note->skip || (int)i == kb->home)
+			continue;
+		if (!in[i] && !out[i]) {
+			diag_warning(note->path, 0, 0, "orphan note: no links in or out");
+			warnings++;
+		}
+	}
+	if (kb->home >= 0) {
+		bool *seen = xcalloc(n, sizeof *seen);
+		int *queue = xcalloc(n, sizeof *queue);
+		size_t qh = 0, qt = 0;
+		queue[qt++] = kb->home;
+		seen[kb->home] = true;
+		while (qh < qt) {
+			int u = queue[qh++];
+			for (int e = head[u]; e >= 0; e = next[e])
+				if (!seen[to[e]]) {
+					seen[to[e]] = true;
+					queue[qt++] = to[e];
+				}
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct kb_note *note = &kb->notes[i];
+			if (note->skip || seen[i] || (!in[i] && !out[i]))
+				continue;
+			diag_warning(note->path, 0, 0, "no chain of links leads here from the home page (%s)",
+				kb->notes[kb->home].path);
+			warnings++;
+		}
+		free(seen);
+		free(queue);
+	}
+	/* Ledger topics whose section no other note links to. */
+	for (size_t t = 0; t < kb->n_topics; t++) {
+		const struct kb_topic *tp = &kb->topics[t];
+		if (tp->note < 0)
+			continue;
+		bool linked = false;
+		for (size_t i = 0; i < n && !linked; i++) {
+			const struct kb_note *note = &kb->notes[i];
+			if (note->skip || (int)i == tp->note)
+				continue;
+			for (size_t l = 0; l < note->n_links && !linked; l++)
+				linked = note->links[l].to_note == tp->note && note->links[l].to_heading == tp->heading;
+		}
+		if (!linked) {
+			diag_warning(kb->ledger_shown, tp->line, tp->col,
+				"no other note links to the section of ledger topic '%s'", tp->term);
+			warnings++;
+		}
+	}
+	free(in);
+	free(out);
+	free(head);
+	free(next);
+	free(to);
+	return warnings;
+}
+
 /* ---- URLs ---- */
 
 void graph_root_prefix(struct buf *out, const char *slug)

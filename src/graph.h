@@ -21,6 +21,10 @@ struct buf;
 
 int graph_assign(struct kb *kb);
 int graph_resolve(struct kb *kb);
+/* Warnings about the shape of the graph: orphan notes (no links in or
+ * out), notes no chain of links reaches from the home page, and ledger
+ * topics whose section no other note links to. Returns how many. */
+int graph_warnings(const struct kb *kb);
 /* Relative URL from page `from_slug` to page `to_slug` (".html" added),
  * with `#id` when id is non-NULL. `from_slug` NULL means the site root. */
 void graph_url(struct buf *out, const char *from_slug, const char *to_slug, const char *id);

@@ -342,6 +342,7 @@ static int run(const struct options *o, bool write)
 	free(ledger_default);
 	graph_assign(&kb);
 	graph_resolve(&kb);
+	graph_warnings(&kb);
 	stage(o, "resolve", &t);
 
 	if (!strcmp(o->command, "graph")) {
