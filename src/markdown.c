@@ -317,7 +317,7 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		cmark_node_type t = cmark_node_get_type(node);
 		if (t == CMARK_NODE_HEADING)
 			in_heading += ev == CMARK_EVENT_ENTER ? 1 : -1;
-		if ((t & CMARK_NODE_TYPE_BLOCK) && t != CMARK_NODE_DOCUMENT)
+		if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK && t != CMARK_NODE_DOCUMENT)
 			buf_putc(&body, ' ');   /* block boundaries separate words */
 		if (ev == CMARK_EVENT_EXIT)
 			continue;

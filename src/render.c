@@ -476,6 +476,66 @@ static void collect_backrefs(struct site *s)
 	qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
 }
 
+/* previews.js: for every note, its title, purpose and the start of each
+ * section, keyed by page URL, for link previews (no fetch: a classic
+ * script that calls kbcPreviews(data)). */
+#define PREVIEW_CHARS 280
+
+static void preview_text(struct buf *b, const char *text)
+{
+	size_t n = strlen(text);
+	if (n > PREVIEW_CHARS) {
+		n = PREVIEW_CHARS;
+		while (n && text[n] != ' ')
+			n--;
+		while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *cut = xstrndup(text, n);
+	json_escape(b, cut);
+	if (n < strlen(text))
+		buf_puts(b, "\u2026");
+	free(cut);
+}
+
+static void render_previews(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (!s->out)
+		return;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "kbcPreviews({");
+	bool first = true;
+	for (size_t i = 0; i < s->n_order; i++) {
+		const struct kb_note *n = &kb->notes[s->order[i]];
+		buf_printf(&b, "%s\n\"", first ? "" : ",");
+		json_escape(&b, n->slug);
+		buf_puts(&b, ".html\":{\"t\":\"");
+		json_escape(&b, n->title);
+		buf_puts(&b, "\",\"p\":\"");
+		json_escape(&b, n->purpose ? n->purpose : "");
+		buf_puts(&b, "\",\"s\":{");
+		for (size_t k = 0; k < n->n_sections; k++) {
+			const struct kb_section *sec = &n->sections[k];
+			buf_printf(&b, "%s\"", k ? "," : "");
+			if (sec->heading >= 0)
+				json_escape(&b, n->headings[sec->heading].id);
+			buf_puts(&b, "\":[\"");
+			if (sec->heading >= 0)
+				json_escape(&b, n->headings[sec->heading].text);
+			buf_puts(&b, "\",\"");
+			preview_text(&b, sec->text);
+			buf_puts(&b, "\"]");
+		}
+		buf_puts(&b, "}}");
+		first = false;
+	}
+	buf_puts(&b, "\n});\n");
+	if (output_write(s->out, "previews.js", b.data, b.len) < 0)
+		s->failed = true;
+	buf_free(&b);
+}
+
 static void render_sitemap(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -748,6 +808,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 		emit(&s, "search.html", "search.html", ctx);
 	}
 	render_sitemap(&s);
+	render_previews(&s);
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)

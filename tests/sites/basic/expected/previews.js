@@ -1,0 +1,8 @@
+kbcPreviews({
+"index.html":{"t":"Home","p":"The entry page that links everything.","s":{"":["","Welcome. Read Alpha first, then the second note. A heading in another note: Alpha › Event loop phases A labelled heading link: phases Same page: Map of notes Markdown links: Gamma and Gamma’s detail Folder note: guides/Setup and by alias Install Guide Case-folded match: ALPHA"],"map-of-notes":["Map of notes","Note Why Alpha first the fourth table cell with an escaped pipe Code keeps brackets: [[Alpha]] and [[Not a link]]"]}},
+"alpha.html":{"t":"Alpha","p":"Explains the first idea.","s":{"":["","Alpha opens the sequence; see Gamma for more and Delta › Summary."],"event-loop-phases":["Event loop phases","Timers, pending callbacks, poll, check, close."],"event-loop-phases-1":["Event loop phases","A second heading with the same text gets its own id."],"ünïcödé-heading--kept-letters":["Ünïcödé heading — kept letters","Smart “quotes” and – dashes… and strike, and a task list: done open Autolink: https://example.com and www.example.com. A footnote."]}},
+"beta-note.html":{"t":"Beta","p":"","s":{"":["",""],"ignored-h1-since-front-matter-has-a-title":["Ignored H1 since front matter has a title","Back to Home and First Note (alias)."]}},
+"guides/setup.html":{"t":"Setup","p":"","s":{"":["","Installing. Up to Home and the alpha note."],"steps":["Steps","One Two"]}},
+"delta.html":{"t":"delta","p":"A note whose title is its file name, with \u003cb\u003emarkup\u003c/b\u003e in the purpose.","s":{"":["",""],"summary":["Summary","Delta links to the details and to Summary."]}},
+"gamma.html":{"t":"Gamma","p":"","s":{"":["","Title comes from this H1. See Alpha and Beta."],"details":["Details","Details live here. Escaped HTML text: 1 \u003c 2 \u0026 3 \u003e 2."]}}
+});
