@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Browser link test: the basic test vault and the shipped knowledge base,
-# built and opened in chromium from file://; every internal link and anchor
-# must land on its target.
+# Browser tests from file://: every test vault and the shipped knowledge
+# base, built and opened in chromium; every internal link and anchor must
+# land on its target; link previews appear on hover and focus.
 . "$(dirname "$0")/lib.sh"
 KBC=$1
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
@@ -15,6 +15,7 @@ for dir in "$TESTS_DIR"/sites/*/; do
 	check "$name vault builds" "$KBC" build -q -C "$dir" -o "$TMP/$name"
 	check "$name vault: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/$name"
 done
+check "link previews on hover, focus and Escape" node "$TESTS_DIR/browser/previews.mjs" "$TMP/basic" alpha.html
 check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
 check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
 cat "$TMP/.out" | tail -2
