@@ -107,10 +107,29 @@ static struct tval *site_val(struct site *s, const char *from_slug)
 	return m;
 }
 
-static struct tval *nav_val(struct site *s, int current, const char *from_slug)
+/* The reading order for the sidebar. On a large site every page listing
+ * every note would make the site quadratic in size, so a page gets the
+ * NAV_WINDOW notes around its own (the home page gets them all) and the
+ * flags nav_before / nav_after tell the template that more exist. */
+#define NAV_WINDOW 60
+
+static struct tval *nav_val(struct site *s, int current, const char *from_slug, struct tval *ctx)
 {
 	struct tval *list = tv_list();
-	for (size_t i = 0; i < s->n_order; i++) {
+	size_t from = 0, to = s->n_order;
+	if (s->n_order > NAV_WINDOW && current != s->kb->home) {
+		size_t at = 0;
+		for (size_t i = 0; i < s->n_order; i++)
+			if (s->order[i] == current)
+				at = i;
+		from = at > NAV_WINDOW / 2 ? at - NAV_WINDOW / 2 : 0;
+		if (from + NAV_WINDOW > s->n_order)
+			from = s->n_order - NAV_WINDOW;
+		to = from + NAV_WINDOW;
+	}
+	tv_set(ctx, "nav_before", tv_bool(from > 0));
+	tv_set(ctx, "nav_after", tv_bool(to < s->n_order));
+	for (size_t i = from; i < to; i++) {
 		const struct kb_note *n = &s->kb->notes[s->order[i]];
 		struct tval *m = tv_push(list, tv_map());
 		tv_set(m, "title", tv_str(n->title));
@@ -262,7 +281,7 @@ static struct tval *base_ctx(struct site *s, int current, const char *slug)
 {
 	struct tval *ctx = tv_map();
 	tv_set(ctx, "site", site_val(s, slug));
-	tv_set(ctx, "nav", nav_val(s, current, slug));
+	tv_set(ctx, "nav", nav_val(s, current, slug, ctx));
 	tv_set(ctx, "page", tv_null());
 	return ctx;
 }

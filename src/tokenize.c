@@ -57,6 +57,17 @@ void tokenizer_free(struct tokenizer *tz)
 
 char *tokenize_normalise(const char *s, size_t n)
 {
+	/* ASCII needs only lower-casing: the common case, without utf8proc. */
+	size_t i = 0;
+	while (i < n && !((unsigned char)s[i] & 0x80))
+		i++;
+	if (i == n) {
+		char *r = xmalloc(n + 1);
+		for (i = 0; i < n; i++)
+			r[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+		r[n] = '\0';
+		return r;
+	}
 	utf8proc_uint8_t *out = NULL;
 	utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &out,
 		UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD);
@@ -65,12 +76,12 @@ char *tokenize_normalise(const char *s, size_t n)
 		buf_put(&b, s, n);
 	} else {
 		/* U+2019 to an ASCII apostrophe. */
-		for (utf8proc_ssize_t i = 0; i < r; i++) {
-			if (i + 2 < r && out[i] == 0xE2 && out[i + 1] == 0x80 && out[i + 2] == 0x99) {
+		for (utf8proc_ssize_t k = 0; k < r; k++) {
+			if (k + 2 < r && out[k] == 0xE2 && out[k + 1] == 0x80 && out[k + 2] == 0x99) {
 				buf_putc(&b, '\'');
-				i += 2;
+				k += 2;
 			} else {
-				buf_putc(&b, out[i]);
+				buf_putc(&b, out[k]);
 			}
 		}
 	}

@@ -55,10 +55,31 @@
   function isConnector(c) { return c === 46 || c === 95 || c === 58 || c === 45 || c === 47; } // . _ : - /
   function isApostrophe(c) { return c === 39 || c === 0x2019; }
 
-  /* Section 2 step 3: NFKD, marks removed, case folded, U+2019 as '. */
+  /* Section 2 step 3: NFKD, marks removed, case folded, U+2019 as '.
+   * toLowerCase() is not full case folding; besides ß, ς and ſ, three
+   * groups fold differently in utf8proc, which the C side uses:
+   * a precomposed Greek letter with iota subscript folds to letter + ι
+   * (a separate combining U+0345 is a mark and goes), Cherokee folds to
+   * capitals, and U+1C80..1C88 fold to plain Cyrillic letters. */
+  var IOTA = /[\u1F80-\u1FAF\u1FB2-\u1FB4\u1FB7\u1FBC\u1FC2-\u1FC4\u1FC7\u1FCC\u1FF2-\u1FF4\u1FF7\u1FFC]/g;
+  var FOLD = /[ßςſ\u2019\u13F8-\u13FD\u1C80-\u1C88\uAB70-\uABBF]/g;
+  var OLD_CYRILLIC = '\u0432\u0434\u043E\u0441\u0442\u0442\u044A\u0463\uA64B'; // U+1C80..1C88
+
+  function fold(ch) {
+    var c = ch.charCodeAt(0);
+    if (ch === 'ß') return 'ss';
+    if (ch === 'ς') return 'σ';
+    if (ch === 'ſ') return 's';
+    if (c === 0x2019) return "'";
+    if (c >= 0xAB70) return String.fromCharCode(c - 0xAB70 + 0x13A0);
+    if (c >= 0x1C80) return OLD_CYRILLIC[c - 0x1C80];
+    return String.fromCharCode(c - 8); // U+13F8..13FD -> U+13F0..13F5
+  }
+
   function normalise(s) {
-    return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
-      .replace(/ß/g, 'ss').replace(/ς/g, 'σ').replace(/ſ/g, 's').replace(/\u2019/g, "'");
+    if (/^[\x00-\x7F]*$/.test(s)) return s.toLowerCase();
+    s = s.replace(IOTA, function (ch) { return ch.normalize('NFD').replace('\u0345', '') + '\u03B9'; });
+    return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(FOLD, fold);
   }
 
   function isStop(norm) { return STOP.has(norm); }

@@ -93,6 +93,11 @@ static size_t count(const char *hay, size_t n, const char *needle)
 	return c;
 }
 
+static bool special(char c)
+{
+	return c == '<' || c == '&' || c == '>' || c == '"' || c == '\'' || c == '\n';
+}
+
 /* Check the structural rules on html[0..len); the decoded text goes to
  * `text`. Returns NULL when all hold, else what is wrong. */
 static const char *validate(const char *html, size_t len, struct buf *text)
@@ -109,9 +114,9 @@ static const char *validate(const char *html, size_t len, struct buf *text)
 		return "<span and </span> counts differ";
 	for (size_t i = 0; i < len;) {
 		const char *p = html + i;
-		if (*p != '<' && *p != '&' && *p != '>' && *p != '"' && *p != '\'' && *p != '\n') {
+		if (!special(*p)) {
 			size_t k = i;
-			while (k < len && !strchr("<&>\"'\n", html[k]))
+			while (k < len && !special(html[k]))
 				k++;
 			buf_put(text, p, k - i);
 			inside += k - i;
