@@ -173,7 +173,8 @@ static int held_cmp(const void *a, const void *b)
 void diag_flush(void)
 {
 	pthread_mutex_lock(&lock);
-	qsort(held, n_held, sizeof *held, held_cmp);
+	if (n_held)
+		qsort(held, n_held, sizeof *held, held_cmp);
 	for (size_t i = 0; i < n_held; i++) {
 		fputs(held[i].text, stderr);
 		free(held[i].text);

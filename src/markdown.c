@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
@@ -565,6 +566,121 @@ static void render_link(const struct kb *kb, int ni, cmark_node *node, markdown_
 	buf_free(&url);
 }
 
+/* Callouts: a block quote whose first line is `[!type]` (Obsidian and
+ * GitHub syntax), optionally followed by + or - (folding, open or closed)
+ * and a title. */
+struct callout_type {
+	const char *name;      /* canonical: the CSS class and default title */
+	const char *aliases;   /* space-separated, lower case */
+};
+static const struct callout_type callout_types[] = {
+	{ "note", "note" },
+	{ "abstract", "abstract summary tldr" },
+	{ "info", "info" },
+	{ "todo", "todo" },
+	{ "tip", "tip hint important" },
+	{ "success", "success check done" },
+	{ "question", "question help faq" },
+	{ "warning", "warning caution attention" },
+	{ "failure", "failure fail missing" },
+	{ "danger", "danger error" },
+	{ "bug", "bug" },
+	{ "example", "example" },
+	{ "quote", "quote cite" },
+};
+
+static const char *callout_canonical(const char *type)
+{
+	for (size_t i = 0; i < sizeof callout_types / sizeof *callout_types; i++) {
+		const char *a = callout_types[i].aliases;
+		size_t n = strlen(type);
+		while (*a) {
+			size_t k = strcspn(a, " ");
+			if (k == n && !strncasecmp(a, type, n))
+				return callout_types[i].name;
+			a += k;
+			while (*a == ' ')
+				a++;
+		}
+	}
+	return NULL;
+}
+
+static void render_callout(cmark_node *quote, int *counter)
+{
+	cmark_node *para = cmark_node_first_child(quote);
+	if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
+		return;
+	cmark_node *first = cmark_node_first_child(para);
+	const char *lit = first && cmark_node_get_type(first) == CMARK_NODE_TEXT ? cmark_node_get_literal(first) : NULL;
+	if (!lit || strncmp(lit, "[!", 2))
+		return;
+	const char *close = strchr(lit + 2, ']');
+	if (!close || close == lit + 2 || (size_t)(close - lit) > 32)
+		return;
+	char type[32];
+	snprintf(type, sizeof type, "%.*s", (int)(close - lit - 2), lit + 2);
+	/* Unknown types are shown as notes titled with the type, as Obsidian does. */
+	const char *canon = callout_canonical(type);
+	bool known = canon != NULL;
+	if (!canon)
+		canon = "note";
+	for (const char *q = type; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '-'))
+			return;
+	const char *rest = close + 1;
+	int fold = 0;   /* 0 none, '+' open, '-' closed */
+	if (*rest == '+' || *rest == '-')
+		fold = *rest++;
+	/* The title: the rest of the first line, inline formatting kept. */
+	cmark_node *title = cmark_node_new(CMARK_NODE_PARAGRAPH);
+	while (*rest == ' ')
+		rest++;
+	if (*rest) {
+		cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+		cmark_node_set_literal(t, rest);
+		cmark_node_append_child(title, t);
+	}
+	cmark_node_free(first);
+	cmark_node *c;
+	while ((c = cmark_node_first_child(para))) {
+		cmark_node_type ct = cmark_node_get_type(c);
+		if (ct == CMARK_NODE_SOFTBREAK || ct == CMARK_NODE_LINEBREAK) {
+			cmark_node_free(c);
+			break;
+		}
+		cmark_node_append_child(title, c);
+	}
+	if (!cmark_node_first_child(para))
+		cmark_node_free(para);
+	char *title_html = cmark_node_first_child(title) ? inline_html(title) : NULL;
+	cmark_node_free(title);
+	struct buf open = BUF_INIT;
+	int id = ++*counter;
+	char label[32];
+	snprintf(label, sizeof label, "%s", known ? canon : type);
+	for (char *q = label; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q + 32);
+	label[0] = (char)(label[0] - 32);
+	if (fold) {
+		buf_printf(&open, "<details class=\"callout callout-%s\"%s><summary class=\"callout-title\">", canon,
+			fold == '+' ? " open" : "");
+	} else {
+		buf_printf(&open, "<div class=\"callout callout-%s\" role=\"note\" aria-labelledby=\"callout-%d\">"
+			"<p class=\"callout-title\" id=\"callout-%d\">", canon, id, id);
+	}
+	buf_puts(&open, title_html && *title_html ? title_html : label);
+	buf_puts(&open, fold ? "</summary>" : "</p>");
+	cmark_node_insert_before(quote, html_node(true, open.data));
+	while ((c = cmark_node_first_child(quote)))
+		cmark_node_insert_before(quote, c);
+	cmark_node_insert_before(quote, html_node(true, fold ? "</details>" : "</div>"));
+	cmark_node_free(quote);
+	free(title_html);
+	buf_free(&open);
+}
+
 int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 {
 	struct kb_note *n = &kb->notes[ni];
@@ -582,18 +698,29 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 			continue;
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(node);
-		if (t == CMARK_NODE_HEADING || t == CMARK_NODE_CODE_BLOCK ||
+		if (t == CMARK_NODE_HEADING || t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_BLOCK_QUOTE ||
 		    (t == CMARK_NODE_LINK && cmark_node_get_user_data(node)))
 			*VEC_PUSH(todo, n_todo, cap) = node;
 	}
 	cmark_iter_free(it);
 	/* Links first (they may sit inside headings), then blocks in order. */
 	for (size_t i = 0; i < n_todo; i++)
-		if (cmark_node_get_type(todo[i]) == CMARK_NODE_LINK)
+		if (cmark_node_get_type(todo[i]) == CMARK_NODE_LINK) {
 			render_link(kb, ni, todo[i], href);
+			todo[i] = NULL;   /* freed */
+		}
+	/* Callouts from the innermost out, so nested ones unwrap cleanly. */
+	int callouts = 0;
+	for (size_t i = n_todo; i-- > 0;)
+		if (todo[i] && cmark_node_get_type(todo[i]) == CMARK_NODE_BLOCK_QUOTE) {
+			render_callout(todo[i], &callouts);
+			todo[i] = NULL;   /* freed or left as a plain quote */
+		}
 	size_t hi = 0;
 	bool after_run = false;
 	for (size_t i = 0; i < n_todo; i++) {
+		if (!todo[i])
+			continue;
 		cmark_node_type t = cmark_node_get_type(todo[i]);
 		if (t == CMARK_NODE_HEADING)
 			render_heading(n, todo[i], &hi);

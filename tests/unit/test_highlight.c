@@ -777,11 +777,19 @@ static void test_random(void)
 	for (const char *const *l = all_langs; *l; l++) {
 		for (int iter = 0; iter < 400; iter++) {
 			buf_reset(&in);
-			size_t parts = next_rand() % 60;
-			for (size_t k = 0; k < parts; k++)
-				buf_puts(&in, pieces[next_rand() % np]);
-			if (next_rand() % 8 == 0)
-				buf_putc(&in, '\0');
+			if (iter % 20 == 0) {
+				/* raw bytes, mostly ASCII */
+				for (size_t k = next_rand() % 2000; k; k--) {
+					unsigned r = next_rand();
+					buf_putc(&in, (int)(r % 4 ? 9 + (r >> 8) % 118 : (r >> 8) % 256));
+				}
+			} else {
+				size_t parts = next_rand() % 60;
+				for (size_t k = 0; k < parts; k++)
+					buf_puts(&in, pieces[next_rand() % np]);
+				if (next_rand() % 8 == 0)
+					buf_putc(&in, '\0');
+			}
 			size_t len;
 			char *got = run(*l, in.data, in.len, &len, NULL);
 			buf_reset(&ref);
