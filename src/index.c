@@ -267,7 +267,8 @@ void index_build(const struct kb *kb, struct search_index *ix)
 			p->weight = (uint8_t)(w < 1 ? 1 : w > 255 ? 255 : w);
 		}
 	}
-	qsort(b.terms, b.n_terms, sizeof *b.terms, cmp_terms);
+	if (b.n_terms)
+		qsort(b.terms, b.n_terms, sizeof *b.terms, cmp_terms);
 
 	/* Term shards: cut near the target, between first bytes when we can. */
 	size_t *cuts = NULL, n_cuts = 0, cap_cuts = 0;

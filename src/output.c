@@ -147,7 +147,7 @@ int output_begin(struct site_out *o, const struct kb_config *cfg)
 	if (mkdir_p(parent) < 0) {
 		diag_sys("cannot create %s: %s", parent, strerror(errno));
 		free(parent);
-		return -1;
+		goto fail;
 	}
 	free(parent);
 	struct stat st;
@@ -155,18 +155,29 @@ int output_begin(struct site_out *o, const struct kb_config *cfg)
 		/* Left by an interrupted build: ours only if it carries the marker. */
 		if (!S_ISDIR(st.st_mode) || (!is_kbc_dir(o->stage) && !dir_empty(o->stage))) {
 			diag_sys("%s exists and was not left by kbc; remove it", o->stage);
-			return -1;
+			goto fail;
 		}
 		if (remove_tree(o->stage) < 0) {
 			diag_sys("cannot remove the unfinished build %s: %s", o->stage, strerror(errno));
-			return -1;
+			goto fail;
 		}
 	}
 	if (mkdir(o->stage, 0755) < 0) {
 		diag_sys("cannot create %s: %s", o->stage, strerror(errno));
+		goto fail;
+	}
+	if (output_write(o, MARKER, MARKER_TEXT, strlen(MARKER_TEXT)) < 0) {
+		output_abort(o);
 		return -1;
 	}
-	return output_write(o, MARKER, MARKER_TEXT, strlen(MARKER_TEXT));
+	return 0;
+fail:
+	/* Nothing of ours to remove: just forget the names. */
+	free(o->final);
+	free(o->stage);
+	free(o->shown);
+	memset(o, 0, sizeof *o);
+	return -1;
 }
 
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n)

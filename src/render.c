@@ -430,7 +430,8 @@ static void render_tags(struct site *s)
 			e->note = (int)i;   /* position in reading order */
 		}
 	}
-	qsort(v, n, sizeof *v, cmp_tag_entry);
+	if (n)
+		qsort(v, n, sizeof *v, cmp_tag_entry);
 	struct tval *all = base_ctx(s, -1, "tags");
 	struct tval *list = tv_set(all, "tags", tv_list());
 	for (size_t i = 0; i < n;) {
@@ -492,7 +493,8 @@ static void collect_backrefs(struct site *s)
 			r->link = l;
 		}
 	}
-	qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
+	if (s->n_refs)
+		qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
 }
 
 /* previews.js: for every note, its title, purpose and the start of each

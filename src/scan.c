@@ -149,7 +149,8 @@ int scan_notes(struct kb *kb)
 		free(w.files);
 		return -1;
 	}
-	qsort(w.files, w.n, sizeof *w.files, cmp_found);
+	if (w.n)
+		qsort(w.files, w.n, sizeof *w.files, cmp_found);
 	if ((long)w.n > kb->cfg.max_notes) {
 		char *shown = kb_display_path(kb->cfg.notes_dir);
 		diag_error(shown, 0, 0, "%zu notes found; the limit is %ld (limits: notes in kb.yaml)",

@@ -760,7 +760,8 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			h->doc = d;
 			h->score = total[d];
 		}
-	qsort(*hits, *n_hits, sizeof **hits, cmp_hits);
+	if (*n_hits)
+		qsort(*hits, *n_hits, sizeof **hits, cmp_hits);
 	free(total);
 	free(one);
 	free(alive);

@@ -333,7 +333,9 @@ static void test_output_paths(void)
 	mkdir(cfg.notes_dir, 0755);
 	char *site = path_join(root, "site");
 	char *sub = path_join(root, "notes/site");
-	char *parent = path_absolute(path_join(root, ".."));
+	char *up = path_join(root, "..");
+	char *parent = path_absolute(up);
+	free(up);
 	char *foreign = path_join(root, "mine");
 	mkdir(foreign, 0755);
 	char *keep = path_join(foreign, "keep.txt");
