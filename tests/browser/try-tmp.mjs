@@ -1,0 +1,16 @@
+import { launch, watch } from '/work/main/tests/browser/browser.mjs';
+const browser = await launch();
+const page = await browser.newPage();
+const problems = watch(page);
+await page.goto('file:///tmp/kb/index.html');
+await page.keyboard.press('/');
+await page.keyboard.type('event loop');
+await page.waitForSelector('#kbc-search-list[data-query="event loop"]', { timeout: 5000 });
+console.log(await page.evaluate(() => [document.activeElement.id, document.querySelector('.kbc-search-status').textContent, [...document.querySelectorAll('.kbc-search-item a')].slice(0,3).map(a => a.getAttribute('href') + ' | ' + a.textContent.slice(0, 200))]));
+await page.screenshot({ path: '/tmp/shot1.png' });
+await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+await page.waitForSelector('mark.kbc-hit', { timeout: 5000 });
+console.log(page.url(), await page.evaluate(() => document.querySelectorAll('mark.kbc-hit').length));
+await page.screenshot({ path: '/tmp/shot2.png' });
+console.log(problems);
+await browser.close();
