@@ -107,6 +107,7 @@ int graph_assign(struct kb *kb)
 		}
 		if (!strcmp(kb->notes[i].slug, "404") || !strcmp(kb->notes[i].slug, "ledger") ||
 		    !strcmp(kb->notes[i].slug, "search") || !strcmp(kb->notes[i].slug, "tags") ||
+		    !strcmp(kb->notes[i].slug, "graph") ||
 		    str_starts(kb->notes[i].slug, "tags/")) {
 			diag_error(kb->notes[i].path, 0, 0,
 				"page name '%s.html' is reserved for kbc's own page; set another 'slug'", kb->notes[i].slug);

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "graph.h"
+#include "graphview.h"
 #include "markdown.h"
 #include "output.h"
 #include "template.h"
@@ -26,6 +27,7 @@ struct backref {
 
 struct site {
 	struct kb *kb;
+	struct graphview *graph;
 	struct backref *refs;  /* sorted by target, source, link */
 	size_t n_refs;
 	struct template_set *ts;
@@ -88,6 +90,7 @@ static struct tval *site_val(struct site *s, const char *from_slug)
 	tv_set(m, "home_url", url_val(from_slug, "index", NULL));
 	tv_set(m, "ledger_url", url_val(from_slug, "ledger", NULL));
 	tv_set(m, "tags_url", url_val(from_slug, "tags", NULL));
+	tv_set(m, "graph_url", url_val(from_slug, "graph", NULL));
 	tv_set(m, "search_url", url_val(from_slug, "search", NULL));
 	/* Figures for the home page. */
 	size_t notes = 0;
@@ -247,6 +250,10 @@ static struct tval *page_val(struct site *s, int ni)
 		tv_set(ref, "section", tv_str(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
 	}
 	tv_set(m, "has_backlinks", tv_bool(back->n > 0));
+	struct buf local = BUF_INIT;
+	graphview_local(s->graph, ni, &local);
+	tv_set(m, "local_graph", tv_str_own(local.len ? buf_detach(&local) : NULL));
+	buf_free(&local);
 	/* Ledger topics explained here. */
 	struct tval *topics = tv_set(m, "topics", tv_list());
 	for (size_t t = 0; t < kb->n_topics; t++) {
@@ -557,6 +564,20 @@ static void render_previews(struct site *s)
 	buf_free(&b);
 }
 
+static void render_graph_page(struct site *s)
+{
+	struct tval *ctx = base_ctx(s, -1, "graph");
+	struct buf svg = BUF_INIT, list = BUF_INIT;
+	if (graphview_global(s->graph, "graph", &svg) < 0)
+		s->failed = true;
+	graphview_list(s->graph, "graph", &list);
+	tv_set(ctx, "svg", tv_str_own(buf_detach(&svg)));
+	tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
+	emit(s, "graph.html", "graph.html", ctx);
+	buf_free(&svg);
+	buf_free(&list);
+}
+
 static void render_sitemap(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -803,9 +824,11 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 
 	expand_embeds(&s);
 	collect_backrefs(&s);
+	s.graph = graphview_new(kb);
 	render_notes(&s);
 	render_ledger(&s);
 	render_tags(&s);
+	render_graph_page(&s);
 	{
 		struct tval *ctx = base_ctx(&s, -1, "404");
 		/* Hosts serve 404.html at any depth: link absolutely when we can. */
@@ -836,5 +859,6 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 				s.failed = true;
 	free(s.order);
 	free(s.refs);
+	graphview_free(s.graph);
 	return s.failed ? -1 : 0;
 }

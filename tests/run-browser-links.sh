@@ -18,5 +18,6 @@ done
 check "link previews on hover, focus and Escape" node "$TESTS_DIR/browser/previews.mjs" "$TMP/basic" alpha.html
 check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
 check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
+check "knowledge base: graph labels do not overlap, hover highlights" node "$TESTS_DIR/browser/graph.mjs" "$TMP/kb"
 cat "$TMP/.out" | tail -2
 finish

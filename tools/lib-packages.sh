@@ -4,7 +4,7 @@
 # Building kbc.
 BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 	libcmark-gfm-extensions-dev libyaml-dev libsqlite3-dev libstemmer-dev
-	libutf8proc-dev)
+	libutf8proc-dev libgraphviz-dev)
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml)

@@ -1,0 +1,459 @@
+/* graphview.c - global and local graph SVG; see graphview.h. */
+#include "graphview.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <graphviz/gvc.h>
+
+#include "diag.h"
+#include "graph.h"
+#include "text.h"
+#include "util.h"
+
+#define FONT_PX 12.0
+#define CHAR_EM 0.62          /* generous average glyph width of sans fonts */
+#define LABEL_MAX 28
+#define N_COLOURS 8
+
+struct gnode {
+	int note;
+	size_t degree;
+	int colour;
+	char *label;
+	int *adj;                 /* neighbours (note indexes), sorted, unique */
+	size_t n_adj, cap_adj;
+	double x, y, w, h, r;     /* layout: centre of the box, box size, circle radius */
+};
+
+struct graphview {
+	const struct kb *kb;
+	struct gnode *nodes;      /* one per note; note < 0 for skipped notes */
+	size_t n;
+};
+
+static void add_adj(struct gnode *g, int to)
+{
+	for (size_t i = 0; i < g->n_adj; i++)
+		if (g->adj[i] == to)
+			return;
+	*VEC_PUSH(g->adj, g->n_adj, g->cap_adj) = to;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Short label: the first alias when the title is long, else the title,
+ * cut to LABEL_MAX characters. */
+static char *short_label(const struct kb_note *n)
+{
+	const char *s = n->title;
+	if (utf8_count(s, strlen(s)) > LABEL_MAX && n->n_aliases)
+		s = n->aliases[0];
+	size_t chars = utf8_count(s, strlen(s));
+	if (chars <= LABEL_MAX)
+		return xstrdup(s);
+	struct buf b = BUF_INIT;
+	size_t seen = 0;
+	for (const char *p = s; *p && seen < LABEL_MAX - 1; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			seen++;
+		buf_putc(&b, *p);
+	}
+	while (*(s + b.len) && ((unsigned char)s[b.len] & 0xC0) == 0x80)
+		buf_putc(&b, s[b.len]);
+	buf_puts(&b, "\xE2\x80\xA6");
+	return buf_detach(&b);
+}
+
+struct graphview *graphview_new(const struct kb *kb)
+{
+	struct graphview *gv = xcalloc(1, sizeof *gv);
+	gv->kb = kb;
+	gv->n = kb->n_notes;
+	gv->nodes = xcalloc(gv->n + 1, sizeof *gv->nodes);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		gv->nodes[i].note = kb->notes[i].skip ? -1 : (int)i;
+		gv->nodes[i].colour = -1;
+	}
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		if (n->skip)
+			continue;
+		for (size_t l = 0; l < n->n_links; l++) {
+			int t = n->links[l].to_note;
+			if (t < 0 || t == (int)i || n->links[l].kind == KB_LINK_TAG)
+				continue;
+			add_adj(&gv->nodes[i], t);
+			add_adj(&gv->nodes[t], (int)i);
+		}
+	}
+	/* Colours: the first tag of each note, tags ranked by how many notes
+	 * carry them first (ties by name), the top N_COLOURS - 1 get their own. */
+	const char **tags = NULL;
+	size_t *count = NULL, nt = 0, cap_t = 0, cap_c = 0;
+	for (size_t i = 0; i < gv->n; i++) {
+		struct gnode *g = &gv->nodes[i];
+		if (g->note < 0)
+			continue;
+		qsort(g->adj, g->n_adj, sizeof *g->adj, cmp_int);
+		g->degree = g->n_adj;
+		g->label = short_label(&kb->notes[i]);
+		const struct kb_note *n = &kb->notes[i];
+		if (!n->n_tags)
+			continue;
+		size_t k = 0;
+		while (k < nt && strcmp(tags[k], n->tags[0]))
+			k++;
+		if (k == nt) {
+			*VEC_PUSH(tags, nt, cap_t) = n->tags[0];
+			nt--;
+			*VEC_PUSH(count, nt, cap_c) = 0;
+		}
+		count[k]++;
+	}
+	for (size_t i = 0; i < gv->n; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		if (gv->nodes[i].note < 0 || !n->n_tags)
+			continue;
+		size_t k = 0;
+		while (strcmp(tags[k], n->tags[0]))
+			k++;
+		/* rank of tag k */
+		int rank = 0;
+		for (size_t j = 0; j < nt; j++)
+			if (count[j] > count[k] || (count[j] == count[k] && strcmp(tags[j], tags[k]) < 0))
+				rank++;
+		gv->nodes[i].colour = rank < N_COLOURS - 1 ? rank : N_COLOURS - 1;
+	}
+	free(tags);
+	free(count);
+	return gv;
+}
+
+void graphview_free(struct graphview *gv)
+{
+	if (!gv)
+		return;
+	for (size_t i = 0; i < gv->n; i++) {
+		free(gv->nodes[i].adj);
+		free(gv->nodes[i].label);
+	}
+	free(gv->nodes);
+	free(gv);
+}
+
+static double radius(size_t degree)
+{
+	return 4.0 + 1.6 * sqrt((double)degree);
+}
+
+static double label_width(const char *s)
+{
+	return (double)utf8_count(s, strlen(s)) * FONT_PX * CHAR_EM;
+}
+
+/* Which notes the global graph shows: all, or the most linked. */
+static size_t pick_nodes(const struct graphview *gv, int *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < gv->n; i++)
+		if (gv->nodes[i].note >= 0)
+			out[n++] = (int)i;
+	if (n <= GRAPHVIEW_MAX_NODES)
+		return n;
+	/* Keep the highest degrees (ties: earlier notes), in note order. */
+	for (size_t i = 0; i < GRAPHVIEW_MAX_NODES; i++) {
+		size_t best = i;
+		for (size_t j = i + 1; j < n; j++) {
+			const struct gnode *a = &gv->nodes[out[j]], *b = &gv->nodes[out[best]];
+			if (a->degree > b->degree || (a->degree == b->degree && out[j] < out[best]))
+				best = j;
+		}
+		int t = out[i];
+		out[i] = out[best];
+		out[best] = t;
+	}
+	qsort(out, GRAPHVIEW_MAX_NODES, sizeof *out, cmp_int);
+	return GRAPHVIEW_MAX_NODES;
+}
+
+/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below. */
+static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
+	const char *from_slug, int id, bool centre, int side)
+{
+	const struct kb_note *n = &gv->kb->notes[g->note];
+	buf_puts(svg, "<a href=\"");
+	struct buf u = BUF_INIT;
+	graph_url(&u, from_slug, n->slug, NULL);
+	html_escape_str(svg, u.data);
+	buf_free(&u);
+	buf_printf(svg, "\"><g class=\"gn c%d%s\" data-n=\"%d\" data-adj=\"", g->colour < 0 ? N_COLOURS - 1 : g->colour,
+		centre ? " here" : "", id);
+	for (size_t k = 0; k < g->n_adj; k++)
+		buf_printf(svg, "%s%d", k ? " " : "", g->adj[k]);
+	buf_printf(svg, "\"><title>");
+	html_escape_str(svg, n->title);
+	buf_printf(svg, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"/>", x, y, g->r);
+	if (side == 1)
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - g->r - 3, y + FONT_PX * 0.35);
+	else if (side == 2)
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y - g->r - 4);
+	else if (side == 3)
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y + g->r + FONT_PX);
+	else
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\">", x + g->r + 3, y + FONT_PX * 0.35);
+	html_escape_str(svg, g->label);
+	buf_puts(svg, "</text></g></a>\n");
+}
+
+int graphview_global(struct graphview *gv, const char *from_slug, struct buf *svg)
+{
+	int *pick = xcalloc(gv->n + 1, sizeof *pick);
+	size_t n = pick_nodes(gv, pick);
+	if (!n) {
+		free(pick);
+		return 0;
+	}
+	bool *shown = xcalloc(gv->n + 1, sizeof *shown);
+	for (size_t i = 0; i < n; i++)
+		shown[pick[i]] = true;
+
+	GVC_t *gvc = gvContext();
+	Agraph_t *g = agopen("kb", Agundirected, NULL);
+	agattr(g, AGRAPH, "overlap", "prism");
+	agattr(g, AGRAPH, "sep", "+6");
+	agattr(g, AGRAPH, "start", "1");
+	agattr(g, AGRAPH, "splines", "false");
+	agattr(g, AGNODE, "shape", "box");
+	agattr(g, AGNODE, "fixedsize", "true");
+	agattr(g, AGNODE, "label", "");
+	agattr(g, AGNODE, "width", "1");
+	agattr(g, AGNODE, "height", "0.3");
+	agattr(g, AGEDGE, "len", "1.6");
+	Agnode_t **an = xcalloc(gv->n + 1, sizeof *an);
+	for (size_t i = 0; i < n; i++) {
+		struct gnode *gn = &gv->nodes[pick[i]];
+		char name[32], w[32], h[32];
+		snprintf(name, sizeof name, "n%d", pick[i]);
+		gn->r = radius(gn->degree);
+		gn->w = 2 * gn->r + 3 + label_width(gn->label) + 4;
+		gn->h = fmax(2 * gn->r, FONT_PX * 1.4);
+		snprintf(w, sizeof w, "%.4f", gn->w / 72.0);
+		snprintf(h, sizeof h, "%.4f", gn->h / 72.0);
+		an[pick[i]] = agnode(g, name, 1);
+		agset(an[pick[i]], "width", w);
+		agset(an[pick[i]], "height", h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct gnode *gn = &gv->nodes[pick[i]];
+		for (size_t k = 0; k < gn->n_adj; k++)
+			if (gn->adj[k] > pick[i] && shown[gn->adj[k]])
+				agedge(g, an[pick[i]], an[gn->adj[k]], NULL, 1);
+	}
+	int rc = -1;
+	if (gvLayout(gvc, g, "neato") != 0) {
+		diag_sys("graph layout failed (Graphviz neato)");
+		goto out;
+	}
+	char *dot = NULL;
+	unsigned int len = 0;
+	gvRenderData(gvc, g, "dot", &dot, &len);   /* attaches "pos" */
+	gvFreeRenderData(dot);
+	double minx = 1e18, miny = 1e18, maxx = -1e18, maxy = -1e18;
+	for (size_t i = 0; i < n; i++) {
+		struct gnode *gn = &gv->nodes[pick[i]];
+		double x = 0, y = 0;
+		sscanf(agget(an[pick[i]], "pos"), "%lf,%lf", &x, &y);
+		gn->x = x;
+		gn->y = -y;    /* SVG's y grows downwards */
+		minx = fmin(minx, gn->x - gn->w / 2);
+		maxx = fmax(maxx, gn->x + gn->w / 2);
+		miny = fmin(miny, gn->y - gn->h / 2);
+		maxy = fmax(maxy, gn->y + gn->h / 2);
+	}
+	gvFreeLayout(gvc, g);
+	double pad = 10;
+	buf_printf(svg, "<svg class=\"kbc-graph global\" viewBox=\"%.1f %.1f %.1f %.1f\" width=\"%.0f\" height=\"%.0f\" "
+		"role=\"img\" aria-labelledby=\"kbc-graph-title\" xmlns=\"http://www.w3.org/2000/svg\">"
+		"<title id=\"kbc-graph-title\">Graph of %zu notes and the links between them</title>\n",
+		minx - pad, miny - pad, maxx - minx + 2 * pad, maxy - miny + 2 * pad,
+		maxx - minx + 2 * pad, maxy - miny + 2 * pad, n);
+	buf_puts(svg, "<g class=\"edges\">\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct gnode *a = &gv->nodes[pick[i]];
+		for (size_t k = 0; k < a->n_adj; k++) {
+			int t = a->adj[k];
+			if (t <= pick[i] || !shown[t])
+				continue;
+			const struct gnode *b = &gv->nodes[t];
+			double ax = a->x - a->w / 2 + a->r, bx = b->x - b->w / 2 + b->r;
+			buf_printf(svg, "<line data-a=\"%d\" data-b=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+				pick[i], t, ax, a->y, bx, b->y);
+		}
+	}
+	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct gnode *gn = &gv->nodes[pick[i]];
+		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, from_slug, pick[i], false, 0);
+	}
+	buf_puts(svg, "</g></svg>\n");
+	rc = 0;
+out:
+	agclose(g);
+	gvFreeContext(gvc);
+	free(an);
+	free(shown);
+	free(pick);
+	return rc;
+}
+
+/* Neighbours of ni, most linked first, at most `max`. */
+static size_t ring(const struct graphview *gv, const int *cand, size_t nc, int *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nc; i++)
+		out[n++] = cand[i];
+	for (size_t i = 0; i < n && i < max; i++) {
+		size_t best = i;
+		for (size_t j = i + 1; j < n; j++) {
+			const struct gnode *a = &gv->nodes[out[j]], *b = &gv->nodes[out[best]];
+			if (a->degree > b->degree || (a->degree == b->degree && out[j] < out[best]))
+				best = j;
+		}
+		int t = out[i];
+		out[i] = out[best];
+		out[best] = t;
+	}
+	if (n > max)
+		n = max;
+	qsort(out, n, sizeof *out, cmp_int);
+	return n;
+}
+
+void graphview_local(struct graphview *gv, int ni, struct buf *svg)
+{
+	const struct gnode *c = &gv->nodes[ni];
+	if (!c->n_adj)
+		return;
+	const char *from = gv->kb->notes[ni].slug;
+	int *r1 = xcalloc(c->n_adj + 1, sizeof *r1);
+	size_t n1 = ring(gv, c->adj, c->n_adj, r1, 12);
+	/* Second ring: neighbours of the first ring not already shown. */
+	int *cand = NULL;
+	size_t nc = 0, cap = 0;
+	for (size_t i = 0; i < n1; i++) {
+		const struct gnode *g = &gv->nodes[r1[i]];
+		for (size_t k = 0; k < g->n_adj; k++) {
+			int t = g->adj[k];
+			bool seen = t == ni;
+			for (size_t j = 0; j < n1 && !seen; j++)
+				seen = r1[j] == t;
+			for (size_t j = 0; j < nc && !seen; j++)
+				seen = cand[j] == t;
+			if (!seen)
+				*VEC_PUSH(cand, nc, cap) = t;
+		}
+	}
+	int *r2 = xcalloc(nc + 1, sizeof *r2);
+	size_t n2 = ring(gv, cand, nc, r2, 12);
+	free(cand);
+	/* Rings wide enough that neighbours' labels, set outwards, keep apart. */
+	double R1 = fmax(80, 15.0 * (double)n1), R2 = fmax(R1 + 80, 17.0 * (double)n2);
+	double W = 2 * (R2 + 190), H = 2 * (R2 + 30);
+	double cx = W / 2, cy = H / 2;
+	double *x = xcalloc(gv->n + 1, sizeof *x), *y = xcalloc(gv->n + 1, sizeof *y);
+	bool *on = xcalloc(gv->n + 1, sizeof *on);
+	int *side = xcalloc(gv->n + 1, sizeof *side);
+	x[ni] = cx;
+	y[ni] = cy;
+	on[ni] = true;
+	for (size_t i = 0; i < n1; i++) {
+		double a = -M_PI / 2 + 2 * M_PI * (double)i / (double)n1;
+		x[r1[i]] = cx + R1 * cos(a);
+		y[r1[i]] = cy + R1 * sin(a);
+		on[r1[i]] = true;
+		side[r1[i]] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
+	}
+	for (size_t i = 0; i < n2; i++) {
+		double a = -M_PI / 2 + M_PI / (double)(n2 > 0 ? n2 : 1) + 2 * M_PI * (double)i / (double)n2;
+		x[r2[i]] = cx + R2 * cos(a);
+		y[r2[i]] = cy + R2 * sin(a);
+		on[r2[i]] = true;
+		side[r2[i]] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
+	}
+	buf_printf(svg, "<svg class=\"kbc-graph local\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+		"aria-label=\"Notes linked with this one, and their links\" xmlns=\"http://www.w3.org/2000/svg\">\n<g class=\"edges\">\n",
+		W, H);
+	int all[32];
+	size_t na = 0;
+	all[na++] = ni;
+	for (size_t i = 0; i < n1; i++)
+		all[na++] = r1[i];
+	for (size_t i = 0; i < n2; i++)
+		all[na++] = r2[i];
+	for (size_t i = 0; i < na; i++) {
+		const struct gnode *a = &gv->nodes[all[i]];
+		for (size_t k = 0; k < a->n_adj; k++) {
+			int t = a->adj[k];
+			if (t <= all[i] || !on[t])
+				continue;
+			buf_printf(svg, "<line data-a=\"%d\" data-b=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+				all[i], t, x[all[i]], y[all[i]], x[t], y[t]);
+		}
+	}
+	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
+	for (size_t i = 0; i < na; i++) {
+		struct gnode *g = &gv->nodes[all[i]];
+		g->r = radius(g->degree);
+		if (g->r > 12)
+			g->r = 12;
+		svg_node(svg, gv, g, x[all[i]], y[all[i]], from, all[i], all[i] == ni, all[i] == ni ? 3 : side[all[i]]);
+	}
+	buf_puts(svg, "</g></svg>\n");
+	free(x);
+	free(y);
+	free(on);
+	free(side);
+	free(r1);
+	free(r2);
+}
+
+void graphview_list(struct graphview *gv, const char *from_slug, struct buf *html)
+{
+	buf_puts(html, "<ul class=\"graph-list\">\n");
+	for (size_t i = 0; i < gv->n; i++) {
+		const struct gnode *g = &gv->nodes[i];
+		if (g->note < 0)
+			continue;
+		const struct kb_note *n = &gv->kb->notes[i];
+		struct buf u = BUF_INIT;
+		graph_url(&u, from_slug, n->slug, NULL);
+		buf_puts(html, "<li><a href=\"");
+		html_escape_str(html, u.data);
+		buf_puts(html, "\">");
+		html_escape_str(html, n->title);
+		buf_printf(html, "</a> (%zu link%s)", g->degree, g->degree == 1 ? "" : "s");
+		buf_free(&u);
+		if (g->n_adj) {
+			buf_puts(html, ": ");
+			for (size_t k = 0; k < g->n_adj; k++) {
+				const struct kb_note *t = &gv->kb->notes[g->adj[k]];
+				struct buf tu = BUF_INIT;
+				graph_url(&tu, from_slug, t->slug, NULL);
+				buf_printf(html, "%s<a href=\"", k ? ", " : "");
+				html_escape_str(html, tu.data);
+				buf_puts(html, "\">");
+				html_escape_str(html, t->title);
+				buf_puts(html, "</a>");
+				buf_free(&tu);
+			}
+		}
+		buf_puts(html, "</li>\n");
+	}
+	buf_puts(html, "</ul>\n");
+}

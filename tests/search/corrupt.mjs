@@ -1,0 +1,123 @@
+// corrupt.mjs - damaged index files give a clear error in both readers,
+// never a crash and never a result.
+//
+// Usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR
+// For each case a copy of SITE_DIR/search is damaged in a temporary site,
+// then the query "QUERY" (a word of the index, whose terms shard is the
+// one damaged) runs through `KBC search -o TMP --tsv QUERY`, which must exit
+// with status 3, print no result and say "search index" on stderr, and
+// through the JS reader in node, which must throw an Error whose message
+// contains "search index". Cases, on the meta block and on the terms shard
+// the query needs: truncated, one flipped byte, wrong magic, wrong version,
+// empty file, a block of another kind under its name; and for the JS
+// reader only (the C reader does not read text) a damaged text shard.
+// Each reader and case is one check. Prints "N passed, N failed".
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { open } = createRequire(import.meta.url)(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
+const [kbcArg, siteArg] = process.argv.slice(2);
+if (!kbcArg || !siteArg) {
+  console.error('usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR');
+  process.exit(2);
+}
+const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
+const src = path.join(path.resolve(siteArg), 'search');
+const loader = (dir) => async (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
+
+// The query and the terms shard it reads: the most frequent plain word.
+const good = await open(loader(src));
+const QUERY = 'loop';
+const shard = good.shardFor('loop');
+const T = `t-${String(shard).padStart(3, '0')}`;
+if (!(await good.search(QUERY, false)).hits.length) {
+  console.log(`FAIL the site must have results for "${QUERY}" for this test to mean anything`);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kbc-corrupt-'));
+let passed = 0;
+let failed = 0;
+let n = 0;
+
+const edits = {
+  truncated: (b) => b.subarray(0, Math.max(17, b.length >> 1)),
+  'flipped byte': (b) => { const c = Buffer.from(b); c[16 + ((c.length - 16) >> 1)] ^= 0x20; return c; },
+  'wrong magic': (b) => { const c = Buffer.from(b); c.write('KBCY', 0, 'latin1'); return c; },
+  'wrong version': (b) => { const c = Buffer.from(b); c[4] = 2; return c; },
+  'empty file': () => Buffer.alloc(0),
+};
+
+// A damaged copy of the index: `damage(dir)` edits files in dir/search.
+function makeSite(damage) {
+  const site = path.join(tmp, String(n++));
+  fs.mkdirSync(path.join(site, 'search'), { recursive: true });
+  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(site, 'search', f));
+  damage(path.join(site, 'search'));
+  return site;
+}
+
+function checkC(name, site) {
+  const r = spawnSync(kbc, ['search', '-o', site, '--tsv', QUERY], { cwd: site, encoding: 'utf8' });
+  const why = r.error ? r.error.message : r.status !== 3 ? `exit status ${r.status ?? r.signal}` :
+    r.stdout !== '' ? `printed results: ${r.stdout.split('\n')[0]}` :
+      !/search index/.test(r.stderr) ? `stderr lacks "search index": ${r.stderr.trim()}` : '';
+  report(`C: ${name}`, why, r.stderr.trim());
+}
+
+async function checkJS(name, site, text = false) {
+  let why = '';
+  let msg = '';
+  try {
+    const s = await open(loader(path.join(site, 'search')));
+    const r = await s.search(QUERY, false);
+    if (text) await s.text(r.hits[0].doc);
+    why = `gave ${r.hits.length} results`;
+  } catch (e) {
+    msg = e.message;
+    if (!(e instanceof Error) || !/search index/.test(e.message)) why = `threw without "search index": ${e}`;
+  }
+  report(`JS: ${name}`, why, msg);
+}
+
+function report(name, why, msg) {
+  if (why) {
+    failed++;
+    console.log(`FAIL ${name}: ${why}`);
+  } else {
+    passed++;
+    console.log(`ok   ${name}: ${msg}`);
+  }
+}
+
+for (const [file, label] of [['meta', 'meta block'], [T, `terms shard ${shard}`]]) {
+  for (const [what, edit] of Object.entries(edits)) {
+    const site = makeSite((d) => {
+      const p = path.join(d, file + '.bin');
+      fs.writeFileSync(p, edit(fs.readFileSync(p)));
+    });
+    checkC(`${label}, ${what}`, site);
+    await checkJS(`${label}, ${what}`, site);
+  }
+}
+let site = makeSite((d) => fs.copyFileSync(path.join(d, 'x-000.bin'), path.join(d, T + '.bin')));
+checkC(`text shard renamed as terms shard ${shard}`, site);
+await checkJS(`text shard renamed as terms shard ${shard}`, site);
+site = makeSite((d) => fs.copyFileSync(path.join(d, T + '.bin'), path.join(d, 'meta.bin')));
+checkC('terms shard renamed as the meta block', site);
+await checkJS('terms shard renamed as the meta block', site);
+const first = (await good.search(QUERY, false)).hits[0].doc;
+const X = `x-${String(good.meta.docs[first].text).padStart(3, '0')}`;
+site = makeSite((d) => {
+  const p = path.join(d, X + '.bin');
+  fs.writeFileSync(p, edits['flipped byte'](fs.readFileSync(p)));
+});
+await checkJS(`text shard ${X}, flipped byte`, site, true);
+
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
