@@ -293,6 +293,33 @@ static struct tval *base_ctx(struct site *s, int current, const char *slug)
 	return ctx;
 }
 
+static struct tval *topic_val(struct site *s, size_t t, const char *from_slug);
+
+/* The ledger by group, with links relative to page `from_slug`. */
+static struct tval *groups_val(struct site *s, const char *from_slug)
+{
+	struct kb *kb = s->kb;
+	struct tval *groups = tv_list();
+	for (size_t g = 0; g < kb->n_groups; g++) {
+		struct tval *gm = tv_push(groups, tv_map());
+		tv_set(gm, "name", tv_str(kb->groups[g].name));
+		char *gid = text_slug(kb->groups[g].name);
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "group-%s", gid);
+		tv_set(gm, "id", tv_str(b.data));
+		buf_free(&b);
+		free(gid);
+		struct tval *topics = tv_set(gm, "topics", tv_list());
+		for (size_t t = 0; t < kb->n_topics; t++)
+			if (kb->topics[t].group == g)
+				tv_push(topics, topic_val(s, t, from_slug));
+		char num[32];
+		snprintf(num, sizeof num, "%zu", topics->n);
+		tv_set(gm, "count", tv_str(num));
+	}
+	return groups;
+}
+
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -302,6 +329,8 @@ static void render_notes(struct site *s)
 			continue;
 		struct tval *ctx = base_ctx(s, (int)i, n->slug);
 		tv_set(ctx, "page", page_val(s, (int)i));
+		if ((int)i == kb->home)
+			tv_set(ctx, "groups", groups_val(s, n->slug));
 		struct buf rel = BUF_INIT;
 		buf_printf(&rel, "%s.html", n->slug);
 		emit(s, (int)i == kb->home ? "home.html" : "note.html", rel.data, ctx);
@@ -310,6 +339,7 @@ static void render_notes(struct site *s)
 	if (kb->home < 0) {
 		struct tval *ctx = base_ctx(s, -1, "index");
 		tv_set(ctx, "page", tv_null());
+		tv_set(ctx, "groups", groups_val(s, "index"));
 		emit(s, "home.html", "index.html", ctx);
 	}
 }
@@ -325,7 +355,7 @@ static int cmp_topic_az(const void *a, const void *b, void *arg)
 	return c ? c : strcmp(x->term, y->term);
 }
 
-static struct tval *topic_val(struct site *s, size_t t)
+static struct tval *topic_val(struct site *s, size_t t, const char *from_slug)
 {
 	const struct kb_topic *tp = &s->kb->topics[t];
 	struct tval *m = tv_map();
@@ -340,7 +370,7 @@ static struct tval *topic_val(struct site *s, size_t t)
 	if (tp->note >= 0) {
 		const struct kb_note *n = &s->kb->notes[tp->note];
 		const char *hid = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
-		tv_set(m, "url", url_val("ledger", n->slug, hid));
+		tv_set(m, "url", url_val(from_slug, n->slug, hid));
 		tv_set(m, "note_title", tv_str(n->title));
 		tv_set(m, "heading", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
 	} else {
@@ -360,27 +390,7 @@ static void render_ledger(struct site *s)
 	if (!kb->n_topics)
 		return;
 	struct tval *ctx = base_ctx(s, -1, "ledger");
-	struct tval *groups = tv_set(ctx, "groups", tv_list());
-	for (size_t g = 0; g < kb->n_groups; g++) {
-		struct tval *gm = tv_push(groups, tv_map());
-		tv_set(gm, "name", tv_str(kb->groups[g].name));
-		char *gid = text_slug(kb->groups[g].name);
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "group-%s", gid);
-		tv_set(gm, "id", tv_str(b.data));
-		buf_free(&b);
-		free(gid);
-		struct tval *topics = tv_set(gm, "topics", tv_list());
-		size_t count = 0;
-		for (size_t t = 0; t < kb->n_topics; t++)
-			if (kb->topics[t].group == g) {
-				tv_push(topics, topic_val(s, t));
-				count++;
-			}
-		char num[32];
-		snprintf(num, sizeof num, "%zu", count);
-		tv_set(gm, "count", tv_str(num));
-	}
+	tv_set(ctx, "groups", groups_val(s, "ledger"));
 	size_t *az = xmalloc(kb->n_topics * sizeof *az);
 	for (size_t t = 0; t < kb->n_topics; t++)
 		az[t] = t;
@@ -402,7 +412,7 @@ static void render_ledger(struct site *s)
 			snprintf(last, sizeof last, "%s", letter);
 		}
 		struct tval *tl = (struct tval *)tv_get(cur, "topics");
-		tv_push(tl, topic_val(s, az[i]));
+		tv_push(tl, topic_val(s, az[i], "ledger"));
 	}
 	free(az);
 	char num[32];
