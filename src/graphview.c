@@ -279,7 +279,7 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	gvFreeLayout(gvc, g);
 	double pad = 10;
 	buf_printf(svg, "<svg class=\"kbc-graph global\" viewBox=\"%.1f %.1f %.1f %.1f\" width=\"%.0f\" height=\"%.0f\" "
-		"role=\"img\" aria-labelledby=\"kbc-graph-title\" xmlns=\"http://www.w3.org/2000/svg\">"
+		"aria-labelledby=\"kbc-graph-title\" xmlns=\"http://www.w3.org/2000/svg\">"
 		"<title id=\"kbc-graph-title\">Graph of %zu notes and the links between them</title>\n",
 		minx - pad, miny - pad, maxx - minx + 2 * pad, maxy - miny + 2 * pad,
 		maxx - minx + 2 * pad, maxy - miny + 2 * pad, n);
@@ -386,7 +386,7 @@ void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 		on[r2[i]] = true;
 		side[r2[i]] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
 	}
-	buf_printf(svg, "<svg class=\"kbc-graph local\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+	buf_printf(svg, "<svg class=\"kbc-graph local\" viewBox=\"0 0 %.0f %.0f\" "
 		"aria-label=\"Notes linked with this one, and their links\" xmlns=\"http://www.w3.org/2000/svg\">\n<g class=\"edges\">\n",
 		W, H);
 	int all[32];

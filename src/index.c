@@ -15,7 +15,7 @@
 static const double field_w[N_FIELDS] = { 10.0, 8.0, 6.0, 5.0, 3.0, 1.0 };
 static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TERM_SHARD_TARGET (16 * 1024)
-#define TEXT_SHARD_TARGET (8 * 1024)
+#define TEXT_SHARD_TARGET (2 * 1024)
 
 struct posting {
 	uint32_t doc;

@@ -150,9 +150,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	if (o->jobs < 1)
 		o->jobs = 1;
+	bool options_done = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
+		if (!options_done && !strcmp(a, "--")) {
+			options_done = true;
+			continue;
+		}
+		if (options_done && o->command) {
+			if (o->words.len)
+				buf_putc(&o->words, ' ');
+			buf_puts(&o->words, a);
+			continue;
+		}
 #define NEED_VALUE()                                                   \
 	do {                                                           \
 		if (i + 1 >= argc)                                     \
@@ -538,14 +549,15 @@ static int run_search(const struct options *o)
 	int status = EXIT_OK;
 	struct search_db *db = search_open(dir, why, sizeof why);
 	if (!db) {
-		fprintf(stderr, "kbc: error: search index: %s (build the site first with 'kbc build')\n", why);
+		fprintf(stderr, "kbc: error: search index: %s%s\n", why,
+			strstr(why, "cannot read") ? " (build the site first with 'kbc build')" : "");
 		status = EXIT_SYSTEM;
 		goto out;
 	}
 	struct search_hit *hits;
 	size_t n;
 	if (search_query(db, o->words.data, o->live, &hits, &n, why, sizeof why) < 0) {
-		fprintf(stderr, "kbc: error: %s\n", why);
+		fprintf(stderr, "kbc: error: search index: %s\n", why);
 		status = EXIT_SYSTEM;
 		search_close(db);
 		goto out;

@@ -681,6 +681,29 @@ static void render_callout(cmark_node *quote, int *counter)
 	buf_free(&open);
 }
 
+/* Task-list check boxes get an accessible name ("done" or "not done"). */
+static char *label_task_boxes(char *html)
+{
+	static const char on[] = "<input type=\"checkbox\" checked=\"\" disabled=\"\" />";
+	static const char off[] = "<input type=\"checkbox\" disabled=\"\" />";
+	if (!strstr(html, "<input type=\"checkbox\""))
+		return html;
+	struct buf b = BUF_INIT;
+	for (const char *p = html; *p;) {
+		if (!strncmp(p, on, sizeof on - 1)) {
+			buf_puts(&b, "<input type=\"checkbox\" checked=\"\" disabled=\"\" aria-label=\"done\" />");
+			p += sizeof on - 1;
+		} else if (!strncmp(p, off, sizeof off - 1)) {
+			buf_puts(&b, "<input type=\"checkbox\" disabled=\"\" aria-label=\"not done\" />");
+			p += sizeof off - 1;
+		} else {
+			buf_putc(&b, *p++);
+		}
+	}
+	free(html);
+	return buf_detach(&b);
+}
+
 int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 {
 	struct kb_note *n = &kb->notes[ni];
@@ -699,6 +722,7 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(node);
 		if (t == CMARK_NODE_HEADING || t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_BLOCK_QUOTE ||
+		    !strcmp(cmark_node_get_type_string(node), "table") ||
 		    (t == CMARK_NODE_LINK && cmark_node_get_user_data(node)))
 			*VEC_PUSH(todo, n_todo, cap) = node;
 	}
@@ -721,6 +745,17 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 	for (size_t i = 0; i < n_todo; i++) {
 		if (!todo[i])
 			continue;
+		if (!strcmp(cmark_node_get_type_string(todo[i]), "table")) {
+			/* A wide table scrolls inside a region keyboard users can reach. */
+			cmark_node_insert_before(todo[i], html_node(true,
+				"<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table (scrolls sideways)\">"));
+			cmark_node *after = cmark_node_next(todo[i]);
+			if (after)
+				cmark_node_insert_before(after, html_node(true, "</div>"));
+			else
+				cmark_node_append_child(cmark_node_parent(todo[i]), html_node(true, "</div>"));
+			continue;
+		}
 		cmark_node_type t = cmark_node_get_type(todo[i]);
 		if (t == CMARK_NODE_HEADING)
 			render_heading(n, todo[i], &hi);
@@ -728,7 +763,8 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 			render_code(todo[i], &after_run);
 	}
 	free(todo);
-	n->html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
+	char *html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
+	n->html = label_task_boxes(html);
 	return 0;
 }
 

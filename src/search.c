@@ -613,11 +613,18 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			p++;
 		if (!*p)
 			break;
+		/* '-' negates only before a word character or a quote, so that
+		 * "--max-old-space-size" is a word. */
 		bool negative = false;
-		if (*p == '+' || *p == '-') {
-			negative = *p == '-';
-			p++;
+		if (*p == '-' && p[1]) {
+			utf8proc_int32_t c;
+			utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)p + 1, -1, &c);
+			utf8proc_category_t cat = k > 0 ? utf8proc_category(c) : UTF8PROC_CATEGORY_CN;
+			negative = p[1] == '"' || (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+				(cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
 		}
+		if (negative || *p == '+')
+			p++;
 		int field = -1;
 		const char *colon = p;
 		while ((*colon >= 'a' && *colon <= 'z'))
@@ -651,6 +658,11 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 		int pos = 0;
 		tokenize(db->tz, start, (size_t)(end - start), &pos, &toks);
 		if (phrase) {
+			bool any = false;
+			for (size_t i = 0; i < toks.n; i++)
+				any |= !toks.v[i].compound && toks.v[i].term;
+			if (!any)
+				continue;   /* only stop words: ignored */
 			struct clause *cl = VEC_PUSH(cls, n_cls, cap_cls);
 			memset(cl, 0, sizeof *cl);
 			cl->type = C_PHRASE;
@@ -693,7 +705,8 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			const char *norm = whole ? whole->norm : pieces == 1 ? piece->norm : NULL;
 			if (!norm)
 				continue;
-			if (!term && !prefix)
+			bool as_prefix = prefix && cp_len(norm) >= 2;
+			if (!term && !as_prefix)
 				continue;   /* a stop word */
 			struct clause *cl = VEC_PUSH(cls, n_cls, cap_cls);
 			memset(cl, 0, sizeof *cl);
@@ -701,13 +714,11 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			cl->negative = negative;
 			cl->field = field;
 			bool is_last = last_item && tk == toks.tokens - 1;
-			if (prefix && cp_len(norm) >= 2) {
+			if (as_prefix) {
 				if (add_prefix(db, cl, norm, why, n_why) < 0)
 					goto out;
 				continue;
 			}
-			if (!term)
-				continue;
 			const struct sterm *t;
 			if (find_term(db, term, &t, why, n_why) < 0)
 				goto out;

@@ -7,7 +7,7 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 	libutf8proc-dev libgraphviz-dev)
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
-TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml)
+TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {

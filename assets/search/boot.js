@@ -1,38 +1,31 @@
-/* boot.js - on every page: wakes the search up when it is first wanted.
- * "/" (outside text fields), Ctrl-K or Cmd-K, or focus or typing in
- * #kbc-search-input opens the search dialog; the search page and any page
- * opened with ?q= start it at once. The first time, it loads search.css and
- * stem, tokenize, index, load, query and ui.js from its own folder, in
- * order (script elements work from file:// too), then calls ui.start()
- * and ui.open(). Keys typed while loading land in #kbc-search-input and
- * are carried into the dialog. */
-(function () {
+/* boot.js - on every page; wakes the search when it is first wanted.
+ * "/" (outside text fields), Ctrl-K, Cmd-K, or focus or typing in
+ * #kbc-search-input open the search dialog; search.html and pages opened
+ * with ?q= start at once. The first time it loads search.css, then stem,
+ * tokenize, index, load, query and ui.js from its own folder in order
+ * (script elements work from file:// too), calls ui.start(), then ui.open().
+ * Keys typed while loading land in #kbc-search-input and carry over. */
+(function (d) {
   'use strict';
-  var d = document, me = d.currentScript;
-  var base = me ? me.src.replace(/[^/]*$/, '') : '';
-  var files = ['stem', 'tokenize', 'index', 'load', 'query', 'ui'];
-  var state = 0, queue = [], before = null;   // state: 0 idle, 1 loading, 2 ready
-  var header = d.getElementById('kbc-search-input');
+  var base = d.currentScript ? d.currentScript.src.replace(/[^/]*$/, '') : '';
+  var header = d.getElementById('kbc-search-input'), state = 0, queue = [], before = null;
 
-  function ready(fn) {
+  function ready(fn) {   // state: 0 idle, 1 loading, 2 ready
     if (state === 2) return fn(self.kbcSearch.ui);
     queue.push(fn);
-    if (state === 1) return;
+    if (state) return;
     state = 1;
-    var css = d.createElement('link');
+    var css = d.head.appendChild(d.createElement('link')), files = ['stem', 'tokenize', 'index', 'load', 'query', 'ui'];
     css.rel = 'stylesheet';
     css.href = base + 'search.css';
-    d.head.appendChild(css);
-    var i = 0;
     (function next() {
-      if (i === files.length) {
+      if (!files.length) {
         state = 2;
         self.kbcSearch.ui.start();
-        queue.splice(0).forEach(function (f) { f(self.kbcSearch.ui); });
-        return;
+        return queue.splice(0).forEach(function (f) { f(self.kbcSearch.ui); });
       }
       var s = d.createElement('script');
-      s.src = base + files[i++] + '.js';
+      s.src = base + files.shift() + '.js';
       s.onload = next;
       s.onerror = function () { state = 0; queue = []; };
       d.head.appendChild(s);
@@ -46,13 +39,12 @@
   }
 
   d.addEventListener('keydown', function (e) {
-    var t = e.target, k = e.key;
-    var typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
-    if (((k === 'k' || k === 'K') && (e.ctrlKey || e.metaKey) && !e.altKey) ||
-      (k === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey)) {
+    var t = e.target, k = e.key, typing = t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName);
+    if ((k === 'k' || k === 'K') && (e.ctrlKey || e.metaKey) && !e.altKey ||
+      k === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       before = d.activeElement;
-      if (header && d.activeElement !== header) header.focus();   // its focus handler opens
+      if (header && before !== header) header.focus();   // its focus handler opens
       else open();
     }
   });
@@ -64,4 +56,4 @@
     header.addEventListener('input', open);
   }
   if (/[?&]q=/.test(location.search) || d.getElementById('kbc-search-page-input')) ready(function () {});
-})();
+})(document);

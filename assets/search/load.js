@@ -1,66 +1,44 @@
-/* load.js - getting the index's bytes (docs/search-index.md section 5.4).
- *
- * kbcSearch.load.loader(base) -> load(name) -> Promise<Uint8Array>
- *   base is the URL of the site's search/ folder, ending in "/"; name is
- *   "meta", "t-000", "x-001", ... Each name is loaded once (a failed load is
- *   forgotten so it can be retried). From file: pages, where fetch does not
- *   work, it adds <script src="BASE/NAME.js"> and waits for the script to
- *   call kbcSearchLoaded(name, base64) (a global this file defines); over
- *   http(s) it fetches NAME.bin. Both give the same bytes. A failure rejects
- *   with an Error "search index: cannot load ...".
- * kbcSearch.load.indexBase() -> the search/ URL of the current page's site,
- *   from <meta name="kbc-root" content="../">.
- * kbcSearch.load.base64ToBytes(s) -> Uint8Array (throws on bad base64).
- * Browser only (a classic script); base64ToBytes also works in node. */
-(function (root, factory) {
-  'use strict';
-  if (typeof module === 'object' && module.exports) module.exports = factory(root);
-  else (root.kbcSearch = root.kbcSearch || {}).load = factory(root);
+/* load.js - the index's bytes (docs/search-index.md section 5.4).
+ * loader(base)(name) -> Promise<Uint8Array>: base is the site's search/
+ *   URL, name "meta", "t-000", ... Each name loads once (a failure is
+ *   forgotten, so it can be retried). From file: pages (no fetch there) it
+ *   adds <script src="NAME.js"> and waits for its kbcSearchLoaded(name,
+ *   base64) call (the global defined here); over http(s) it fetches
+ *   NAME.bin. Failure: Error("search index: cannot load ...").
+ * indexBase() -> the search/ URL from <meta name="kbc-root" content="../">. */
+(function (root, f) {
+  if (typeof module === 'object') module.exports = f(global);
+  else (root.kbcSearch = root.kbcSearch || {}).load = f(root);
 })(typeof self !== 'undefined' ? self : this, function (root) {
   'use strict';
+  var waiting = new Map();   // name -> resolve/reject of its script
 
-  var waiting = new Map();   // name -> {resolve, reject} of a script load under way
-
-  function base64ToBytes(s) {
-    var bin = atob(s), out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  /* Called by each search/NAME.js twin with its file's bytes. */
   root.kbcSearchLoaded = function (name, b64) {
-    var w = waiting.get(String(name));
-    if (!w) return;
-    waiting.delete(String(name));
+    var w = waiting.get(name);
+    waiting.delete(name);
     try {
-      w.resolve(base64ToBytes(String(b64)));
+      if (w) w.ok(Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }));
     } catch (e) {
-      w.reject(new Error('search index: search/' + name + '.js holds bad base64'));
+      w.no('bad base64 in');
     }
   };
 
-  function viaScript(base, name) {
-    return new Promise(function (resolve, reject) {
-      var s = document.createElement('script');
-      var done = function (err) {
-        s.remove();
-        if (waiting.get(name) === w) {
-          waiting.delete(name);
-          reject(new Error('search index: ' + err + ' search/' + name + '.js'));
-        }
-      };
-      var w = { resolve: resolve, reject: reject };
+  function script(base, name) {
+    return new Promise(function (ok, no) {
+      var s = document.createElement('script'), w = { ok: ok, no: function (why) {
+        no(new Error('search index: ' + why + ' search/' + name + '.js'));
+      } };
+      var end = function (why) { s.remove(); if (waiting.get(name) === w) { waiting.delete(name); w.no(why); } };
       waiting.set(name, w);
-      s.onload = function () { done('no data in'); };
-      s.onerror = function () { done('cannot load'); };
+      s.onload = function () { end('no data in'); };
+      s.onerror = function () { end('cannot load'); };
       s.src = base + name + '.js';
-      document.head.appendChild(s);
+      document.head.append(s);
     });
   }
 
-  function viaFetch(base, name) {
-    var url = base + name + '.bin';
-    return fetch(url).then(function (r) {
+  function bin(base, name) {
+    return fetch(base + name + '.bin').then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.arrayBuffer();
     }).then(function (b) { return new Uint8Array(b); }, function (e) {
@@ -68,24 +46,19 @@
     });
   }
 
-  function loader(base) {
-    var cache = new Map();
-    var fromDisk = new URL(base, location.href).protocol === 'file:';
-    return function load(name) {
-      var p = cache.get(name);
-      if (!p) {
-        p = fromDisk ? viaScript(base, name) : viaFetch(base, name);
-        cache.set(name, p);
-        p.catch(function () { cache.delete(name); });
-      }
-      return p;
-    };
-  }
-
-  function indexBase() {
-    var m = document.querySelector('meta[name="kbc-root"]');
-    return new URL((m ? m.getAttribute('content') : '') + 'search/', location.href).href;
-  }
-
-  return { loader: loader, indexBase: indexBase, base64ToBytes: base64ToBytes };
+  return {
+    loader: function (base) {
+      var cache = new Map(), get = new URL(base, location.href).protocol === 'file:' ? script : bin;
+      return function (name) {
+        if (!cache.has(name)) {
+          cache.set(name, get(base, name).catch(function (e) { cache.delete(name); throw e; }));
+        }
+        return cache.get(name);
+      };
+    },
+    indexBase: function () {
+      var m = document.querySelector('meta[name="kbc-root"]');
+      return new URL((m ? m.content : '') + 'search/', location.href).href;
+    },
+  };
 });

@@ -1,180 +1,101 @@
-/* tokenize.js - text to search terms, exactly as src/tokenize.c does it
- * (docs/search-index.md section 2), so query terms meet the index's terms.
- *
- * kbcSearch.tokenize.tokenize(text, pos) -> { toks, tokens, pos }
- *   text   a string; pos the first position (0 when omitted).
- *   toks   the terms in the C tokenizer's order, each
- *          { term, norm, pos, compound, whole, token, start, end }:
- *          term is the stem of a piece or a compound's text (null for a stop
- *          word or an empty piece), norm the normalised unstemmed text,
- *          token the index of the token it came from, and [start, end) its
- *          span in `text` (UTF-16 offsets, for highlighting).
- *   tokens how many tokens were seen; pos the position after the text.
- * Terms longer than 64 UTF-8 bytes are dropped (their position is still
- * used), as in C. Also exported: normalise(s), isStop(norm), stem(norm),
- * utf8Length(s). Pure functions; nothing throws for a string argument.
- * Limitation: character classes come from the browser's Unicode tables
- * (\p{...}), the C side's from utf8proc's; they agree on every character
- * both versions know. Works as a classic script (self.kbcSearch.tokenize,
- * needs stem.js first) and in node (require). */
-(function (root, factory) {
+/* tokenize.js - text to search terms exactly as src/tokenize.c
+ * (docs/search-index.md section 2).
+ * tokenize(text, pos) -> {toks, tokens, pos}: toks in C's order, each
+ *   {term, norm, pos, compound, whole, token, start, end}; term is a stem
+ *   or a compound's text, null for a stop word; [start, end) is its span in
+ *   text (UTF-16). Terms over 64 UTF-8 bytes are dropped (position kept).
+ * normalise(s): NFKD, marks removed, folded as utf8proc folds. Pure; never
+ * throws. Needs stem.js. Classes come from the browser's Unicode tables
+ * (\p{..}); characters newer than the C side's utf8proc may differ. */
+(function (root, f) {
+  if (typeof module === 'object') module.exports = f(require('./stem.js').kbcStem);
+  else (root.kbcSearch = root.kbcSearch || {}).tokenize = f(root.kbcStem);
+})(typeof self !== 'undefined' ? self : this, function (stem) {
   'use strict';
-  if (typeof module === 'object' && module.exports) {
-    module.exports = factory(require('./stem.js').kbcStem);
-  } else {
-    (root.kbcSearch = root.kbcSearch || {}).tokenize = factory(root.kbcStem);
-  }
-})(typeof self !== 'undefined' ? self : this, function (kbcStem) {
-  'use strict';
+  var STOP = new Set(('a an and are as at be but by for if in into is it no not of on or such that ' +
+    'the their then there these they this to was will with').split(' '));
+  var LU = 1, LL = 2, LO = 3, M = 4, ND = 5, NO = 6;   // 0: not a word character
+  var RE = [/\p{Lu}/u, /\p{Ll}/u, /\p{L}/u, /\p{M}/u, /\p{Nd}/u, /\p{N}/u], cache = new Map();
 
-  var MAX_TERM = 64;
-  var STOP = new Set(('a an and are as at be but by for if in into is it no not of on or such ' +
-    'that the their then there these they this to was will with').split(' '));
-
-  // Character classes: 0 not a word character, else one of these.
-  var LU = 1, LL = 2, LO = 3 /* Lt Lm Lo */, M = 4, ND = 5, NO = 6 /* Nl No */;
-  var RE = [[/\p{Lu}/u, LU], [/\p{Ll}/u, LL], [/\p{L}/u, LO], [/\p{M}/u, M],
-    [/\p{Nd}/u, ND], [/\p{N}/u, NO]];
-  var classCache = new Map();
-
-  function charClass(c) {
-    if (c < 128) {
-      if (c >= 65 && c <= 90) return LU;
-      if (c >= 97 && c <= 122) return LL;
-      return c >= 48 && c <= 57 ? ND : 0;
-    }
-    var k = classCache.get(c);
-    if (k !== undefined) return k;
-    var ch = String.fromCodePoint(c);
-    k = 0;
-    for (var i = 0; i < RE.length && !k; i++) if (RE[i][0].test(ch)) k = RE[i][1];
-    classCache.set(c, k);
+  function cls(c) {
+    if (c < 128) return c > 64 && c < 91 ? LU : c > 96 && c < 123 ? LL : c > 47 && c < 58 ? ND : 0;
+    var k = cache.get(c), ch = String.fromCodePoint(c);
+    for (var i = 0; k === undefined; i++) k = i === RE.length ? 0 : RE[i].test(ch) ? i + 1 : undefined;
+    cache.set(c, k);
     return k;
   }
-  function isLetter(k) { return k >= LU && k <= LO; }
-  function isConnector(c) { return c === 46 || c === 95 || c === 58 || c === 45 || c === 47; } // . _ : - /
-  function isApostrophe(c) { return c === 39 || c === 0x2019; }
+  var isConn = function (c) { return c === 46 || c === 95 || c === 58 || c === 45 || c === 47; }; // . _ : - /
 
-  /* Section 2 step 3: NFKD, marks removed, case folded, U+2019 as '.
-   * toLowerCase() is not full case folding; besides ß, ς and ſ, three
-   * groups fold differently in utf8proc, which the C side uses:
-   * a precomposed Greek letter with iota subscript folds to letter + ι
-   * (a separate combining U+0345 is a mark and goes), Cherokee folds to
-   * capitals, and U+1C80..1C88 fold to plain Cyrillic letters. */
+  // toLowerCase() is not case folding: besides ß ς ſ, utf8proc folds Greek
+  // letters with iota subscript to letter + ι, Cherokee to capitals, and
+  // U+1C80..1C88 to plain Cyrillic.
   var IOTA = /[\u1F80-\u1FAF\u1FB2-\u1FB4\u1FB7\u1FBC\u1FC2-\u1FC4\u1FC7\u1FCC\u1FF2-\u1FF4\u1FF7\u1FFC]/g;
-  var FOLD = /[ßςſ\u2019\u13F8-\u13FD\u1C80-\u1C88\uAB70-\uABBF]/g;
-  var OLD_CYRILLIC = '\u0432\u0434\u043E\u0441\u0442\u0442\u044A\u0463\uA64B'; // U+1C80..1C88
-
+  var FOLD = /[ßςſ\u2019\u13F8-\u13FD\u1C80-\u1C88\uAB70-\uABBF]/g, CYR = 'вдосттъѣꙋ';
   function fold(ch) {
     var c = ch.charCodeAt(0);
-    if (ch === 'ß') return 'ss';
-    if (ch === 'ς') return 'σ';
-    if (ch === 'ſ') return 's';
-    if (c === 0x2019) return "'";
-    if (c >= 0xAB70) return String.fromCharCode(c - 0xAB70 + 0x13A0);
-    if (c >= 0x1C80) return OLD_CYRILLIC[c - 0x1C80];
-    return String.fromCharCode(c - 8); // U+13F8..13FD -> U+13F0..13F5
+    return ch === 'ß' ? 'ss' : ch === 'ς' ? 'σ' : ch === 'ſ' ? 's' : c === 0x2019 ? "'" :
+      String.fromCharCode(c >= 0xAB70 ? c - 0xAB70 + 0x13A0 : c < 0x1C80 ? c - 8 : CYR.charCodeAt(c - 0x1C80));
   }
-
   function normalise(s) {
-    if (/^[\x00-\x7F]*$/.test(s)) return s.toLowerCase();
-    s = s.replace(IOTA, function (ch) { return ch.normalize('NFD').replace('\u0345', '') + '\u03B9'; });
+    if (/^[\0-\x7F]*$/.test(s)) return s.toLowerCase();
+    s = s.replace(IOTA, function (ch) { return ch.normalize('NFD').replace('\u0345', '') + 'ι'; });
     return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(FOLD, fold);
   }
-
-  function isStop(norm) { return STOP.has(norm); }
-
-  /* Bytes of `s` in UTF-8 (a lone surrogate counts 3, as U+FFFD would). */
   function utf8Length(s) {
-    var n = 0;
-    for (var i = 0; i < s.length; i++) {
+    for (var n = 0, i = 0; i < s.length; i++) {
       var c = s.charCodeAt(i);
-      if (c < 0x80) n += 1;
-      else if (c < 0x800) n += 2;
-      else if (c >= 0xD800 && c < 0xDC00 && i + 1 < s.length &&
-        (s.charCodeAt(i + 1) & 0xFC00) === 0xDC00) { n += 4; i++; }
-      else n += 3;
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >> 10 === 54 && s.charCodeAt(i + 1) >> 10 === 55 ? (i++, 4) : 3;
     }
     return n;
   }
 
   function tokenize(text, pos0) {
-    // Decode once: code point, class, UTF-16 offset and length.
-    var cp = [], cls = [], off = [], len = [];
-    for (var i = 0; i < text.length;) {
-      var c = text.codePointAt(i), l = c > 0xFFFF ? 2 : 1;
-      cp.push(c); cls.push(charClass(c)); off.push(i); len.push(l);
-      i += l;
+    var cp = [], k = [], off = [], out = [], pos = pos0 || 0, tokens = 0;
+    for (var i = 0; i < text.length; i += cp[cp.length - 1] > 0xFFFF ? 2 : 1) {
+      cp.push(text.codePointAt(i)); k.push(cls(cp[cp.length - 1])); off.push(i);
     }
-    var st = { pos: pos0 || 0, tokens: 0, toks: [] };
-
-    function add(term, norm, p, compound, whole, start, end) {
-      if (term !== null && utf8Length(term) > MAX_TERM) return;
-      st.toks.push({ term: term, norm: norm, pos: p, compound: compound, whole: whole,
-        token: st.tokens, start: start, end: end });
+    off.push(text.length);
+    function add(term, norm, p, compound, whole, a, b) {   // code points [a, b)
+      if (term === null || utf8Length(term) <= 64) {
+        out.push({ term: term, norm: norm, pos: p, compound: compound, whole: whole, token: tokens,
+          start: off[a], end: off[b] });
+      }
     }
-    function span(a, b) { return [off[a], off[b - 1] + len[b - 1]]; } // cps [a, b)
-
-    // One token: code points [a, b) with their connectors.
-    function emitToken(a, b) {
-      var first = st.pos, pieces = 0, partStart = a, hasConnector = false;
+    function norm(a, b) { return normalise(text.slice(off[a], off[b])); }
+    function emit(a, b) {   // one token: code points [a, b)
+      var first = pos, pieces = 0, part = a, conn = false;
       for (var i = a; i <= b; i++) {
-        if (i !== b && !isConnector(cp[i])) continue;
-        if (i < b) hasConnector = true;
-        // The part [partStart, i): cut at case boundaries.
-        var ps = partStart, partPieces = 0, partFirst = st.pos;
-        for (var j = partStart; j <= i; j++) {
-          var cut = j === i;
-          if (!cut && j > ps) {
-            var prev = cls[j - 1], cur = cls[j];
-            if ((prev === LL || prev === ND) && cur === LU) cut = true;
-            else if (prev === LU && cur === LU && j + 1 < i && cls[j + 1] === LL) cut = true;
-          }
+        if (i < b && !isConn(cp[i])) continue;
+        if (i < b) conn = true;
+        var ps = part, n = 0, partFirst = pos;
+        for (var j = part; j <= i; j++) {   // cut the part [part, i) at case boundaries
+          var cut = j === i || (j > ps && ((k[j - 1] === LL || k[j - 1] === ND) && k[j] === LU ||
+            k[j - 1] === LU && k[j] === LU && j + 1 < i && k[j + 1] === LL));
           if (!cut) continue;
           if (j > ps) {
-            var sp = span(ps, j), norm = normalise(text.slice(sp[0], sp[1])), term = null;
-            if (norm && !STOP.has(norm)) term = kbcStem(norm);
-            add(term, norm, st.pos, false, false, sp[0], sp[1]);
-            st.pos++;
+            var w = norm(ps, j);
+            add(w && !STOP.has(w) ? stem(w) : null, w, pos++, false, false, ps, j);
             pieces++;
-            partPieces++;
+            n++;
           }
           ps = j;
         }
-        // A part with several pieces is a compound of its own.
-        if (partPieces > 1 && hasConnector) {
-          var pp = span(partStart, i), pn = normalise(text.slice(pp[0], pp[1]));
-          add(pn, pn, partFirst, true, false, pp[0], pp[1]);
-        }
-        partStart = i + 1;
+        if (n > 1 && conn) { w = norm(part, i); add(w, w, partFirst, true, false, part, i); }
+        part = i + 1;
       }
-      if (pieces > 1) {
-        var ws = span(a, b), wn = normalise(text.slice(ws[0], ws[1]));
-        add(wn, wn, first, true, true, ws[0], ws[1]);
-      }
-      st.tokens++;
+      if (pieces > 1) { w = norm(a, b); add(w, w, first, true, true, a, b); }
+      tokens++;
     }
-
-    var n = cp.length, start = 0, inside = false;
+    var start = 0, inside = false, n = cp.length;
     for (var j = 0; j <= n; j++) {
-      var word = j < n && cls[j] !== 0;
-      if (!word && j < n && inside) {
-        // Connectors and apostrophes join when a word character follows.
-        var nextWord = j + 1 < n && cls[j + 1] !== 0;
-        if (nextWord && isConnector(cp[j])) word = true;
-        else if (nextWord && isApostrophe(cp[j]) && isLetter(cls[j - 1]) && isLetter(cls[j + 1])) word = true;
+      var word = j < n && k[j] !== 0;
+      if (!word && j < n && inside && j + 1 < n && k[j + 1]) {   // joiners need a word character after
+        word = isConn(cp[j]) || ((cp[j] === 39 || cp[j] === 0x2019) && k[j - 1] && k[j - 1] <= LO && k[j + 1] <= LO);
       }
-      if (word && !inside) {
-        start = j;
-        inside = true;
-      } else if (!word && inside) {
-        emitToken(start, j);
-        inside = false;
-      }
+      if (word && !inside) { start = j; inside = true; } else if (!word && inside) { emit(start, j); inside = false; }
     }
-    return { toks: st.toks, tokens: st.tokens, pos: st.pos };
+    return { toks: out, tokens: tokens, pos: pos };
   }
 
-  return { tokenize: tokenize, normalise: normalise, isStop: isStop, stem: kbcStem,
-    utf8Length: utf8Length, MAX_TERM: MAX_TERM };
+  return { tokenize: tokenize, normalise: normalise, stem: stem, utf8Length: utf8Length };
 });

@@ -34,7 +34,8 @@ for (const file of htmlFiles(site)) {
   if (!resp || !resp.ok()) { fail(`${file}: did not load`); continue; }
   const data = await page.evaluate(() => ({
     ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
-    hrefs: [...document.querySelectorAll('a[href]')].map((a) => ({ raw: a.getAttribute('href'), abs: a.href })),
+    hrefs: [...document.querySelectorAll('a[href]')].map((a) => ({ raw: a.getAttribute('href'),
+      abs: typeof a.href === 'string' ? a.href : new URL(a.getAttribute('href'), document.baseURI).href })),
   }));
   idsByFile.set(file, new Set(data.ids));
   for (const h of data.hrefs) {

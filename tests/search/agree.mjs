@@ -129,6 +129,10 @@ for (let i = 0; i < 4 && tags.length; i++) add(`tag:${pick(tags)}`);
 for (let i = 0; i < 4 && ledger.length; i++) add(`topic:${pick(wordsOf(pick(ledger)))}`);
 for (let i = 0; i < 3; i++) add(`body:${pick(words.slice(0, 200))} ${pick(words.slice(0, 200))}`);
 add(`alias:${pick(words.slice(0, 50))}`);
+add(`${pick(words.slice(0, 50))} -title:${pick(wordsOf(pick(titles)))}`);
+add(`${pick(words.slice(0, 50))} -heading:${pick(wordsOf(pick(headings)))}`);
+add(`+title:${pick(wordsOf(pick(titles)))} +${pick(words.slice(0, 50))}`);
+add(`${pick(words.slice(0, 50))} -body:"${pick(runs).slice(0, 2).join(' ')}"`);
 add(`title:"${wordsOf(titles[0]).slice(0, 2).join(' ')}"`);
 for (let i = 0; i < 10; i++) { const w = pick(words); add(`${w.slice(0, 2 + (i % 3))}*`); }
 add(`${pick(words.slice(0, 50))} -${pick(words).slice(0, 3)}*`);
@@ -157,7 +161,10 @@ add('node:f', true);
 // Edge cases of the query language.
 ['the', 'the of and', '""', '"the of"', 'zzzzqqqq', '+event +loop', 'title:', 'TITLE:loop', 'title: loop',
   'loop -', 'café', 'ÉVÉNEMENT', 'loop"', '"loop', 'event  loop\t', 'nosuchfield:loop', 'a.b', '***',
+  'node:f*', 'process.next*', 'title:str*', 'heapUsd', 'proces.nextTick', 'event,loop', 'timers,poll*',
+  'ooutput', 'v8 heap', '404', '100ms', 'x'.repeat(70), `${'abc'.repeat(30)}.loop`, 'loop "the"', 'loop a*',
 ].forEach((q) => add(q));
+['event lo ', 'event,lo', 'title:lo', 'heap -lo', '"event" lo', 'process.next'].forEach((q) => add(q, true));
 
 let passed = 0;
 let failed = 0;

@@ -9,7 +9,8 @@
 // through the JS reader in node, which must throw an Error whose message
 // contains "search index". Cases, on the meta block and on the terms shard
 // the query needs: truncated, one flipped byte, wrong magic, wrong version,
-// empty file, a block of another kind under its name; and for the JS
+// empty file, a payload a byte short or long under a correct header and
+// CRC, a block of another kind under its name; and for the JS
 // reader only (the C reader does not read text) a damaged text shard.
 // Each reader and case is one check. Prints "N passed, N failed".
 import fs from 'node:fs';
@@ -20,7 +21,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { open } = createRequire(import.meta.url)(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
+const req = createRequire(import.meta.url);
+const { open } = req(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
+const { crc32 } = req(path.join(here, '..', '..', 'assets', 'search', 'index.js'));
 const [kbcArg, siteArg] = process.argv.slice(2);
 if (!kbcArg || !siteArg) {
   console.error('usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR');
@@ -30,19 +33,21 @@ const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const src = path.join(path.resolve(siteArg), 'search');
 const loader = (dir) => async (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
 
-// The query and the terms shard it reads: the most frequent plain word.
+// The query, and the terms shard it reads.
 const good = await open(loader(src));
 const QUERY = 'loop';
 const shard = good.shardFor('loop');
 const T = `t-${String(shard).padStart(3, '0')}`;
 if (!(await good.search(QUERY, false)).hits.length) {
   console.log(`FAIL the site must have results for "${QUERY}" for this test to mean anything`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kbc-corrupt-'));
 let passed = 0;
 let failed = 0;
-let n = 0;
+let n = 0;   // damaged copies made
 
 const edits = {
   truncated: (b) => b.subarray(0, Math.max(17, b.length >> 1)),
@@ -50,7 +55,17 @@ const edits = {
   'wrong magic': (b) => { const c = Buffer.from(b); c.write('KBCY', 0, 'latin1'); return c; },
   'wrong version': (b) => { const c = Buffer.from(b); c[4] = 2; return c; },
   'empty file': () => Buffer.alloc(0),
+  // Well-formed blocks (length and CRC fixed) whose payload is wrong.
+  'payload one byte short': (b) => reblock(b.subarray(16, b.length - 1), b),
+  'payload one byte long': (b) => reblock(Buffer.concat([b.subarray(16), Buffer.from([0])]), b),
 };
+
+function reblock(payload, old) {
+  const c = Buffer.concat([Buffer.from(old.subarray(0, 16)), payload]);
+  c.writeUInt32LE(payload.length, 8);
+  c.writeUInt32LE(crc32(c, 16), 12);
+  return c;
+}
 
 // A damaged copy of the index: `damage(dir)` edits files in dir/search.
 function makeSite(damage) {

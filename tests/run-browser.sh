@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests from file://: every test vault and the shipped knowledge
 # base, built and opened in chromium; every internal link and anchor must
-# land on its target; link previews appear on hover and focus.
+# land on its target; link previews appear on hover and focus; the graph's
+# labels do not overlap; axe-core and the Nu HTML Checker find nothing.
 . "$(dirname "$0")/lib.sh"
 KBC=$1
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
@@ -19,5 +20,9 @@ check "link previews on hover, focus and Escape" node "$TESTS_DIR/browser/previe
 check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
 check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
 check "knowledge base: graph labels do not overlap, hover highlights" node "$TESTS_DIR/browser/graph.mjs" "$TMP/kb"
+for site in kb basic; do
+	check "$site: axe-core finds no WCAG A/AA violation, light and dark" node "$TESTS_DIR/browser/a11y.mjs" "$TMP/$site"
+	check "$site: the Nu HTML Checker finds no error" node "$TESTS_DIR/browser/validate.mjs" "$TMP/$site"
+done
 cat "$TMP/.out" | tail -2
 finish
