@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "highlight.h"
 #include "text.h"
 #include "util.h"
 #include "wikilink.h"
@@ -496,7 +497,8 @@ static void render_code(cmark_node *node, bool *after_run)
 		}
 		buf_putc(&b, '>');
 	}
-	html_escape_str(&b, code ? code : "");
+	/* Highlighted at build time: spans with classes, styled by the theme. */
+	highlight(&b, output ? "text" : lang, code ? code : "", code ? strlen(code) : 0);
 	buf_puts(&b, run || output ? "</code></pre></figure>" : "</code></pre>");
 	*after_run = run || (output && *after_run);
 	cmark_node_insert_before(node, html_node(true, b.data));
