@@ -31,6 +31,8 @@ void buf_putc(struct buf *b, int c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Append a decimal integer (faster than buf_printf on hot paths). */
+void buf_putint(struct buf *b, long v);
 /* Return the bytes (malloc'd, NUL-terminated) and leave `b` empty. */
 char *buf_detach(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);

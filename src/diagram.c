@@ -31,6 +31,7 @@
 #define DG_MAX_EDGES 2000
 #define DG_MAX_SUBS 500
 #define DG_MAX_DEPTH 32
+#define DG_MAX_SVG (8 << 20)       /* bytes of SVG from Graphviz */
 #define DG_FONT "Helvetica"        /* Graphviz has built-in metrics for it */
 #define DG_WJ "\xE2\x81\xA0"       /* U+2060 WORD JOINER, see gv_escape() */
 
@@ -471,7 +472,7 @@ static int parse_node(struct mp *p)
 	char tmp[48];
 	size_t at = p->pos, len = id_len(p, at);
 	if (!len) {
-		if (at < p->eol && strchr("[({>", p->s[at]))
+		if (at < p->eol && p->s[at] && strchr("[({>", p->s[at]))
 			return perr(p, at, "expected a node id before '%c'", p->s[at]);
 		return -2;
 	}
@@ -479,7 +480,7 @@ static int parse_node(struct mp *p)
 	int idx = node_ref(p, at, len);
 	if (idx < 0)
 		return -1;
-	if (p->pos < p->eol && strchr("[({>", p->s[p->pos])) {
+	if (p->pos < p->eol && p->s[p->pos] && strchr("[({>", p->s[p->pos])) {
 		size_t open_at = p->pos;
 		const char *want = NULL;
 		for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
@@ -671,7 +672,7 @@ static int parse_edge(struct mp *p, struct eop *op)
 		size_t k = c;
 		int ok;
 		if (op->style == ES_DOTTED) {
-			/* closer is '.'+ '-' [>ox]?: reuse dotted_tail from a fake '-' */
+			/* the closer is '.'+ '-', then an optional head */
 			size_t dots = run_of(p, c, '.');
 			k = c + dots;   /* at '-' */
 			size_t end = k + 1;
@@ -1103,15 +1104,19 @@ static int mermaid_parse(const char *src, size_t n, struct mgraph *g, struct dia
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Graphviz 2.43 leaks inside its own code: the dot layout's auxiliary
- * edges for every edge that crosses a cluster border (class1), the
- * HTML-label parser, and fontconfig when the pango plugin is loaded.
- * LeakSanitizer would blame them on whatever program links this module.
- * Its fast unwinder cannot see past libgvc's allocators (no frame
- * pointers), so ASan builds suppress leaks allocated through them. */
+ * and virtual edges (every edge that crosses a cluster border), labels it
+ * makes for them, the HTML-label parser, and fontconfig when the pango
+ * plugin is loaded. LeakSanitizer would blame them on whatever program
+ * links this module. Its fast unwinder cannot see past libgvc's frames
+ * (no frame pointers), so ASan builds suppress leaks allocated inside
+ * libgvc and its plugins. Our own frees were checked with full unwinding
+ * (ASAN_OPTIONS=fast_unwind_on_malloc=0) and only the dot plugin and the
+ * HTML-label parser leak. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:gmalloc\nleak:zmalloc\nleak:grealloc\nleak:parseHTML\nleak:libfontconfig.so\n";
+	return "leak:libgvc.so\nleak:libgvplugin_dot_layout.so\nleak:libgvplugin_core.so\n"
+		"leak:libfontconfig.so\n";
 }
 
 /* ...and quietly: the suppression statistics would land on stderr. */
@@ -1125,6 +1130,7 @@ const char *__lsan_default_options(void)
 static pthread_mutex_t gv_lock = PTHREAD_MUTEX_INITIALIZER;
 static GVC_t *gv_ctx;              /* shared context, created lazily */
 static bool gv_failed;             /* no usable "dot" layout */
+static bool gv_fallback;           /* gv_ctx came from gvContext() */
 static struct buf gv_msgs = BUF_INIT; /* Graphviz messages of the current call */
 static lt_symlist_t gv_builtins[3];   /* plugins handed to gvContextPlugins */
 
@@ -1183,7 +1189,12 @@ static bool builtins_load(void)
 			dlsym(d, "gvplugin_dot_layout_LTX_library")) {
 			core = c;
 			dot = d;
+			break;
 		}
+		if (d)
+			dlclose(d);
+		if (c)
+			dlclose(c);
 	}
 	buf_free(&dir);
 	if (!(core && dot))
@@ -1206,6 +1217,7 @@ static int gv_ready(struct diagram_error *err)
 			gv_ctx = gvContextPlugins(gv_builtins, 0);
 		} else {
 			gv_ctx = gvContext();
+			gv_fallback = true;
 			int cnt = 0;
 			bool dot = false;
 			char **list = gv_ctx ? gvPluginList(gv_ctx, "layout", &cnt, NULL) : NULL;
@@ -1248,9 +1260,12 @@ static void gv_error_text(char *dst, size_t dstsz, const char *fallback)
 void diagram_shutdown(void)
 {
 	pthread_mutex_lock(&gv_lock);
-	if (gv_ctx)
+	/* A gvContext() context stays: its pango plugin keeps a pointer into
+	 * the context's font list and would read it after a free. */
+	if (gv_ctx && !gv_fallback) {
 		gvFreeContext(gv_ctx);
-	gv_ctx = NULL;
+		gv_ctx = NULL;
+	}
 	gv_failed = false;
 	buf_free(&gv_msgs);
 	pthread_mutex_unlock(&gv_lock);
@@ -1292,6 +1307,162 @@ static void gv_escape(struct buf *b, const char *s)
 }
 
 /* ------------------------------------------------------------------ */
+/* cgraph disciplines (under gv_lock)                                   */
+
+/* cgraph's default id discipline uses the address of a node's or
+ * subgraph's interned name as its id, and subgraphs are kept in id order:
+ * the order of clusters (and so the SVG, and sometimes the layout) would
+ * then depend on malloc. Ours numbers names in order of first use, within
+ * each graph: name k gets id 2k, anonymous objects odd ids. It also stops
+ * the parser creating edges past the limit, so a small source cannot
+ * expand into millions of them ({a b c ...} -> {d e f ...}). */
+struct idstate {
+	char **names;          /* names[k]: the name with id 2k (NULL: anonymous) */
+	size_t n, cap;
+	size_t *slots;         /* open addressing: k, or 0 for empty */
+	size_t nslots;
+};
+
+static int gv_edge_budget = -1;    /* edges the parser may still create; -1: no limit */
+static bool gv_edge_overflow;
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static size_t *id_slot(struct idstate *st, const char *name)
+{
+	size_t i = (size_t)name_hash(name) & (st->nslots - 1);
+	while (st->slots[i] && strcmp(st->names[st->slots[i]], name))
+		i = (i + 1) & (st->nslots - 1);
+	return &st->slots[i];
+}
+
+static void *id_open(Agraph_t *g, Agdisc_t *disc)
+{
+	(void)g;
+	(void)disc;
+	struct idstate *st = xcalloc(1, sizeof *st);
+	*VEC_PUSH(st->names, st->n, st->cap) = NULL;   /* k = 0 is never used */
+	st->nslots = 64;
+	st->slots = xcalloc(st->nslots, sizeof *st->slots);
+	return st;
+}
+
+static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+	struct idstate *st = state;
+	if (objtype == AGEDGE && createflag && gv_edge_budget >= 0) {
+		if (gv_edge_budget == 0) {
+			gv_edge_overflow = true;
+			return 0;
+		}
+		gv_edge_budget--;
+	}
+	if (!str) {
+		if (!createflag)
+			return 0;
+		*VEC_PUSH(st->names, st->n, st->cap) = NULL;
+		*id = (IDTYPE)(st->n - 1) * 2 + 1;
+		return 1;
+	}
+	size_t *slot = id_slot(st, str);
+	if (*slot) {
+		*id = (IDTYPE)*slot * 2;
+		return 1;
+	}
+	if (!createflag)
+		return 0;
+	*VEC_PUSH(st->names, st->n, st->cap) = xstrdup(str);
+	*slot = st->n - 1;
+	*id = (IDTYPE)*slot * 2;
+	if (st->n * 2 > st->nslots) {
+		free(st->slots);
+		st->nslots *= 2;
+		st->slots = xcalloc(st->nslots, sizeof *st->slots);
+		for (size_t k = 1; k < st->n; k++)
+			if (st->names[k])
+				*id_slot(st, st->names[k]) = k;
+	}
+	return 1;
+}
+
+static long id_alloc(void *state, int objtype, IDTYPE request)
+{
+	(void)state;
+	(void)objtype;
+	(void)request;
+	return 0;   /* no ids chosen by the caller, as in cgraph's own */
+}
+
+static void id_free(void *state, int objtype, IDTYPE id)
+{
+	(void)state;
+	(void)objtype;
+	(void)id;   /* names live until the graph closes */
+}
+
+static char *id_print(void *state, int objtype, IDTYPE id)
+{
+	struct idstate *st = state;
+	(void)objtype;
+	if (id % 2 == 0 && id / 2 < st->n)
+		return st->names[id / 2];
+	return NULL;
+}
+
+static void id_close(void *state)
+{
+	struct idstate *st = state;
+	for (size_t k = 0; k < st->n; k++)
+		free(st->names[k]);
+	free(st->names);
+	free(st->slots);
+	free(st);
+}
+
+static void id_register(void *state, int objtype, void *obj)
+{
+	(void)state;
+	(void)objtype;
+	(void)obj;
+}
+
+/* DOT source read from memory. */
+struct dot_src {
+	const char *s;
+	size_t n, pos;
+};
+
+static int dot_afread(void *chan, char *out, int bufsize)
+{
+	struct dot_src *r = chan;
+	size_t k = r->n - r->pos;
+	if (bufsize <= 0)
+		return 0;
+	if (k > (size_t)bufsize)
+		k = (size_t)bufsize;
+	memcpy(out, r->s + r->pos, k);
+	r->pos += k;
+	return (int)k;
+}
+
+static Agiddisc_t gv_iddisc = { id_open, id_map, id_alloc, id_free, id_print, id_close, id_register };
+static Agiodisc_t gv_iodisc;
+static Agdisc_t gv_disc = { NULL, &gv_iddisc, &gv_iodisc };
+
+static void gv_disc_init(void)
+{
+	gv_iodisc = AgIoDisc;
+	gv_iodisc.afread = dot_afread;
+	gv_disc.mem = &AgMemDisc;
+}
+
+/* ------------------------------------------------------------------ */
 /* Mermaid model to cgraph (under gv_lock)                              */
 
 static Agraph_t *mermaid_graph(struct mgraph *mg)
@@ -1312,7 +1483,8 @@ static Agraph_t *mermaid_graph(struct mgraph *mg)
 		if (mg->nodes[mg->edges[i].from].cluster >= 0 || mg->nodes[mg->edges[i].to].cluster >= 0)
 			compound = true;
 
-	Agraph_t *g = agopen("flowchart", Agdirected, NULL);
+	gv_disc_init();
+	Agraph_t *g = agopen("flowchart", Agdirected, &gv_disc);
 	gattr(g, AGRAPH, "rankdir", mg->rankdir);
 	gattr(g, AGRAPH, "fontname", DG_FONT);
 	gattr(g, AGRAPH, "fontsize", "13");
@@ -1430,45 +1602,6 @@ static Agraph_t *mermaid_graph(struct mgraph *mg)
 /* ------------------------------------------------------------------ */
 /* DOT reading and neutralising (under gv_lock)                         */
 
-struct dot_src {
-	const char *s;
-	size_t n, pos;
-};
-
-static int dot_afread(void *chan, char *out, int bufsize)
-{
-	struct dot_src *r = chan;
-	size_t k = r->n - r->pos;
-	if (bufsize <= 0)
-		return 0;
-	if (k > (size_t)bufsize)
-		k = (size_t)bufsize;
-	memcpy(out, r->s + r->pos, k);
-	r->pos += k;
-	return (int)k;
-}
-
-static int dot_edge_budget;        /* edges the parser may still create */
-static bool dot_edge_overflow;
-
-/* Wraps cgraph's id map to stop edge creation past the limit, so a small
- * source cannot expand into millions of edges ({a b c} -> {d e f}). */
-static long dot_idmap(void *state, int objtype, char *str, IDTYPE *id, int createflag)
-{
-	if (objtype == AGEDGE && createflag && dot_edge_budget >= 0) {
-		if (dot_edge_budget == 0) {
-			dot_edge_overflow = true;
-			return 0;
-		}
-		dot_edge_budget--;
-	}
-	return AgIdDisc.map(state, objtype, str, id, createflag);
-}
-
-static Agiddisc_t dot_iddisc;
-static Agiodisc_t dot_iodisc;
-static Agdisc_t dot_disc;
-
 /* Column of the token `near` in line `line` of src, 1 if not found. */
 static int dot_col(const char *src, size_t n, int line, const char *near, size_t nearlen)
 {
@@ -1524,23 +1657,41 @@ static void dot_syntax_error(const char *src, size_t n, struct diagram_error *er
 static Agraph_t *dot_read(const char *src, size_t n, struct diagram_error *err)
 {
 	struct dot_src r = { src, n, 0 };
-	dot_iddisc = AgIdDisc;
-	dot_iddisc.map = dot_idmap;
-	dot_iodisc = AgIoDisc;
-	dot_iodisc.afread = dot_afread;
-	dot_disc.mem = &AgMemDisc;
-	dot_disc.id = &dot_iddisc;
-	dot_disc.io = &dot_iodisc;
-	dot_edge_budget = DG_MAX_EDGES;
-	dot_edge_overflow = false;
+	gv_disc_init();
+	gv_edge_budget = DG_MAX_EDGES;
+	gv_edge_overflow = false;
 	agreadline(1);
-	Agraph_t *g = agread(&r, &dot_disc);
-	dot_edge_budget = -1;
+	Agraph_t *g = agread(&r, &gv_disc);
+	gv_edge_budget = -1;
 	if (!g) {
-		dot_syntax_error(src, n, err);
+		dot_syntax_error(src, n, err);   /* cgraph flushed its lexer */
 		return NULL;
 	}
-	if (dot_edge_overflow || agnedges(g) > DG_MAX_EDGES) {
+	/* cgraph's lexer keeps input it has read ahead for the next agread():
+	 * read the rest of this source now, so that it can neither turn up in
+	 * the next diagram nor shift its line numbers. */
+	buf_reset(&gv_msgs);
+	int more = 0;
+	for (;;) {
+		gv_edge_budget = DG_MAX_EDGES;
+		Agraph_t *x = agread(&r, &gv_disc);
+		gv_edge_budget = -1;
+		if (!x)
+			break;
+		agclose(x);
+		more++;
+	}
+	if (strstr(gv_msgs.data, "Error: ")) {
+		dot_syntax_error(src, n, err);
+		agclose(g);
+		return NULL;
+	}
+	if (more) {
+		set_err(err, 1, 1, "the DOT source holds more than one graph");
+		agclose(g);
+		return NULL;
+	}
+	if (gv_edge_overflow || agnedges(g) > DG_MAX_EDGES) {
 		set_err(err, 1, 1, "too many edges (the limit is %d)", DG_MAX_EDGES);
 		agclose(g);
 		return NULL;
@@ -1574,26 +1725,81 @@ static bool html_img(const char *v)
 	return v && aghtmlstr((char *)v) && ci_contains(v, "<img");
 }
 
-static bool graphs_have_img(Agraph_t *g, Agsym_t *sym)
+/* Graphviz 2.43 crashes (findStopColor) on a colour list whose
+ * ";fraction" does not start with a number >= 0. */
+static bool bad_colour_list(const char *v)
 {
-	if (html_img(agxget(g, sym)))
+	while (v && *v) {
+		size_t len = strcspn(v, ":");
+		const char *semi = memchr(v, ';', len);
+		if (semi) {
+			char num[64], *endp;
+			size_t nl = len - (size_t)(semi + 1 - v);
+			if (nl == 0 || nl >= sizeof num)
+				return true;
+			memcpy(num, semi + 1, nl);
+			num[nl] = '\0';
+			double d = strtod(num, &endp);
+			if (endp == num || !(d >= 0))
+				return true;
+		}
+		v += len;
+		if (*v == ':')
+			v++;
+	}
+	return false;
+}
+
+/* The same check for COLOR and BGCOLOR inside an HTML-like label. */
+static bool html_bad_colour(const char *v)
+{
+	if (!v || !aghtmlstr((char *)v))
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (strncasecmp(p, "color", 5))
+			continue;
+		const char *q = p + 5;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q != '"' && *q != '\'')
+			continue;
+		const char *e = strchr(q + 1, *q);
+		if (!e)
+			return false;
+		char *val = xstrndup(q + 1, (size_t)(e - q - 1));
+		bool bad = bad_colour_list(val);
+		free(val);
+		if (bad)
+			return true;
+	}
+	return false;
+}
+
+static bool graphs_any(Agraph_t *g, Agsym_t *sym, bool (*bad)(const char *))
+{
+	if (bad(agxget(g, sym)))
 		return true;
 	for (Agraph_t *s = agfstsubg(g); s; s = agnxtsubg(s))
-		if (graphs_have_img(s, sym))
+		if (graphs_any(s, sym, bad))
 			return true;
 	return false;
 }
 
-/* Does any object of `kind` have an HTML-like <IMG> in attribute sym? */
-static bool has_img(Agraph_t *g, int kind, Agsym_t *sym)
+/* Does any object of `kind` have a value of sym for which bad() holds? */
+static bool any_value(Agraph_t *g, int kind, Agsym_t *sym, bool (*bad)(const char *))
 {
 	if (kind == AGRAPH)
-		return graphs_have_img(g, sym);
+		return graphs_any(g, sym, bad);
 	for (Agnode_t *nd = agfstnode(g); nd; nd = agnxtnode(g, nd)) {
-		if (kind == AGNODE && html_img(agxget(nd, sym)))
+		if (kind == AGNODE && bad(agxget(nd, sym)))
 			return true;
 		for (Agedge_t *e = agfstout(g, nd); e && kind == AGEDGE; e = agnxtout(g, e))
-			if (html_img(agxget(e, sym)))
+			if (bad(agxget(e, sym)))
 				return true;
 	}
 	return false;
@@ -1613,6 +1819,101 @@ static void clear_attr(Agraph_t *g, int kind, Agsym_t *sym)
 	}
 }
 
+static void clamp_value(void *obj, Agsym_t *sym, long max, const char *maxs)
+{
+	const char *v = agxget(obj, sym);
+	long x = 0;
+	while (v && *v == ' ')
+		v++;
+	for (; v && *v >= '0' && *v <= '9' && x <= max; v++)
+		x = x * 10 + (*v - '0');
+	if (x > max)
+		gset(obj, sym, maxs);
+}
+
+static void clamp_graphs(Agraph_t *g, Agsym_t *sym, long max, const char *maxs)
+{
+	clamp_value(g, sym, max, maxs);
+	for (Agraph_t *s = agfstsubg(g); s; s = agnxtsubg(s))
+		clamp_graphs(s, sym, max, maxs);
+}
+
+static bool is_cluster(Agraph_t *sg)
+{
+	const char *nm = agnameof(sg);
+	return nm && !strncmp(nm, "cluster", 7);
+}
+
+static void collect_clusters(Agraph_t *g, Agraph_t ***v, size_t *n, size_t *cap)
+{
+	for (Agraph_t *s = agfstsubg(g); s; s = agnxtsubg(s)) {
+		if (is_cluster(s))
+			*VEC_PUSH(*v, *n, *cap) = s;
+		collect_clusters(s, v, n, cap);
+	}
+}
+
+static bool is_ancestor(Agraph_t *a, Agraph_t *sg)
+{
+	for (Agraph_t *p = agparent(sg); p; p = agparent(p)) {
+		if (p == a)
+			return true;
+		if (p == agroot(p))
+			break;
+	}
+	return false;
+}
+
+/* Does a rank=... subgraph (not a cluster) hold a node of a cluster that
+ * does not enclose it? */
+static bool rank_conflict(Agraph_t *g, Agsym_t *rank, Agraph_t **cl, size_t ncl)
+{
+	for (Agraph_t *s = agfstsubg(g); s; s = agnxtsubg(s)) {
+		const char *r = agxget(s, rank);
+		if (r && *r && !is_cluster(s))
+			for (Agnode_t *nd = agfstnode(s); nd; nd = agnxtnode(s, nd))
+				for (size_t i = 0; i < ncl; i++)
+					if (!is_ancestor(cl[i], s) && agsubnode(cl[i], nd, 0))
+						return true;
+		if (rank_conflict(s, rank, cl, ncl))
+			return true;
+	}
+	return false;
+}
+
+/* dot 2.43 aborts (assertion in delete_fast_node) when a rank=same
+ * subgraph holds a node of a cluster outside it; its "newrank" ranking
+ * handles that case, so such graphs get newrank=true. */
+static void fix_rank_conflicts(Agraph_t *g)
+{
+	Agsym_t *rank = agattr(g, AGRAPH, "rank", NULL);
+	if (!rank)
+		return;
+	Agraph_t **cl = NULL;
+	size_t ncl = 0, cap = 0;
+	collect_clusters(g, &cl, &ncl, &cap);
+	if (ncl && rank_conflict(g, rank, cl, ncl))
+		gset(g, gattr(g, AGRAPH, "newrank", "true"), "true");
+	free(cl);
+}
+
+/* Cap a count attribute that multiplies drawing work (peripheries=100000
+ * would draw 100000 outlines per node). */
+static void clamp_attr(Agraph_t *g, int kind, const char *name, long max)
+{
+	char maxs[24];
+	Agsym_t *sym = agattr(g, kind, (char *)name, NULL);
+	if (!sym)
+		return;
+	snprintf(maxs, sizeof maxs, "%ld", max);
+	if (kind == AGRAPH) {
+		clamp_graphs(g, sym, max, maxs);
+		return;
+	}
+	for (Agnode_t *nd = agfstnode(g); nd; nd = agnxtnode(g, nd))
+		clamp_value(nd, sym, max, maxs);
+}
+
 /* Clear link, image, file and effort attributes; refuse <IMG> labels;
  * default the fonts to DG_FONT; force the "dot" layout. */
 static int dot_neutralise(Agraph_t *g, struct diagram_error *err)
@@ -1625,13 +1926,29 @@ static int dot_neutralise(Agraph_t *g, struct diagram_error *err)
 		"mclimit", "nslimit", "nslimit1", "searchsize", "_background", "comment",
 	};
 	static const char *const labels[] = { "label", "xlabel", "headlabel", "taillabel" };
+	static const char *const colours[] = {
+		"color", "fillcolor", "bgcolor", "pencolor", "fontcolor", "labelfontcolor",
+	};
 	static const int kinds[] = { AGRAPH, AGNODE, AGEDGE };
 	for (size_t k = 0; k < 3; k++) {
 		int kind = kinds[k];
 		for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
 			Agsym_t *sym = agattr(g, kind, (char *)labels[i], NULL);
-			if (sym && has_img(g, kind, sym)) {
+			if (sym && any_value(g, kind, sym, html_img)) {
 				set_err(err, 1, 1, "images in HTML-like labels are not supported");
+				return -1;
+			}
+			if (sym && any_value(g, kind, sym, html_bad_colour)) {
+				set_err(err, 1, 1, "invalid colour list in an HTML-like label: a ';' must be "
+					"followed by a fraction such as 0.3");
+				return -1;
+			}
+		}
+		for (size_t i = 0; i < sizeof colours / sizeof *colours; i++) {
+			Agsym_t *sym = agattr(g, kind, (char *)colours[i], NULL);
+			if (sym && any_value(g, kind, sym, bad_colour_list)) {
+				set_err(err, 1, 1, "invalid colour list in '%s': a ';' must be followed by a "
+					"fraction such as 0.3", colours[i]);
 				return -1;
 			}
 		}
@@ -1647,15 +1964,181 @@ static int dot_neutralise(Agraph_t *g, struct diagram_error *err)
 	Agsym_t *layout = agattr(g, AGRAPH, "layout", NULL);
 	if (layout)
 		gset(g, layout, "dot");
+	clamp_attr(g, AGNODE, "peripheries", 8);
+	clamp_attr(g, AGRAPH, "peripheries", 8);
+	clamp_attr(g, AGNODE, "sides", 64);
+	fix_rank_conflicts(g);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Layout and render (under gv_lock)                                    */
 
+/* dot's running time grows with the nodes it lays out, and every edge
+ * spanning k ranks adds k - 1 virtual nodes. A random graph of 300 nodes
+ * and 1000 edges is well under the node and edge limits yet makes over
+ * 80,000 of them and takes minutes. So before layout we estimate that
+ * count (nodes plus the spans of a longest-path ranking after reversing
+ * DFS back edges, doubled when edges carry labels, as dot doubles ranks
+ * then) and refuse graphs above DG_MAX_LAYOUT; graphs above
+ * DG_CAP_LAYOUT get capped search effort (nslimit, nslimit1, mclimit). */
+#define DG_MAX_LAYOUT 5000
+#define DG_CAP_LAYOUT 1000
+
+struct est_edge {
+	int from, to, minlen;
+};
+
+static long layout_estimate(int nn, struct est_edge *ed, int ne, bool labels)
+{
+	int *start = xcalloc((size_t)nn + 1, sizeof *start);
+	int *adj = xmalloc(((size_t)ne + 1) * sizeof *adj);
+	int *state = xcalloc((size_t)nn + 1, sizeof *state);
+	int *cursor = xcalloc((size_t)nn + 1, sizeof *cursor);
+	int *stack = xmalloc(((size_t)nn + 1) * sizeof *stack);
+	long *rank = xcalloc((size_t)nn + 1, sizeof *rank);
+	int *indeg = xcalloc((size_t)nn + 1, sizeof *indeg);
+	bool *rev = xcalloc((size_t)ne + 1, sizeof *rev);
+	/* adjacency (CSR) of edge indices by tail */
+	for (int i = 0; i < ne; i++)
+		start[ed[i].from + 1]++;
+	for (int v = 0; v < nn; v++)
+		start[v + 1] += start[v];
+	for (int i = 0; i < ne; i++)
+		adj[start[ed[i].from] + cursor[ed[i].from]++] = i;
+	memset(cursor, 0, (size_t)nn * sizeof *cursor);
+	/* iterative DFS: edges to a node on the stack are back edges */
+	for (int s = 0; s < nn; s++) {
+		if (state[s])
+			continue;
+		int sp = 0;
+		stack[sp++] = s;
+		state[s] = 1;
+		while (sp) {
+			int v = stack[sp - 1];
+			if (cursor[v] < start[v + 1] - start[v]) {
+				int i = adj[start[v] + cursor[v]++];
+				int w = ed[i].to;
+				if (state[w] == 1)
+					rev[i] = true;
+				else if (state[w] == 0) {
+					state[w] = 1;
+					stack[sp++] = w;
+				}
+			} else {
+				state[v] = 2;
+				sp--;
+			}
+		}
+	}
+	/* longest path over the acyclic orientation (Kahn's order) */
+	for (int i = 0; i < ne; i++) {
+		if (ed[i].from == ed[i].to)
+			continue;
+		if (rev[i]) {
+			int t = ed[i].from;
+			ed[i].from = ed[i].to;
+			ed[i].to = t;
+		}
+		indeg[ed[i].to]++;
+	}
+	memset(start, 0, ((size_t)nn + 1) * sizeof *start);
+	memset(cursor, 0, (size_t)nn * sizeof *cursor);
+	for (int i = 0; i < ne; i++)
+		start[ed[i].from + 1]++;
+	for (int v = 0; v < nn; v++)
+		start[v + 1] += start[v];
+	for (int i = 0; i < ne; i++)
+		adj[start[ed[i].from] + cursor[ed[i].from]++] = i;
+	int sp = 0;
+	for (int v = 0; v < nn; v++)
+		if (!indeg[v])
+			stack[sp++] = v;
+	while (sp) {
+		int v = stack[--sp];
+		for (int k = start[v]; k < start[v + 1]; k++) {
+			const struct est_edge *e = &ed[adj[k]];
+			if (e->from == e->to)
+				continue;
+			if (rank[v] + e->minlen > rank[e->to])
+				rank[e->to] = rank[v] + e->minlen;
+			if (--indeg[e->to] == 0)
+				stack[sp++] = e->to;
+		}
+	}
+	long est = nn;
+	for (int i = 0; i < ne && est <= 100L * DG_MAX_LAYOUT; i++) {
+		long span = rank[ed[i].to] - rank[ed[i].from];
+		if (span < 0)
+			span = -span;
+		span *= labels ? 2 : 1;
+		if (span > 1)
+			est += span - 1;
+	}
+	free(start);
+	free(adj);
+	free(state);
+	free(cursor);
+	free(stack);
+	free(rank);
+	free(indeg);
+	free(rev);
+	return est;
+}
+
+/* Estimate g's layout size (see above); refuse it or cap its effort. */
+static int layout_budget(Agraph_t *g, struct diagram_error *err)
+{
+	int nn = agnnodes(g), ne = 0, maxseq = 0;
+	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v))
+		if ((int)AGSEQ(v) > maxseq)
+			maxseq = (int)AGSEQ(v);
+	int *idx = xmalloc(((size_t)maxseq + 1) * sizeof *idx);
+	struct est_edge *ed = xmalloc(((size_t)agnedges(g) + 1) * sizeof *ed);
+	int k = 0;
+	bool labels = false;
+	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v))
+		idx[AGSEQ(v)] = k++;
+	for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v))
+		for (Agedge_t *e = agfstout(g, v); e; e = agnxtout(g, e)) {
+			const char *ml = agget(e, "minlen"), *lb = agget(e, "label");
+			long m = 1;
+			if (ml && *ml) {
+				m = 0;
+				for (const char *c = ml; *c >= '0' && *c <= '9' && m < 100000; c++)
+					m = m * 10 + (*c - '0');
+			}
+			if (lb && *lb)
+				labels = true;
+			ed[ne].from = idx[AGSEQ(agtail(e))];
+			ed[ne].to = idx[AGSEQ(aghead(e))];
+			ed[ne].minlen = (int)m;
+			ne++;
+		}
+	long est = layout_estimate(nn, ed, ne, labels);
+	free(idx);
+	free(ed);
+	if (est > DG_MAX_LAYOUT) {
+		set_err(err, 1, 1, "diagram too complex to lay out: about %ld layout nodes (the limit is %d); "
+			"split it or shorten its long edges", est > 100L * DG_MAX_LAYOUT ? 100L * DG_MAX_LAYOUT : est,
+			DG_MAX_LAYOUT);
+		return -1;
+	}
+	if (est > DG_CAP_LAYOUT) {
+		static const char *const caps[][2] = {
+			{ "nslimit", "1" }, { "nslimit1", "1" }, { "mclimit", "0.5" },
+		};
+		for (size_t i = 0; i < 3; i++)
+			gset(g, gattr(g, AGRAPH, caps[i][0], caps[i][1]), caps[i][1]);
+	}
+	return 0;
+}
+
 static int layout_render(Agraph_t *g, struct buf *raw, struct diagram_error *err)
 {
 	char msg[200];
+	if (layout_budget(g, err) < 0)
+		return -1;
 	if (gvLayout(gv_ctx, g, "dot") != 0) {
 		gv_error_text(msg, sizeof msg, "Graphviz could not lay out the diagram");
 		set_err(err, 1, 1, "%s", msg);
@@ -1664,6 +2147,12 @@ static int layout_render(Agraph_t *g, struct buf *raw, struct diagram_error *err
 	char *out = NULL;
 	unsigned int len = 0;
 	int rc = gvRenderData(gv_ctx, g, "svg", &out, &len);
+	if (rc == 0 && out && len > DG_MAX_SVG) {
+		gvFreeRenderData(out);
+		gvFreeLayout(gv_ctx, g);
+		set_err(err, 1, 1, "the drawing is larger than %d MiB", DG_MAX_SVG >> 20);
+		return -1;
+	}
 	if (rc == 0 && out)
 		buf_put(raw, out, len);
 	if (out)
@@ -1697,6 +2186,8 @@ struct pp {
 	int dropping;          /* > 0: inside a dropped element */
 	bool root_seen;
 	bool in_text;
+	char **grads;          /* Graphviz's gradient ids, renumbered in order */
+	size_t ngrads, capgrads;
 };
 
 struct attr {
@@ -1787,11 +2278,32 @@ static void put_attr(struct buf *b, const char *name, const char *val)
 }
 
 /* A fill or stroke value with url(#id) references prefixed. */
+/* Graphviz numbers gradients with a counter that lives as long as the
+ * process, so the same diagram would get other ids on a second render.
+ * Gradient ids become "<prefix>g<n>", n counting within the document. */
+static void put_grad_id(struct pp *pp, const char *old)
+{
+	*VEC_PUSH(pp->grads, pp->ngrads, pp->capgrads) = xstrdup(old);
+	struct buf v = BUF_INIT;
+	buf_printf(&v, "%sg%zu", pp->prefix, pp->ngrads);
+	put_attr(pp->out, "id", v.data);
+	buf_free(&v);
+}
+
+/* A fill or stroke value with url(#id) references renamed. */
 static void put_paint(struct pp *pp, const char *name, const char *val)
 {
 	if (!strncmp(val, "url(#", 5)) {
 		struct buf v = BUF_INIT;
-		buf_printf(&v, "url(#%s%s", pp->prefix, val + 5);
+		size_t len = strcspn(val + 5, ")");
+		size_t k = pp->ngrads;
+		for (size_t i = 0; i < pp->ngrads; i++)
+			if (strlen(pp->grads[i]) == len && !memcmp(pp->grads[i], val + 5, len))
+				k = i;
+		if (k < pp->ngrads)
+			buf_printf(&v, "url(#%sg%zu%s", pp->prefix, k + 1, val + 5 + len);
+		else
+			buf_printf(&v, "url(#%s%s", pp->prefix, val + 5);
 		put_attr(pp->out, name, v.data);
 		buf_free(&v);
 	} else {
@@ -1843,7 +2355,10 @@ static void emit_element(struct pp *pp, const char *name, size_t nlen, const str
 	for (size_t i = 0; i < na; i++) {
 		const char *an = at[i].name, *v = at[i].val;
 		size_t al = at[i].nlen;
-		if (name_is(an, al, "id")) {
+		if (name_is(an, al, "id") && (name_is(name, nlen, "linearGradient") ||
+			name_is(name, nlen, "radialGradient"))) {
+			put_grad_id(pp, v);
+		} else if (name_is(an, al, "id")) {
 			struct buf id = BUF_INIT;
 			buf_printf(&id, "%s%s", pp->prefix, v);
 			put_attr(o, "id", id.data);
@@ -1929,6 +2444,11 @@ static bool is_background(const struct pp *pp, const char *name, size_t nlen, co
 	return false;
 }
 
+static bool xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Rewrite Graphviz's SVG document raw[0..n) into pp->out. 0 or -1. */
 static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 {
@@ -1945,7 +2465,7 @@ static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 			if (pp->root_seen && !pp->dropping && pp->depth > 0) {
 				bool blank = true;
 				for (size_t k = i; k < j; k++)
-					if (!strchr(" \t\r\n", raw[k]))
+					if (!xml_space(raw[k]))
 						blank = false;
 				if (pp->in_text || !blank) {
 					buf_reset(&tmp);
@@ -1986,7 +2506,7 @@ static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 		if (!nlen)
 			goto out;
 		if (end) {
-			while (j < n && strchr(" \t\r\n", raw[j]))
+			while (j < n && xml_space(raw[j]))
 				j++;
 			if (j >= n || raw[j] != '>' || pp->depth == 0)
 				goto out;
@@ -2012,7 +2532,7 @@ static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 		na = 0;
 		bool empty = false;
 		for (;;) {
-			while (j < n && strchr(" \t\r\n", raw[j]))
+			while (j < n && xml_space(raw[j]))
 				j++;
 			if (j >= n)
 				goto out;
@@ -2031,12 +2551,12 @@ static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 			if (j == as || na == sizeof at / sizeof *at)
 				goto out;
 			size_t alen = j - as;
-			while (j < n && strchr(" \t\r\n", raw[j]))
+			while (j < n && xml_space(raw[j]))
 				j++;
 			if (j >= n || raw[j] != '=')
 				goto out;
 			j++;
-			while (j < n && strchr(" \t\r\n", raw[j]))
+			while (j < n && xml_space(raw[j]))
 				j++;
 			if (j >= n || (raw[j] != '"' && raw[j] != '\''))
 				goto out;
@@ -2090,6 +2610,11 @@ static int svg_rewrite(struct pp *pp, const char *raw, size_t n)
 out:
 	for (size_t k = 0; k < na; k++)
 		free(at[k].val);
+	for (size_t k = 0; k < pp->ngrads; k++)
+		free(pp->grads[k]);
+	free(pp->grads);
+	pp->grads = NULL;
+	pp->ngrads = pp->capgrads = 0;
 	buf_free(&tmp);
 	return rc;
 }
@@ -2131,19 +2656,22 @@ static void aria_add(struct buf *b, const char *text, size_t *count)
 		buf_puts(b, ", ...");
 }
 
+/* Rewrite raw into svg (appended only on success). */
 static int finish(struct pp *pp, const char *raw, size_t len, struct buf *svg, struct diagram_error *err)
 {
 	struct buf out = BUF_INIT;
+	int rc = -1;
 	pp->out = &out;
 	if (svg_rewrite(pp, raw, len) < 0) {
-		buf_free(&out);
 		set_err(err, 1, 1, "unexpected SVG from Graphviz");
-		return -1;
+	} else {
+		buf_putc(&out, '\n');
+		buf_put(svg, out.data, out.len);
+		rc = 0;
 	}
-	buf_putc(&out, '\n');
-	buf_put(svg, out.data, out.len);
+	pp->out = NULL;
 	buf_free(&out);
-	return 0;
+	return rc;
 }
 
 int diagram_mermaid(const char *src, size_t n, const char *id_prefix, struct buf *svg,
@@ -2167,10 +2695,9 @@ int diagram_mermaid(const char *src, size_t n, const char *id_prefix, struct buf
 		if (!strcmp(dirs[i].dir, mg.rankdir))
 			words = dirs[i].words;
 	const char *title = mg.title ? mg.title : "Flowchart";
-	buf_printf(&aria, "%s%sflowchart (%s) with %zu node%s and %zu edge%s", mg.title ? mg.title : "",
-		mg.title ? ", " : "", words, nodes, nodes == 1 ? "" : "s", mg.nedges, mg.nedges == 1 ? "" : "s");
-	if (!mg.title)
-		aria.data[0] = 'F';
+	buf_printf(&aria, "%s%s (%s) with %zu node%s and %zu edge%s", mg.title ? mg.title : "",
+		mg.title ? ", flowchart" : "Flowchart", words, nodes, nodes == 1 ? "" : "s", mg.nedges,
+		mg.nedges == 1 ? "" : "s");
 	for (size_t i = 0; i < mg.nnodes; i++)
 		if (mg.nodes[i].cluster < 0)
 			aria_add(&aria, mg.nodes[i].label ? mg.nodes[i].label : mg.nodes[i].id, &count);
@@ -2211,11 +2738,10 @@ int diagram_dot(const char *src, size_t n, const char *id_prefix, struct buf *sv
 			bool named = gname && *gname && gname[0] != '%';
 			int nn = agnnodes(g), ne = agnedges(g);
 			buf_puts(&title, named ? gname : "Graph");
-			buf_printf(&aria, "%s%s%s graph with %d node%s and %d edge%s", named ? gname : "",
-				named ? ": " : "", agisdirected(g) ? "directed" : "undirected", nn,
-				nn == 1 ? "" : "s", ne, ne == 1 ? "" : "s");
-			if (!named)
-				aria.data[0] = (char)(aria.data[0] - 'a' + 'A');
+			bool dir = agisdirected(g);
+			buf_printf(&aria, "%s%s graph with %d node%s and %d edge%s", named ? gname : "",
+				named ? (dir ? ": directed" : ": undirected") : (dir ? "Directed" : "Undirected"),
+				nn, nn == 1 ? "" : "s", ne, ne == 1 ? "" : "s");
 			if (dot_neutralise(g, err) == 0)
 				rc = layout_render(g, &raw, err);
 			agclose(g);

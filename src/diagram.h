@@ -27,13 +27,16 @@
  *
  * SVG contract: one <svg> element with role="img", an aria-label summary
  * and a <title>; no XML declaration, DOCTYPE, comments, Graphviz version,
- * scripts, links or images. Every id starts with `id_prefix`. Colours the
- * page should theme are `currentColor` (black) or dropped (white
- * backgrounds, "none"); light grey fills become a translucent currentColor.
+ * scripts, links or images. Every id starts with `id_prefix` (gradients
+ * are renumbered "<prefix>g1", "<prefix>g2", ... in document order).
+ * Colours the page should theme are `currentColor` (black) or dropped
+ * (white backgrounds, "none"); light grey fills become a translucent
+ * currentColor. Node and cluster order follows the source.
  * Class hooks for CSS: dg (the svg), dg-mermaid / dg-dot, dg-graph,
  * dg-cluster, dg-node, dg-edge, dg-label (every <text>). Fonts: the svg
  * says font-family="system-ui,sans-serif" and texts carry no family of
- * their own (Courier becomes monospace). All text is XML-escaped.
+ * their own (Courier becomes monospace). All text is XML-escaped; label
+ * text from Mermaid appears exactly as written (after <br> and entities).
  * Output is byte-identical for the same input and never depends on the
  * Graphviz version string, installed fonts or the time.
  *
@@ -41,12 +44,16 @@
  * Graphviz's plugin folder ($GVBINDIR, else "graphviz/" beside libgvc), so
  * text widths come from Graphviz's built-in Helvetica metrics rather than
  * from whatever fonts the machine has. If those plugins cannot be loaded,
- * the module falls back to gvContext() and its plugin configuration; with
- * no "dot" layout at all, every call fails with an error (no crash).
+ * the module falls back to gvContext() and its plugin configuration (text
+ * widths then come from the installed fonts); with no "dot" layout at all,
+ * every call fails with an error (no crash).
  *
  * Limits per diagram: 64 KiB of source, 500 nodes, 2000 edges (also 500
- * subgraphs and 32 levels of nesting for Mermaid). Larger input is
- * rejected with an error before any layout work.
+ * subgraphs and 32 levels of nesting for Mermaid), checked while parsing.
+ * Graphs inside those limits can still take dot minutes (long edges become
+ * chains of virtual nodes), so the layout size is estimated first: above
+ * about 5000 layout nodes the diagram is refused, above 1000 dot's search
+ * effort is capped. Accepted diagrams lay out in about a second at most.
  *
  * Threads: Graphviz is not thread-safe, so every Graphviz call runs under
  * one static mutex; the functions may be called from any thread. Graphviz
@@ -80,15 +87,16 @@ int diagram_mermaid(const char *src, size_t n, const char *id_prefix, struct buf
  * out with "dot" whatever its `layout` attribute says. Links (URL, href),
  * tooltips, images, shape files, style sheets and the search-effort
  * attributes (mclimit, nslimit, nslimit1, searchsize) are ignored; an
- * HTML-like label with <IMG> is an error. Only the first graph of the
- * source is used. Syntax errors carry Graphviz's line and the column of
- * the offending token. */
+ * HTML-like label with <IMG> is an error, and so is a second graph in the
+ * source. Syntax errors carry Graphviz's line and the column of the
+ * offending token. */
 int diagram_dot(const char *src, size_t n, const char *id_prefix, struct buf *svg,
 	struct diagram_error *err);
 
 /* Free the shared Graphviz context (created lazily by the first diagram).
  * Safe to call more than once, or when no diagram was drawn; a later
- * diagram call creates a new context. Call it at exit from one thread. */
+ * diagram call creates a new context. (A context from the gvContext()
+ * fallback is kept: Graphviz's pango plugin caches pointers into it.) */
 void diagram_shutdown(void);
 
 #endif

@@ -454,6 +454,14 @@ int graph_resolve(struct kb *kb)
 
 /* ---- graph diagnostics ---- */
 
+static int cmp_pair(const void *a, const void *b)
+{
+	const int *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
 int graph_warnings(const struct kb *kb)
 {
 	size_t n = kb->n_notes;
@@ -517,25 +525,37 @@ int graph_warnings(const struct kb *kb)
 		free(seen);
 		free(queue);
 	}
-	/* Ledger topics whose section no other note links to. */
+	/* Ledger topics whose section no other note links to: the linked
+	 * (note, heading) pairs, sorted, then one lookup per topic. */
+	struct pair { int note, heading; } *pairs = NULL;
+	size_t np = 0, cap_p = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_note *note = &kb->notes[i];
+		if (note->skip)
+			continue;
+		for (size_t l = 0; l < note->n_links; l++) {
+			const struct kb_link *k = &note->links[l];
+			if (k->to_note < 0 || k->to_note == (int)i)
+				continue;
+			struct pair *p = VEC_PUSH(pairs, np, cap_p);
+			p->note = k->to_note;
+			p->heading = k->to_heading;
+		}
+	}
+	if (np)
+		qsort(pairs, np, sizeof *pairs, cmp_pair);
 	for (size_t t = 0; t < kb->n_topics; t++) {
 		const struct kb_topic *tp = &kb->topics[t];
 		if (tp->note < 0)
 			continue;
-		bool linked = false;
-		for (size_t i = 0; i < n && !linked; i++) {
-			const struct kb_note *note = &kb->notes[i];
-			if (note->skip || (int)i == tp->note)
-				continue;
-			for (size_t l = 0; l < note->n_links && !linked; l++)
-				linked = note->links[l].to_note == tp->note && note->links[l].to_heading == tp->heading;
-		}
-		if (!linked) {
-			diag_warning(kb->ledger_shown, tp->line, tp->col,
-				"no other note links to the section of ledger topic '%s'", tp->term);
-			warnings++;
-		}
+		struct pair key = { tp->note, tp->heading };
+		if (np && bsearch(&key, pairs, np, sizeof *pairs, cmp_pair))
+			continue;
+		diag_warning(kb->ledger_shown, tp->line, tp->col,
+			"no other note links to the section of ledger topic '%s'", tp->term);
+		warnings++;
 	}
+	free(pairs);
 	free(in);
 	free(out);
 	free(head);

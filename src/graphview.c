@@ -24,6 +24,8 @@ struct gnode {
 	char *label;
 	int *adj;                 /* neighbours (note indexes), sorted, unique */
 	size_t n_adj, cap_adj;
+	int top[12];              /* the most linked neighbours, most first */
+	size_t n_top;
 	double x, y, w, h, r;     /* layout: centre of the box, box size, circle radius */
 };
 
@@ -31,13 +33,15 @@ struct graphview {
 	const struct kb *kb;
 	struct gnode *nodes;      /* one per note; note < 0 for skipped notes */
 	size_t n;
+	unsigned *stamp;          /* per note: == epoch when already taken */
+	unsigned epoch;
+	int *slot;                /* per note: its place in the local graph drawn now */
+	bool *shown;              /* per note: drawn in the local graph now */
 };
 
+/* Append; duplicates are removed once all links are in (sort_unique). */
 static void add_adj(struct gnode *g, int to)
 {
-	for (size_t i = 0; i < g->n_adj; i++)
-		if (g->adj[i] == to)
-			return;
 	*VEC_PUSH(g->adj, g->n_adj, g->cap_adj) = to;
 }
 
@@ -70,12 +74,31 @@ static char *short_label(const struct kb_note *n)
 	return buf_detach(&b);
 }
 
+/* Are notes a and b linked (either way)? Binary search in a's list. */
+static bool adjacent(const struct graphview *gv, int a, int b)
+{
+	const struct gnode *g = &gv->nodes[a];
+	if (gv->nodes[b].n_adj < g->n_adj)
+		g = &gv->nodes[b], b = a;
+	return bsearch(&b, g->adj, g->n_adj, sizeof *g->adj, cmp_int) != NULL;
+}
+
+/* Is note a more linked than note b (ties: the earlier note)? */
+static bool better(const struct graphview *gv, int a, int b)
+{
+	size_t da = gv->nodes[a].n_adj, db = gv->nodes[b].n_adj;
+	return da > db || (da == db && a < b);
+}
+
 struct graphview *graphview_new(const struct kb *kb)
 {
 	struct graphview *gv = xcalloc(1, sizeof *gv);
 	gv->kb = kb;
 	gv->n = kb->n_notes;
 	gv->nodes = xcalloc(gv->n + 1, sizeof *gv->nodes);
+	gv->stamp = xcalloc(gv->n + 1, sizeof *gv->stamp);
+	gv->slot = xcalloc(gv->n + 1, sizeof *gv->slot);
+	gv->shown = xcalloc(gv->n + 1, sizeof *gv->shown);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		gv->nodes[i].note = kb->notes[i].skip ? -1 : (int)i;
 		gv->nodes[i].colour = -1;
@@ -100,7 +123,13 @@ struct graphview *graphview_new(const struct kb *kb)
 		struct gnode *g = &gv->nodes[i];
 		if (g->note < 0)
 			continue;
-		qsort(g->adj, g->n_adj, sizeof *g->adj, cmp_int);
+		if (g->n_adj)
+			qsort(g->adj, g->n_adj, sizeof *g->adj, cmp_int);
+		size_t u = 0;
+		for (size_t k = 0; k < g->n_adj; k++)
+			if (!u || g->adj[u - 1] != g->adj[k])
+				g->adj[u++] = g->adj[k];
+		g->n_adj = u;
 		g->degree = g->n_adj;
 		g->label = short_label(&kb->notes[i]);
 		const struct kb_note *n = &kb->notes[i];
@@ -132,6 +161,23 @@ struct graphview *graphview_new(const struct kb *kb)
 	}
 	free(tags);
 	free(count);
+	/* Each note's most linked neighbours, for the rings of local graphs. */
+	for (size_t i = 0; i < gv->n; i++) {
+		struct gnode *g = &gv->nodes[i];
+		for (size_t k = 0; k < g->n_adj; k++) {
+			int c = g->adj[k];
+			size_t at = g->n_top;
+			while (at > 0 && better(gv, c, g->top[at - 1]))
+				at--;
+			if (at >= 12)
+				continue;
+			size_t end = g->n_top < 12 ? g->n_top : 11;
+			memmove(&g->top[at + 1], &g->top[at], (end - at) * sizeof *g->top);
+			g->top[at] = c;
+			if (g->n_top < 12)
+				g->n_top++;
+		}
+	}
 	return gv;
 }
 
@@ -144,6 +190,9 @@ void graphview_free(struct graphview *gv)
 		free(gv->nodes[i].label);
 	}
 	free(gv->nodes);
+	free(gv->stamp);
+	free(gv->slot);
+	free(gv->shown);
 	free(gv);
 }
 
@@ -184,7 +233,7 @@ static size_t pick_nodes(const struct graphview *gv, int *out)
 
 /* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below. */
 static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
-	const char *from_slug, int id, bool centre, int side)
+	const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn)
 {
 	const struct kb_note *n = &gv->kb->notes[g->note];
 	buf_puts(svg, "<a href=\"");
@@ -194,11 +243,22 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	buf_free(&u);
 	buf_printf(svg, "\"><g class=\"gn c%d%s\" data-n=\"%d\" data-adj=\"", g->colour < 0 ? N_COLOURS - 1 : g->colour,
 		centre ? " here" : "", id);
-	for (size_t k = 0; k < g->n_adj; k++)
-		buf_printf(svg, "%s%d", k ? " " : "", g->adj[k]);
+	/* Only the neighbours drawn in this SVG matter to the highlighting;
+	 * `drawn` is in increasing note order. */
+	bool first = true;
+	for (size_t k = 0; k < n_drawn; k++) {
+		if (drawn[k] == id || !adjacent(gv, id, drawn[k]))
+			continue;
+		buf_printf(svg, "%s%d", first ? "" : " ", drawn[k]);
+		first = false;
+	}
 	buf_printf(svg, "\"><title>");
 	html_escape_str(svg, n->title);
-	buf_printf(svg, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"/>", x, y, g->r);
+	buf_puts(svg, "</title><circle cx=\"");
+	buf_putint(svg, lround(x));
+	buf_puts(svg, "\" cy=\"");
+	buf_putint(svg, lround(y));
+	buf_printf(svg, "\" r=\"%.1f\"/>", g->r);
 	if (side == 1)
 		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - g->r - 3, y + FONT_PX * 0.35);
 	else if (side == 2)
@@ -299,7 +359,7 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct gnode *gn = &gv->nodes[pick[i]];
-		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, from_slug, pick[i], false, 0);
+		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, from_slug, pick[i], false, 0, pick, n);
 	}
 	buf_puts(svg, "</g></svg>\n");
 	rc = 0;
@@ -312,98 +372,97 @@ out:
 	return rc;
 }
 
-/* Neighbours of ni, most linked first, at most `max`. */
-static size_t ring(const struct graphview *gv, const int *cand, size_t nc, int *out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < nc; i++)
-		out[n++] = cand[i];
-	for (size_t i = 0; i < n && i < max; i++) {
-		size_t best = i;
-		for (size_t j = i + 1; j < n; j++) {
-			const struct gnode *a = &gv->nodes[out[j]], *b = &gv->nodes[out[best]];
-			if (a->degree > b->degree || (a->degree == b->degree && out[j] < out[best]))
-				best = j;
-		}
-		int t = out[i];
-		out[i] = out[best];
-		out[best] = t;
-	}
-	if (n > max)
-		n = max;
-	qsort(out, n, sizeof *out, cmp_int);
-	return n;
-}
-
 void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 {
 	const struct gnode *c = &gv->nodes[ni];
 	if (!c->n_adj)
 		return;
 	const char *from = gv->kb->notes[ni].slug;
-	int *r1 = xcalloc(c->n_adj + 1, sizeof *r1);
-	size_t n1 = ring(gv, c->adj, c->n_adj, r1, 12);
-	/* Second ring: neighbours of the first ring not already shown. */
-	int *cand = NULL;
-	size_t nc = 0, cap = 0;
+	/* First ring: the note's most linked neighbours; second ring: the
+	 * most linked neighbours of those, not already drawn. */
+	int r1[12], r2[12];
+	size_t n1 = c->n_top, n2 = 0;
+	memcpy(r1, c->top, n1 * sizeof *r1);
+	qsort(r1, n1, sizeof *r1, cmp_int);
+	unsigned ep = ++gv->epoch;
+	gv->stamp[ni] = ep;
+	for (size_t i = 0; i < n1; i++)
+		gv->stamp[r1[i]] = ep;
+	int cand[144];
+	size_t nc = 0;
 	for (size_t i = 0; i < n1; i++) {
 		const struct gnode *g = &gv->nodes[r1[i]];
-		for (size_t k = 0; k < g->n_adj; k++) {
-			int t = g->adj[k];
-			bool seen = t == ni;
-			for (size_t j = 0; j < n1 && !seen; j++)
-				seen = r1[j] == t;
-			for (size_t j = 0; j < nc && !seen; j++)
-				seen = cand[j] == t;
-			if (!seen)
-				*VEC_PUSH(cand, nc, cap) = t;
-		}
+		for (size_t k = 0; k < g->n_top; k++)
+			if (gv->stamp[g->top[k]] != ep) {
+				gv->stamp[g->top[k]] = ep;
+				cand[nc++] = g->top[k];
+			}
 	}
-	int *r2 = xcalloc(nc + 1, sizeof *r2);
-	size_t n2 = ring(gv, cand, nc, r2, 12);
-	free(cand);
+	for (size_t i = 0; i < nc; i++) {
+		/* keep the 12 most linked candidates */
+		size_t at = n2;
+		while (at > 0 && better(gv, cand[i], r2[at - 1]))
+			at--;
+		if (at >= 12)
+			continue;
+		size_t end = n2 < 12 ? n2 : 11;
+		memmove(&r2[at + 1], &r2[at], (end - at) * sizeof *r2);
+		r2[at] = cand[i];
+		if (n2 < 12)
+			n2++;
+	}
+	qsort(r2, n2, sizeof *r2, cmp_int);
 	/* Rings wide enough that neighbours' labels, set outwards, keep apart. */
 	double R1 = fmax(80, 15.0 * (double)n1), R2 = fmax(R1 + 80, 17.0 * (double)n2);
 	double W = 2 * (R2 + 190), H = 2 * (R2 + 30);
 	double cx = W / 2, cy = H / 2;
-	double *x = xcalloc(gv->n + 1, sizeof *x), *y = xcalloc(gv->n + 1, sizeof *y);
-	bool *on = xcalloc(gv->n + 1, sizeof *on);
-	int *side = xcalloc(gv->n + 1, sizeof *side);
-	x[ni] = cx;
-	y[ni] = cy;
-	on[ni] = true;
-	for (size_t i = 0; i < n1; i++) {
+	/* The drawn notes: centre, first ring, second ring (at most 25). */
+	int all[32];
+	double x[32], y[32];
+	int side[32];
+	size_t na = 0;
+	all[na] = ni;
+	x[na] = cx;
+	y[na] = cy;
+	side[na++] = 3;
+	for (size_t i = 0; i < n1; i++, na++) {
 		double a = -M_PI / 2 + 2 * M_PI * (double)i / (double)n1;
-		x[r1[i]] = cx + R1 * cos(a);
-		y[r1[i]] = cy + R1 * sin(a);
-		on[r1[i]] = true;
-		side[r1[i]] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
+		all[na] = r1[i];
+		x[na] = cx + R1 * cos(a);
+		y[na] = cy + R1 * sin(a);
+		side[na] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
 	}
-	for (size_t i = 0; i < n2; i++) {
-		double a = -M_PI / 2 + M_PI / (double)(n2 > 0 ? n2 : 1) + 2 * M_PI * (double)i / (double)n2;
-		x[r2[i]] = cx + R2 * cos(a);
-		y[r2[i]] = cy + R2 * sin(a);
-		on[r2[i]] = true;
-		side[r2[i]] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
+	for (size_t i = 0; i < n2; i++, na++) {
+		double a = -M_PI / 2 + M_PI / (double)n2 + 2 * M_PI * (double)i / (double)n2;
+		all[na] = r2[i];
+		x[na] = cx + R2 * cos(a);
+		y[na] = cy + R2 * sin(a);
+		side[na] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
+	}
+	for (size_t i = 0; i < na; i++) {
+		gv->shown[all[i]] = true;
+		gv->slot[all[i]] = (int)i;
 	}
 	buf_printf(svg, "<svg class=\"kbc-graph local\" viewBox=\"0 0 %.0f %.0f\" "
 		"aria-label=\"Notes linked with this one, and their links\" xmlns=\"http://www.w3.org/2000/svg\">\n<g class=\"edges\">\n",
 		W, H);
-	int all[32];
-	size_t na = 0;
-	all[na++] = ni;
-	for (size_t i = 0; i < n1; i++)
-		all[na++] = r1[i];
-	for (size_t i = 0; i < n2; i++)
-		all[na++] = r2[i];
-	for (size_t i = 0; i < na; i++) {
-		const struct gnode *a = &gv->nodes[all[i]];
-		for (size_t k = 0; k < a->n_adj; k++) {
-			int t = a->adj[k];
-			if (t <= all[i] || !on[t])
+	/* The drawn notes in increasing order, for the edges and data-adj. */
+	int sorted[32];
+	memcpy(sorted, all, na * sizeof *all);
+	qsort(sorted, na, sizeof *sorted, cmp_int);
+	for (size_t a = 0; a < na; a++) {
+		for (size_t b = a + 1; b < na; b++) {
+			if (!adjacent(gv, sorted[a], sorted[b]))
 				continue;
-			buf_printf(svg, "<line data-a=\"%d\" data-b=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				all[i], t, x[all[i]], y[all[i]], x[t], y[t]);
+			int i = gv->slot[sorted[a]], j = gv->slot[sorted[b]];
+			const long v[] = { sorted[a], sorted[b], lround(x[i]), lround(y[i]), lround(x[j]), lround(y[j]) };
+			static const char *const attr[] = { "<line data-a=\"", "\" data-b=\"", "\" x1=\"", "\" y1=\"",
+				"\" x2=\"", "\" y2=\"" };
+			for (int k = 0; k < 6; k++) {
+				buf_puts(svg, attr[k]);
+				buf_putint(svg, v[k]);
+			}
+			buf_puts(svg, "\"/>\n");
 		}
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
@@ -412,15 +471,11 @@ void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 		g->r = radius(g->degree);
 		if (g->r > 12)
 			g->r = 12;
-		svg_node(svg, gv, g, x[all[i]], y[all[i]], from, all[i], all[i] == ni, all[i] == ni ? 3 : side[all[i]]);
+		svg_node(svg, gv, g, x[i], y[i], from, all[i], all[i] == ni, side[i], sorted, na);
 	}
 	buf_puts(svg, "</g></svg>\n");
-	free(x);
-	free(y);
-	free(on);
-	free(side);
-	free(r1);
-	free(r2);
+	for (size_t i = 0; i < na; i++)
+		gv->shown[all[i]] = false;
 }
 
 void graphview_list(struct graphview *gv, const char *from_slug, struct buf *html)

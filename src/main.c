@@ -376,6 +376,9 @@ static int run(const struct options *o, bool write)
 		writing = false;
 	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL);
 	stage(o, "render", &t);
+	if (o->verbose)
+		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",
+			render_graph_ms, render_graph_global_ms);
 	if (writing && diag_errors() == 0) {
 		struct search_index ix;
 		index_build(&kb, &ix);

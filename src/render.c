@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -18,6 +19,15 @@
 #include "version.h"
 
 #define WORDS_PER_MINUTE 200
+
+double render_graph_ms, render_graph_global_ms;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 /* One incoming link: `source` links to `target` with its link `link`. */
 struct backref {
@@ -251,7 +261,9 @@ static struct tval *page_val(struct site *s, int ni)
 	}
 	tv_set(m, "has_backlinks", tv_bool(back->n > 0));
 	struct buf local = BUF_INIT;
+	double t0 = now_ms();
 	graphview_local(s->graph, ni, &local);
+	render_graph_ms += now_ms() - t0;
 	tv_set(m, "local_graph", tv_str_own(local.len ? buf_detach(&local) : NULL));
 	buf_free(&local);
 	/* Ledger topics explained here. */
@@ -578,8 +590,11 @@ static void render_graph_page(struct site *s)
 {
 	struct tval *ctx = base_ctx(s, -1, "graph");
 	struct buf svg = BUF_INIT, list = BUF_INIT;
+	double t0 = now_ms();
 	if (graphview_global(s->graph, "graph", &svg) < 0)
 		s->failed = true;
+	render_graph_global_ms = now_ms() - t0;
+	render_graph_ms += render_graph_global_ms;
 	graphview_list(s->graph, "graph", &list);
 	tv_set(ctx, "svg", tv_str_own(buf_detach(&svg)));
 	tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
@@ -834,7 +849,9 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 
 	expand_embeds(&s);
 	collect_backrefs(&s);
+	double tg = now_ms();
 	s.graph = graphview_new(kb);
+	render_graph_ms += now_ms() - tg;
 	render_notes(&s);
 	render_ledger(&s);
 	render_tags(&s);

@@ -15,6 +15,10 @@
 struct site_out;
 struct template_set;
 
+/* Milliseconds the last render_site() spent building and drawing the
+ * graph views (reported by kbc -v). */
+extern double render_graph_ms, render_graph_global_ms;
+
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
 	size_t n_asset_dirs, struct site_out *out);
 

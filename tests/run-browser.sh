@@ -20,6 +20,13 @@ check "link previews on hover, focus and Escape" node "$TESTS_DIR/browser/previe
 check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
 check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
 check "knowledge base: graph labels do not overlap, hover highlights" node "$TESTS_DIR/browser/graph.mjs" "$TMP/kb"
+check "knowledge base: links land over HTTP" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb" --http
+check "knowledge base: axe-core over HTTP" node "$TESTS_DIR/browser/a11y.mjs" "$TMP/kb" --http
+check "knowledge base: theme persists, 390 px, TOC, menu (file://)" node "$TESTS_DIR/browser/layout.mjs" "$TMP/kb"
+check "knowledge base: theme persists, 390 px, TOC, menu (HTTP)" node "$TESTS_DIR/browser/layout.mjs" "$TMP/kb" --http
+shots="$TESTS_DIR/out/screenshots"
+check "screenshots for review" node "$TESTS_DIR/browser/screenshots.mjs" "$TMP/kb" "$shots" index.html 03-v8-internals.html ledger.html graph.html "search.html?q=event+loop"
+echo "screenshots: $shots"
 for site in kb basic; do
 	check "$site: axe-core finds no WCAG A/AA violation, light and dark" node "$TESTS_DIR/browser/a11y.mjs" "$TMP/$site"
 	check "$site: the Nu HTML Checker finds no error" node "$TESTS_DIR/browser/validate.mjs" "$TMP/$site"

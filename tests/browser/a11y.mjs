@@ -1,16 +1,19 @@
 // a11y.mjs - axe-core (npm) on every page of a built site, opened in
 // chromium from file://, in the light and the dark theme: zero violations
 // of WCAG 2.x A and AA rules (colour contrast included).
-//   node tests/browser/a11y.mjs SITE_DIR
+//   node tests/browser/a11y.mjs SITE_DIR [--http]
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { launch, watch } from './browser.mjs';
+import { launch, watch, serveDir } from './browser.mjs';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
 const site = path.resolve(process.argv[2]);
+const http = process.argv.includes('--http') ? await serveDir(site) : null;
+const urlOf = (file) => (http ? http.base + path.relative(site, file).split(path.sep).map(encodeURIComponent).join('/')
+  : pathToFileURL(file).href);
 let passed = 0;
 let failed = 0;
 let violations = 0;
@@ -31,7 +34,7 @@ for (const scheme of ['light', 'dark']) {
   const problems = watch(page);
   for (const file of files) {
     problems.length = 0;
-    await page.goto(pathToFileURL(file).href);
+    await page.goto(urlOf(file));
     await page.addScriptTag({ path: axePath });
     const result = await page.evaluate(async () => {
       // eslint-disable-next-line no-undef
@@ -51,6 +54,7 @@ for (const scheme of ['light', 'dark']) {
   await ctx.close();
 }
 await browser.close();
-console.log(`pages: ${files.length} x 2 themes, axe violations: ${violations}`);
+if (http) await http.close();
+console.log(`${http ? 'http' : 'file'}: pages: ${files.length} x 2 themes, axe violations: ${violations}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

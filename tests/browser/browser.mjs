@@ -18,6 +18,37 @@ export function watch(page) {
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+  // A request cut short because the page navigated away is not a failure.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   return problems;
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.bin': 'application/octet-stream', '.xml': 'application/xml',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain' };
+
+/** Serve `root` read-only under /site/ on 127.0.0.1 at a free port, as a
+ * static host would (index.html for folders, content types, 404s). Resolves
+ * to { base, close }, base being the URL of the site root. */
+export async function serveDir(root) {
+  const http = await import('node:http');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    let rel = decodeURIComponent(u.pathname);
+    if (!rel.startsWith('/site/')) { res.writeHead(404); res.end(); return; }
+    rel = path.normalize(rel.slice(6));
+    if (rel.startsWith('..')) { res.writeHead(403); res.end(); return; }
+    let file = path.join(root, rel);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    const body = fs.readFileSync(file);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${server.address().port}/site/`, close: () => new Promise((r) => server.close(r)) };
 }

@@ -2,13 +2,20 @@
 // check that every internal link lands on an existing page and, when it has
 // a fragment, on an element with that id. Also clicks one internal link per
 // page to prove navigation works from disk. Prints "N passed, N failed".
-//   node tests/browser/links.mjs SITE_DIR
+//   node tests/browser/links.mjs SITE_DIR [--http]
+// With --http the site is served on 127.0.0.1 and opened over HTTP instead.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { launch, watch } from './browser.mjs';
+import { launch, watch, serveDir } from './browser.mjs';
 
 const site = path.resolve(process.argv[2] || 'site');
+const http = process.argv.includes('--http') ? await serveDir(site) : null;
+// The URL of a page file, and the page file of a URL.
+const urlOf = (file) => (http ? http.base + path.relative(site, file).split(path.sep).map(encodeURIComponent).join('/')
+  : pathToFileURL(file).href);
+const fileOf = (u) => (http ? path.join(site, decodeURIComponent(u.pathname.slice(new URL(http.base).pathname.length)))
+  : fileURLToPath(new URL(u.pathname, u)));
 let passed = 0;
 let failed = 0;
 const fail = (msg) => { failed++; console.log(`FAIL ${msg}`); };
@@ -28,7 +35,7 @@ const idsByFile = new Map();   // file path -> Set of ids
 const links = [];              // {from, href, url}
 
 for (const file of htmlFiles(site)) {
-  const url = pathToFileURL(file).href;
+  const url = urlOf(file);
   problems.length = 0;
   const resp = await page.goto(url);
   if (!resp || !resp.ok()) { fail(`${file}: did not load`); continue; }
@@ -39,7 +46,7 @@ for (const file of htmlFiles(site)) {
   }));
   idsByFile.set(file, new Set(data.ids));
   for (const h of data.hrefs) {
-    if (!h.abs.startsWith('file:')) continue;
+    if (!h.abs.startsWith(http ? http.base : 'file:')) continue;
     links.push({ from: file, href: h.raw, url: h.abs });
   }
   if (problems.length) fail(`${file}: ${problems.join('; ')}`);
@@ -48,7 +55,8 @@ for (const file of htmlFiles(site)) {
 
 for (const l of links) {
   const u = new URL(l.url);
-  const target = fileURLToPath(new URL(u.pathname, u));
+  let target = fileOf(u);
+  if (target.endsWith(path.sep)) target = path.join(target, 'index.html');
   if (!idsByFile.has(target)) {
     fail(`${path.relative(site, l.from)}: link '${l.href}' -> missing page ${target}`);
     continue;
@@ -65,7 +73,7 @@ for (const l of links) {
 // to another page with a fragment lands on that page and that element.
 let clicked = 0;
 for (const file of htmlFiles(site)) {
-  await page.goto(pathToFileURL(file).href);
+  await page.goto(urlOf(file));
   const handle = await page.$('main a.internal[href*="#"]:not([href^="#"])');
   if (!handle) continue;
   const href = await handle.evaluate((a) => a.href);
@@ -78,6 +86,7 @@ for (const file of htmlFiles(site)) {
 }
 
 await browser.close();
-console.log(`pages: ${idsByFile.size}, internal links checked: ${links.length}, clicked: ${clicked}`);
+if (http) await http.close();
+console.log(`${http ? 'http' : 'file'}: pages: ${idsByFile.size}, internal links checked: ${links.length}, clicked: ${clicked}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
