@@ -1924,6 +1924,7 @@ static int dot_neutralise(Agraph_t *g, struct diagram_error *err)
 		"tailhref", "tailtarget", "tailtooltip", "labelURL", "labelhref", "labeltarget",
 		"labeltooltip", "image", "imagepath", "shapefile", "fontpath", "stylesheet",
 		"mclimit", "nslimit", "nslimit1", "searchsize", "_background", "comment",
+		"concentrate",   /* dot 2.43 crashes on simple graphs with it */
 	};
 	static const char *const labels[] = { "label", "xlabel", "headlabel", "taillabel" };
 	static const char *const colours[] = {

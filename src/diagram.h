@@ -85,8 +85,9 @@ int diagram_mermaid(const char *src, size_t n, const char *id_prefix, struct buf
 
 /* Same for a Graphviz DOT graph: anything Graphviz's parser accepts, laid
  * out with "dot" whatever its `layout` attribute says. Links (URL, href),
- * tooltips, images, shape files, style sheets and the search-effort
- * attributes (mclimit, nslimit, nslimit1, searchsize) are ignored; an
+ * tooltips, images, shape files, style sheets, `concentrate` (it crashes
+ * dot 2.43) and the search-effort attributes (mclimit, nslimit, nslimit1,
+ * searchsize) are ignored; peripheries and sides are capped; an
  * HTML-like label with <IMG> is an error, and so is a second graph in the
  * source. Syntax errors carry Graphviz's line and the column of the
  * offending token. */

@@ -80,7 +80,7 @@ static bool adjacent(const struct graphview *gv, int a, int b)
 	const struct gnode *g = &gv->nodes[a];
 	if (gv->nodes[b].n_adj < g->n_adj)
 		g = &gv->nodes[b], b = a;
-	return bsearch(&b, g->adj, g->n_adj, sizeof *g->adj, cmp_int) != NULL;
+	return g->n_adj && bsearch(&b, g->adj, g->n_adj, sizeof *g->adj, cmp_int) != NULL;
 }
 
 /* Is note a more linked than note b (ties: the earlier note)? */

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "diagram.h"
 #include "highlight.h"
 #include "text.h"
 #include "util.h"
@@ -461,7 +462,38 @@ static void render_heading(const struct kb_note *n, cmark_node *node, size_t *hi
 	buf_free(&b);
 }
 
-static void render_code(cmark_node *node, bool *after_run)
+/* A ```mermaid or ```dot block as inline SVG, laid out at build time. On
+ * a diagram kbc cannot draw: a warning at its line, and false (the block
+ * stays a code block). */
+static bool render_diagram(const struct kb_note *n, cmark_node *node, const char *lang, int *counter)
+{
+	const char *code = cmark_node_get_literal(node);
+	struct diagram_error err = { 0 };
+	struct buf svg = BUF_INIT, html = BUF_INIT;
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "d%d-", ++*counter);
+	size_t len = code ? strlen(code) : 0;
+	int rc = !strcmp(lang, "mermaid") ? diagram_mermaid(code ? code : "", len, prefix, &svg, &err)
+		: diagram_dot(code ? code : "", len, prefix, &svg, &err);
+	if (rc < 0) {
+		/* The block's text starts on the line after its opening fence. */
+		int line = cmark_node_get_start_line(node) + n->body_line - 1 + (err.line > 0 ? err.line : 1);
+		diag_warning(n->path, line, err.col > 0 ? err.col : 1,
+			"%s diagram not drawn, shown as code: %s", lang, err.msg);
+		buf_free(&svg);
+		return false;
+	}
+	buf_printf(&html, "<figure class=\"diagram diagram-%s\">", lang);
+	buf_put(&html, svg.data, svg.len);
+	buf_puts(&html, "</figure>");
+	cmark_node_insert_before(node, html_node(true, html.data));
+	cmark_node_free(node);
+	buf_free(&svg);
+	buf_free(&html);
+	return true;
+}
+
+static void render_code(const struct kb_note *n, cmark_node *node, bool *after_run, int *diagrams)
 {
 	const char *info = cmark_node_get_fence_info(node);
 	const char *code = cmark_node_get_literal(node);
@@ -472,6 +504,10 @@ static void render_code(cmark_node *node, bool *after_run)
 		i++;
 	}
 	lang[i] = '\0';
+	if ((!strcmp(lang, "mermaid") || !strcmp(lang, "dot")) && render_diagram(n, node, lang, diagrams)) {
+		*after_run = false;
+		return;
+	}
 	bool run = info && strstr(info, " run") && (!strcmp(lang, "js") || !strcmp(lang, "mjs") || !strcmp(lang, "cjs"));
 	bool output = !strcmp(lang, "output");
 	struct buf b = BUF_INIT;
@@ -744,6 +780,7 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 		}
 	size_t hi = 0;
 	bool after_run = false;
+	int diagrams = 0;
 	for (size_t i = 0; i < n_todo; i++) {
 		if (!todo[i])
 			continue;
@@ -762,7 +799,7 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 		if (t == CMARK_NODE_HEADING)
 			render_heading(n, todo[i], &hi);
 		else if (t == CMARK_NODE_CODE_BLOCK)
-			render_code(todo[i], &after_run);
+			render_code(n, todo[i], &after_run, &diagrams);
 	}
 	free(todo);
 	char *html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
