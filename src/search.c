@@ -607,6 +607,11 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 	*hits = NULL;
 	*n_hits = 0;
 
+	/* The query's plain words (positive, any field, exact, one piece each)
+	 * as an implicit phrase: documents holding them side by side, in
+	 * order, get a bonus (docs/search-index.md section 3). */
+	struct clause implicit = { .type = C_PHRASE, .field = -1 };
+	int qpos = 0;
 	const char *p = q;
 	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -657,6 +662,8 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 		tok_list_clear(&toks);
 		int pos = 0;
 		tokenize(db->tz, start, (size_t)(end - start), &pos, &toks);
+		int base = qpos;
+		qpos += pos;
 		if (phrase) {
 			bool any = false;
 			for (size_t i = 0; i < toks.n; i++)
@@ -726,6 +733,13 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 				add_cand(cl, t, INDEX_KIND_EXACT);
 			if (negative)
 				continue;
+			if (!whole && field < 0 && !prefix) {
+				if (!t)
+					implicit.missing = true;
+				*VEC_PUSH(implicit.phrase, implicit.n_phrase, implicit.cap_phrase) = t;
+				xgrow(&implicit.offset, &implicit.cap_offset, implicit.n_phrase, sizeof *implicit.offset);
+				implicit.offset[implicit.n_phrase - 1] = base + piece->pos;
+			}
 			if (!whole && cp_len(norm) >= 5 && add_typos(db, cl, term, why, n_why) < 0)
 				goto out;
 			if (live && ends_open && is_last && cp_len(norm) >= 2 && add_prefix(db, cl, norm, why, n_why) < 0)
@@ -764,6 +778,19 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			}
 		}
 	}
+	if (implicit.n_phrase >= 2 && !implicit.missing) {
+		for (size_t i = implicit.n_phrase; i-- > 0;)
+			implicit.offset[i] -= implicit.offset[0];
+		if (eval_clause(db, &implicit, one, why, n_why) < 0) {
+			free(total);
+			free(one);
+			free(alive);
+			goto out;
+		}
+		for (uint32_t d = 0; d < db->n_docs; d++)
+			if (alive[d] && one[d])
+				total[d] += total[d] / 4;
+	}
 	size_t cap = 0;
 	for (uint32_t d = 0; d < db->n_docs; d++)
 		if (alive[d]) {
@@ -780,6 +807,7 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 out:
 	for (size_t i = 0; i < n_cls; i++)
 		clause_free(&cls[i]);
+	clause_free(&implicit);
 	free(cls);
 	tok_list_free(&toks);
 	return rc;

@@ -107,7 +107,9 @@
   var WORDCH = /[\p{L}\p{M}\p{N}]/u;
 
   Searcher.prototype.parse = async function (q, live) {
-    var out = [], n = q.length, p = 0, i, cl, t;
+    var out = [], n = q.length, p = 0, i, cl, t, qpos = 0;
+    // The plain words as an implicit phrase (docs/search-index.md section 3).
+    var implicit = out.implicit = { phrase: [], offset: [], neg: false, field: -1, missing: false };
     var endsOpen = n > 0 && !/[ \t\n]/.test(q[n - 1]);
     while (p < n) {
       while (p < n && space(q[p])) p++;
@@ -133,6 +135,8 @@
         if (end > start && q[end - 1] === '*') { prefix = true; end--; }
       }
       var last = /^[ \t\r\n]*$/.test(q.slice(p)), r = tk.tokenize(q.slice(start, end), 0), toks = r.toks;
+      var base = qpos;
+      qpos += toks.filter(function (x) { return !x.compound; }).length;
       if (phrase) {   // its pieces, with their offsets from the first
         if (!toks.some(function (x) { return !x.compound && x.term !== null; })) continue;   // only stop words
         out.push(cl = { phrase: [], offset: [], neg: neg, field: field });
@@ -158,6 +162,11 @@
         if (prefix && len >= 2) { await this.prefixed(src.norm, each); continue; }
         if ((t = await this.find(term))) add(cl, t, EXACT);
         if (neg) continue;
+        if (!whole && field < 0 && !prefix) {
+          if (!t) implicit.missing = true;
+          implicit.phrase.push(t || null);
+          implicit.offset.push(base + src.pos);
+        }
         if (!whole && len >= 5) await this.typos(cl, cps(term));
         if (live && endsOpen && last && tok === r.tokens - 1 && len >= 2) await this.prefixed(src.norm, each);
       }
@@ -229,6 +238,13 @@
         if (cls[i].neg ? one[d] : !one[d]) alive[d] = 0;
         else total[d] += one[d];
       }
+    }
+    var im = cls.implicit;
+    if (im && im.phrase.length >= 2 && !im.missing) {
+      var o0 = im.offset[0];
+      im.offset = im.offset.map(function (o) { return o - o0; });
+      this.score(im, one);
+      for (d = 0; d < n; d++) if (alive[d] && one[d]) total[d] += Math.floor(total[d] / 4);
     }
     for (d = 0; d < n; d++) if (alive[d]) hits.push({ doc: d, score: total[d] });
     hits.sort(function (x, y) { return y.score - x.score || x.doc - y.doc; });
