@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 #include "util.h"
 
 /* ---- output ---------------------------------------------------------- */
@@ -57,25 +58,8 @@ struct hl {
 	size_t done;       /* s[0..done) has been written */
 };
 
-static void escape(struct buf *out, const char *s, size_t n)
-{
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		buf_put(out, s + start, i - start);
-		buf_puts(out, rep);
-		start = i + 1;
-	}
-	buf_put(out, s + start, n - start);
-}
+/* HTML-escape s[0..n): the one escaping function of kbc (text.h). */
+#define escape html_escape
 
 /* Write s[done..end) as plain text. */
 static void flush(struct hl *h, size_t end)

@@ -146,6 +146,31 @@ static const char *next_tag(const char *lit, const char *from, const char **end)
 	return NULL;
 }
 
+/* Insert a text node with s[0..n) before `at` (nothing when n is 0). */
+static void text_before(cmark_node *at, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+	char *copy = xstrndup(s, n);
+	cmark_node_set_literal(t, copy);
+	free(copy);
+	cmark_node_insert_before(at, t);
+}
+
+/* Insert, before `at`, a link node for the note's last link, showing
+ * `shown`; its user data is the link's index + 1. */
+static void link_before(cmark_node *at, const struct kb_note *n, const char *shown)
+{
+	cmark_node *link = cmark_node_new(CMARK_NODE_LINK);
+	cmark_node_set_url(link, "");
+	cmark_node_set_user_data(link, (void *)(uintptr_t)n->n_links);
+	cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+	cmark_node_set_literal(t, shown);
+	cmark_node_append_child(link, t);
+	cmark_node_insert_before(at, link);
+}
+
 static void replace_text(struct ctx *c, cmark_node *text)
 {
 	const char *lit = cmark_node_get_literal(text);
@@ -161,13 +186,7 @@ static void replace_text(struct ctx *c, cmark_node *text)
 		const char *tg = next_tag(lit, p, &tag_end);
 		if (tg && (!wl || tg < wl)) {
 			/* An inline tag. */
-			if (tg > start) {
-				cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
-				char *s = xstrndup(start, (size_t)(tg - start));
-				cmark_node_set_literal(t, s);
-				free(s);
-				cmark_node_insert_before(text, t);
-			}
+			text_before(text, start, (size_t)(tg - start));
 			struct kb_note *n = c->note;
 			struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
 			memset(l, 0, sizeof *l);
@@ -176,15 +195,9 @@ static void replace_text(struct ctx *c, cmark_node *text)
 			l->line = line;
 			l->col = col0 + (int)utf8_count(lit, (size_t)(tg - lit));
 			l->to_note = l->to_heading = -1;
-			cmark_node *link = cmark_node_new(CMARK_NODE_LINK);
-			cmark_node_set_url(link, "");
-			cmark_node_set_user_data(link, (void *)(uintptr_t)n->n_links);
-			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
 			char *shown = xstrndup(tg, (size_t)(tag_end - tg));
-			cmark_node_set_literal(t, shown);
+			link_before(text, n, shown);
 			free(shown);
-			cmark_node_append_child(link, t);
-			cmark_node_insert_before(text, link);
 			changed = true;
 			p = start = tag_end;
 			continue;
@@ -208,13 +221,7 @@ static void replace_text(struct ctx *c, cmark_node *text)
 		}
 		bool embed = open > lit && open[-1] == '!';
 		const char *cut = embed ? open - 1 : open;
-		if (cut > start) {
-			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
-			char *s = xstrndup(start, (size_t)(cut - start));
-			cmark_node_set_literal(t, s);
-			free(s);
-			cmark_node_insert_before(text, t);
-		}
+		text_before(text, start, (size_t)(cut - start));
 		struct kb_note *n = c->note;
 		struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
 		memset(l, 0, sizeof *l);
@@ -225,25 +232,15 @@ static void replace_text(struct ctx *c, cmark_node *text)
 		l->line = line;
 		l->col = source_col(n, line, col0, count_opens(lit, open), embed);
 		l->to_note = l->to_heading = -1;
-		cmark_node *link = cmark_node_new(CMARK_NODE_LINK);
-		cmark_node_set_url(link, "");
-		cmark_node_set_user_data(link, (void *)(uintptr_t)n->n_links);
-		cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
 		char *shown = default_label(l);
-		cmark_node_set_literal(t, shown);
+		link_before(text, n, shown);
 		free(shown);
-		cmark_node_append_child(link, t);
-		cmark_node_insert_before(text, link);
 		changed = true;
 		p = start = close + 2;
 	}
 	if (!changed)
 		return;
-	if (*start) {
-		cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
-		cmark_node_set_literal(t, start);
-		cmark_node_insert_before(text, t);
-	}
+	text_before(text, start, strlen(start));
 	cmark_node_free(text);   /* unlinks too */
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { launch, watch, serveDir } from './browser.mjs';
+import { htmlFiles } from './site.mjs';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -18,13 +19,6 @@ let passed = 0;
 let failed = 0;
 let violations = 0;
 
-function htmlFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory()) return d.name === 'assets' || d.name === 'search' ? [] : htmlFiles(p);
-    return d.name.endsWith('.html') ? [p] : [];
-  }).sort();
-}
 
 const browser = await launch();
 const files = htmlFiles(site);

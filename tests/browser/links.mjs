@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { launch, watch, serveDir } from './browser.mjs';
+import { htmlFiles } from './site.mjs';
 
 const site = path.resolve(process.argv[2] || 'site');
 const http = process.argv.includes('--http') ? await serveDir(site) : null;
@@ -20,13 +21,6 @@ let passed = 0;
 let failed = 0;
 const fail = (msg) => { failed++; console.log(`FAIL ${msg}`); };
 
-function htmlFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory()) return d.name === 'assets' ? [] : htmlFiles(p);
-    return d.name.endsWith('.html') ? [p] : [];
-  }).sort();
-}
 
 const browser = await launch();
 const page = await browser.newPage();

@@ -13,11 +13,10 @@
 // failed requests must be none. Over HTTP it also records the bytes a fresh
 // page loads for a one-word query and prints them. Prints "N passed, N failed".
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { launch, watch } from './browser.mjs';
+import { launch, watch, serveDir } from './browser.mjs';
 
 const [kbcArg, ...siteArgs] = process.argv.slice(2);
 if (!kbcArg || !siteArgs.length) {
@@ -56,32 +55,6 @@ function encTarget(url) {   // "dir/page.html#anchor" as it appears in an href
 function target(href, base) {
   const u = new URL(href, base);
   return decodeURIComponent(u.pathname.slice(new URL(base).pathname.length)) + (u.hash ? decodeURIComponent(u.hash) : '');
-}
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.bin': 'application/octet-stream', '.xml': 'application/xml',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain' };
-
-// Serve `root` under /site/ on 127.0.0.1:<random port>.
-function serve(root) {
-  const server = http.createServer((req, res) => {
-    const u = new URL(req.url, 'http://x');
-    let rel = decodeURIComponent(u.pathname);
-    // Chromium asks the host for /favicon.ico when a page names no icon;
-    // that is the templates' business (head.html), not the search's.
-    if (rel === '/favicon.ico') { res.writeHead(204); res.end(); return; }
-    if (!rel.startsWith('/site/')) { res.writeHead(404); res.end(); return; }
-    rel = path.normalize(rel.slice(6));
-    if (rel.startsWith('..')) { res.writeHead(403); res.end(); return; }
-    let file = path.join(root, rel);
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    const body = fs.readFileSync(file);
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'content-length': body.length });
-    res.end(body);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 const inDialog = (page) => page.evaluate(() => !!document.activeElement.closest('.kbc-search-dialog'));
@@ -188,9 +161,9 @@ try {
   for (const s of siteArgs) {
     const site = path.resolve(s);
     await run(browser, site, pathToFileURL(site).href + '/', `${path.basename(site)} file://`);
-    const server = await serve(site);
+    const server = await serveDir(site);
     servers.push(server);
-    const base = `http://127.0.0.1:${server.address().port}/site/`;
+    const base = server.base;
     await run(browser, site, base, `${path.basename(site)} http`);
     const b = await bytesForOneWord(browser, base, 'loop');
     console.log(`${path.basename(site)}: one-word query "loop" over HTTP loaded ${b.total} bytes ` +
@@ -203,7 +176,7 @@ try {
   console.log(`FAIL ${e.stack || e}`);
 } finally {
   await browser.close();
-  for (const s of servers) s.close();
+  for (const s of servers) await s.close();
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -5,17 +5,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { htmlFiles } from './site.mjs';
 
 const require = createRequire(import.meta.url);
 const jar = require('vnu-jar');   // the package exports the jar's path
 const site = path.resolve(process.argv[2]);
-function htmlFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory()) return d.name === 'assets' || d.name === 'search' ? [] : htmlFiles(p);
-    return d.name.endsWith('.html') ? [p] : [];
-  }).sort();
-}
 const files = htmlFiles(site);
 const r = spawnSync('java', ['-jar', jar, '--errors-only', '--format', 'gnu', ...files], { encoding: 'utf8' });
 if (r.error) {

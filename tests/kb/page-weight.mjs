@@ -5,17 +5,11 @@
 //   node tests/kb/page-weight.mjs SITE_DIR [BUDGET_BYTES]
 import fs from 'node:fs';
 import path from 'node:path';
+import { htmlFiles } from '../browser/site.mjs';
 
 const site = path.resolve(process.argv[2]);
 const budget = Number(process.argv[3] || 60 * 1024);
 let passed = 0, failed = 0, worst = 0, worstPage = '';
-function htmlFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory()) return d.name === 'assets' || d.name === 'search' ? [] : htmlFiles(p);
-    return d.name.endsWith('.html') ? [p] : [];
-  }).sort();
-}
 for (const file of htmlFiles(site)) {
   const html = fs.readFileSync(file, 'utf8');
   const refs = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g), ...html.matchAll(/<script[^>]+src="([^"]+)"/g)]

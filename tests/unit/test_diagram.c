@@ -14,19 +14,7 @@
 #include "diagram.h"
 #include "util.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (cond) {                                                 \
-			passed++;                                           \
-		} else {                                                    \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			putchar('\n');                                      \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static double now(void)
 {
@@ -492,6 +480,5 @@ int main(void)
 	test_limits();
 	test_threads();
 	diagram_shutdown();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

@@ -21,19 +21,7 @@
 #include "highlight.h"
 #include "util.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (cond) {                                                 \
-			passed++;                                           \
-		} else {                                                    \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			putchar('\n');                                      \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static const char *const classes[] = {
 	"kw", "str", "num", "com", "fn", "var", "key", "lit", "type", "meta",
@@ -817,6 +805,5 @@ int main(void)
 	test_utf8();
 	test_random();
 	test_hostile();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

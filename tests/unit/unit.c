@@ -21,19 +21,7 @@
 #include "wikilink.h"
 #include "ytree.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (cond) {                                                 \
-			passed++;                                           \
-		} else {                                                    \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			putchar('\n');                                      \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 #define CHECK_STR(got, want) \
 	CHECK((got) && !strcmp((got), (want)), "got '%s', want '%s'", (got) ? (got) : "(null)", (want))
@@ -372,6 +360,5 @@ int main(void)
 	test_yaml_limits();
 	test_templates();
 	test_output_paths();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }
