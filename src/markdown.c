@@ -484,7 +484,16 @@ static bool render_diagram(const struct kb_note *n, cmark_node *node, const char
 		return false;
 	}
 	buf_printf(&html, "<figure class=\"diagram diagram-%s\">", lang);
-	buf_put(&html, svg.data, svg.len);
+	/* The SVG's <title> would be escaped by cmark-gfm's tag filter on its way
+	 * out (title is one of the tags it neutralises); the svg keeps its
+	 * role="img" and aria-label, which name it for assistive technology. */
+	const char *t0 = strstr(svg.data, "<title>"), *t1 = t0 ? strstr(t0, "</title>") : NULL;
+	if (t0 && t1) {
+		buf_put(&html, svg.data, (size_t)(t0 - svg.data));
+		buf_puts(&html, t1 + strlen("</title>"));
+	} else {
+		buf_put(&html, svg.data, svg.len);
+	}
 	buf_puts(&html, "</figure>");
 	cmark_node_insert_before(node, html_node(true, html.data));
 	cmark_node_free(node);

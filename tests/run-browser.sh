@@ -27,7 +27,7 @@ check "knowledge base: theme persists, 390 px, TOC, menu (HTTP)" node "$TESTS_DI
 shots="$TESTS_DIR/out/screenshots"
 check "screenshots for review" node "$TESTS_DIR/browser/screenshots.mjs" "$TMP/kb" "$shots" index.html 03-v8-internals.html ledger.html graph.html "search.html?q=event+loop"
 echo "screenshots: $shots"
-for site in kb basic; do
+for site in kb basic embeds diagrams; do
 	check "$site: axe-core finds no WCAG A/AA violation, light and dark" node "$TESTS_DIR/browser/a11y.mjs" "$TMP/$site"
 	check "$site: the Nu HTML Checker finds no error" node "$TESTS_DIR/browser/validate.mjs" "$TMP/$site"
 done
