@@ -162,9 +162,10 @@ static int cmp_folded(const void *a, const void *b)
 	return c ? c : (x->note != y->note ? (x->note < y->note ? -1 : 1) : (int)x->kind - (int)y->kind);
 }
 
-static void build_names(const struct kb *kb, struct names *t, bool include_drafts_marked)
+/* Names of every note that links may use; drafts left out of the build
+ * are included so that a link to one gets its own message. */
+static void build_names(const struct kb *kb, struct names *t)
 {
-	(void)include_drafts_marked;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
 		if (n->skip && !n->draft)
@@ -399,7 +400,7 @@ static int resolve_md_path(const struct kb *kb, int from, const struct kb_link *
 int graph_resolve(struct kb *kb)
 {
 	struct names t = { 0 };
-	build_names(kb, &t, true);
+	build_names(kb, &t);
 	int rc = 0;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];

@@ -306,9 +306,7 @@ static int run(const struct options *o, bool write)
 	if (config_load(&kb.cfg, o->root) < 0 && diag_sys_errors())
 		goto done;
 	if (o->output) {
-		char *j = path_join(kb.cfg.root, o->output);
 		/* -o is relative to the current folder, like any path argument. */
-		free(j);
 		free(kb.cfg.output_dir);
 		kb.cfg.output_dir = path_absolute(o->output);
 	}

@@ -52,11 +52,11 @@ struct site {
 
 /* Notes in reading order: those with `order` by it, then the rest by
  * title; the home page first. */
-static struct kb *sort_kb;
-static int cmp_order(const void *a, const void *b)
+static int cmp_order(const void *a, const void *b, void *arg)
 {
-	const struct kb_note *x = &sort_kb->notes[*(const int *)a], *y = &sort_kb->notes[*(const int *)b];
-	bool hx = *(const int *)a == sort_kb->home, hy = *(const int *)b == sort_kb->home;
+	const struct kb *kb = arg;
+	const struct kb_note *x = &kb->notes[*(const int *)a], *y = &kb->notes[*(const int *)b];
+	bool hx = *(const int *)a == kb->home, hy = *(const int *)b == kb->home;
 	if (hx != hy)
 		return hx ? -1 : 1;
 	if (x->has_order != y->has_order)
@@ -166,18 +166,13 @@ static struct tval *note_ref(struct site *s, int ni, const char *from_slug)
 	return m;
 }
 
-static char *plain_summary(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 static struct tval *page_val(struct site *s, int ni)
 {
 	struct kb *kb = s->kb;
 	const struct kb_note *n = &kb->notes[ni];
 	struct tval *m = tv_map();
 	tv_set(m, "title", tv_str(n->title));
-	tv_set(m, "purpose", tv_str_own(plain_summary(n->purpose)));
+	tv_set(m, "purpose", tv_str(n->purpose));
 	tv_set(m, "slug", tv_str(n->slug));
 	tv_set(m, "source", tv_str(n->rel));
 	tv_set(m, "date", tv_str(n->date));
@@ -844,8 +839,8 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	for (size_t i = 0; i < kb->n_notes; i++)
 		if (!kb->notes[i].skip)
 			s.order[s.n_order++] = (int)i;
-	sort_kb = kb;
-	qsort(s.order, s.n_order, sizeof *s.order, cmp_order);
+	if (s.n_order)
+		qsort_r(s.order, s.n_order, sizeof *s.order, cmp_order, kb);
 
 	expand_embeds(&s);
 	collect_backrefs(&s);
