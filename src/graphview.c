@@ -33,10 +33,6 @@ struct graphview {
 	const struct kb *kb;
 	struct gnode *nodes;      /* one per note; note < 0 for skipped notes */
 	size_t n;
-	unsigned *stamp;          /* per note: == epoch when already taken */
-	unsigned epoch;
-	int *slot;                /* per note: its place in the local graph drawn now */
-	bool *shown;              /* per note: drawn in the local graph now */
 };
 
 /* Append; duplicates are removed once all links are in (sort_unique). */
@@ -96,9 +92,6 @@ struct graphview *graphview_new(const struct kb *kb)
 	gv->kb = kb;
 	gv->n = kb->n_notes;
 	gv->nodes = xcalloc(gv->n + 1, sizeof *gv->nodes);
-	gv->stamp = xcalloc(gv->n + 1, sizeof *gv->stamp);
-	gv->slot = xcalloc(gv->n + 1, sizeof *gv->slot);
-	gv->shown = xcalloc(gv->n + 1, sizeof *gv->shown);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		gv->nodes[i].note = kb->notes[i].skip ? -1 : (int)i;
 		gv->nodes[i].colour = -1;
@@ -190,9 +183,6 @@ void graphview_free(struct graphview *gv)
 		free(gv->nodes[i].label);
 	}
 	free(gv->nodes);
-	free(gv->stamp);
-	free(gv->slot);
-	free(gv->shown);
 	free(gv);
 }
 
@@ -233,7 +223,7 @@ static size_t pick_nodes(const struct graphview *gv, int *out)
 
 /* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below. */
 static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
-	const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn)
+	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn)
 {
 	const struct kb_note *n = &gv->kb->notes[g->note];
 	buf_puts(svg, "<a href=\"");
@@ -258,15 +248,15 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	buf_putint(svg, lround(x));
 	buf_puts(svg, "\" cy=\"");
 	buf_putint(svg, lround(y));
-	buf_printf(svg, "\" r=\"%.1f\"/>", g->r);
+	buf_printf(svg, "\" r=\"%.1f\"/>", r);
 	if (side == 1)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - g->r - 3, y + FONT_PX * 0.35);
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - r - 3, y + FONT_PX * 0.35);
 	else if (side == 2)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y - g->r - 4);
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y - r - 4);
 	else if (side == 3)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y + g->r + FONT_PX);
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y + r + FONT_PX);
 	else
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\">", x + g->r + 3, y + FONT_PX * 0.35);
+		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\">", x + r + 3, y + FONT_PX * 0.35);
 	html_escape_str(svg, g->label);
 	buf_puts(svg, "</text></g></a>\n");
 }
@@ -359,7 +349,7 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct gnode *gn = &gv->nodes[pick[i]];
-		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, from_slug, pick[i], false, 0, pick, n);
+		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, gn->r, from_slug, pick[i], false, 0, pick, n);
 	}
 	buf_puts(svg, "</g></svg>\n");
 	rc = 0;
@@ -372,32 +362,46 @@ out:
 	return rc;
 }
 
-void graphview_local(struct graphview *gv, int ni, struct buf *svg)
+/* Where note t stands in the drawn list. */
+static int slot_of(const int *all, size_t na, int t)
+{
+	for (size_t i = 0; i < na; i++)
+		if (all[i] == t)
+			return (int)i;
+	return 0;
+}
+
+void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 {
 	const struct gnode *c = &gv->nodes[ni];
 	if (!c->n_adj)
 		return;
 	const char *from = gv->kb->notes[ni].slug;
 	/* First ring: the note's most linked neighbours; second ring: the
-	 * most linked neighbours of those, not already drawn. */
+	 * most linked neighbours of those, not already drawn. Everything here
+	 * is local, so pages can be drawn on several threads at once. */
 	int r1[12], r2[12];
 	size_t n1 = c->n_top, n2 = 0;
 	memcpy(r1, c->top, n1 * sizeof *r1);
 	qsort(r1, n1, sizeof *r1, cmp_int);
-	unsigned ep = ++gv->epoch;
-	gv->stamp[ni] = ep;
-	for (size_t i = 0; i < n1; i++)
-		gv->stamp[r1[i]] = ep;
 	int cand[144];
 	size_t nc = 0;
 	for (size_t i = 0; i < n1; i++) {
 		const struct gnode *g = &gv->nodes[r1[i]];
-		for (size_t k = 0; k < g->n_top; k++)
-			if (gv->stamp[g->top[k]] != ep) {
-				gv->stamp[g->top[k]] = ep;
-				cand[nc++] = g->top[k];
-			}
+		for (size_t k = 0; k < g->n_top; k++) {
+			int t = g->top[k];
+			bool drawn = t == ni || bsearch(&t, r1, n1, sizeof *r1, cmp_int);
+			if (!drawn)
+				cand[nc++] = t;
+		}
 	}
+	if (nc)
+		qsort(cand, nc, sizeof *cand, cmp_int);
+	size_t u = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (!u || cand[u - 1] != cand[i])
+			cand[u++] = cand[i];
+	nc = u;
 	for (size_t i = 0; i < nc; i++) {
 		/* keep the 12 most linked candidates */
 		size_t at = n2;
@@ -439,10 +443,6 @@ void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 		y[na] = cy + R2 * sin(a);
 		side[na] = cos(a) < -0.2 ? 1 : cos(a) > 0.2 ? 0 : sin(a) < 0 ? 2 : 3;
 	}
-	for (size_t i = 0; i < na; i++) {
-		gv->shown[all[i]] = true;
-		gv->slot[all[i]] = (int)i;
-	}
 	buf_printf(svg, "<svg class=\"kbc-graph local\" viewBox=\"0 0 %.0f %.0f\" "
 		"aria-label=\"Notes linked with this one, and their links\" xmlns=\"http://www.w3.org/2000/svg\">\n<g class=\"edges\">\n",
 		W, H);
@@ -454,7 +454,7 @@ void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 		for (size_t b = a + 1; b < na; b++) {
 			if (!adjacent(gv, sorted[a], sorted[b]))
 				continue;
-			int i = gv->slot[sorted[a]], j = gv->slot[sorted[b]];
+			int i = slot_of(all, na, sorted[a]), j = slot_of(all, na, sorted[b]);
 			const long v[] = { sorted[a], sorted[b], lround(x[i]), lround(y[i]), lround(x[j]), lround(y[j]) };
 			static const char *const attr[] = { "<line data-a=\"", "\" data-b=\"", "\" x1=\"", "\" y1=\"",
 				"\" x2=\"", "\" y2=\"" };
@@ -467,15 +467,11 @@ void graphview_local(struct graphview *gv, int ni, struct buf *svg)
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < na; i++) {
-		struct gnode *g = &gv->nodes[all[i]];
-		g->r = radius(g->degree);
-		if (g->r > 12)
-			g->r = 12;
-		svg_node(svg, gv, g, x[i], y[i], from, all[i], all[i] == ni, side[i], sorted, na);
+		const struct gnode *g = &gv->nodes[all[i]];
+		double r = fmin(radius(g->degree), 12);
+		svg_node(svg, gv, g, x[i], y[i], r, from, all[i], all[i] == ni, side[i], sorted, na);
 	}
 	buf_puts(svg, "</g></svg>\n");
-	for (size_t i = 0; i < na; i++)
-		gv->shown[all[i]] = false;
 }
 
 void graphview_list(struct graphview *gv, const char *from_slug, struct buf *html)

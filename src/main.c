@@ -372,7 +372,7 @@ static int run(const struct options *o, bool write)
 	bool writing = write && diag_errors() == 0 && diag_sys_errors() == 0;
 	if (writing && output_begin(&out, &kb.cfg) < 0)
 		writing = false;
-	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL);
+	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs);
 	stage(o, "render", &t);
 	if (o->verbose)
 		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",

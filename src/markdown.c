@@ -24,9 +24,14 @@
 
 static const char *gfm_exts[] = { "table", "strikethrough", "autolink", "tasklist", "tagfilter" };
 
+static cmark_llist *render_extensions(void);
+
+/* Registers the GFM extensions and builds the renderer's extension list
+ * once, before any thread renders. */
 void markdown_init(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
+	(void)render_extensions();
 }
 
 static cmark_llist *render_extensions(void)

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,6 +39,7 @@ struct backref {
 
 struct site {
 	struct kb *kb;
+	int jobs;              /* threads for per-note work */
 	struct graphview *graph;
 	struct backref *refs;  /* sorted by target, source, link */
 	size_t n_refs;
@@ -46,7 +49,8 @@ struct site {
 	size_t n_order;
 	size_t words;          /* all notes */
 	size_t links;          /* resolved links */
-	bool failed;
+	atomic_bool failed;    /* set from any thread */
+	atomic_llong graph_us; /* time in graph views, from any thread */
 };
 
 
@@ -258,7 +262,7 @@ static struct tval *page_val(struct site *s, int ni)
 	struct buf local = BUF_INIT;
 	double t0 = now_ms();
 	graphview_local(s->graph, ni, &local);
-	render_graph_ms += now_ms() - t0;
+	atomic_fetch_add(&s->graph_us, (long long)((now_ms() - t0) * 1000.0));
 	tv_set(m, "local_graph", tv_str_own(local.len ? buf_detach(&local) : NULL));
 	buf_free(&local);
 	/* Ledger topics explained here. */
@@ -327,22 +331,72 @@ static struct tval *groups_val(struct site *s, const char *from_slug)
 	return groups;
 }
 
+/* ---- running per-note work on several threads ---- */
+
+struct pool {
+	struct site *s;
+	void (*fn)(struct site *s, size_t i);
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		p->fn(p->s, i);
+	return NULL;
+}
+
+/* fn(s, i) for i in [0, n), on s->jobs threads. Each call must touch only
+ * its own note's data and thread-safe shared state. */
+static void parallel_for(struct site *s, size_t n, void (*fn)(struct site *s, size_t i))
+{
+	struct pool p = { s, fn, n, 0 };
+	int threads = s->jobs < 1 ? 1 : s->jobs;
+	if ((size_t)threads > n)
+		threads = n ? (int)n : 1;
+	pthread_t *tid = xcalloc((size_t)threads, sizeof *tid);
+	int started = 0;
+	for (int t = 1; t < threads; t++)
+		if (pthread_create(&tid[t], NULL, pool_worker, &p) == 0)
+			started = t;
+		else
+			break;
+	pool_worker(&p);   /* this thread works too */
+	for (int t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	free(tid);
+}
+
+static void render_note_page(struct site *s, size_t i)
+{
+	struct kb *kb = s->kb;
+	struct kb_note *n = &kb->notes[i];
+	if (n->skip)
+		return;
+	struct tval *ctx = base_ctx(s, (int)i, n->slug);
+	tv_set(ctx, "page", page_val(s, (int)i));
+	if ((int)i == kb->home)
+		tv_set(ctx, "groups", groups_val(s, n->slug));
+	struct buf rel = BUF_INIT;
+	buf_printf(&rel, "%s.html", n->slug);
+	emit(s, (int)i == kb->home ? "home.html" : "note.html", rel.data, ctx);
+	buf_free(&rel);
+}
+
+static void render_note_body(struct site *s, size_t i)
+{
+	struct kb_note *n = &s->kb->notes[i];
+	if (!n->skip && markdown_render(s->kb, (int)i, graph_link_href) < 0)
+		s->failed = true;
+}
+
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		struct kb_note *n = &kb->notes[i];
-		if (n->skip)
-			continue;
-		struct tval *ctx = base_ctx(s, (int)i, n->slug);
-		tv_set(ctx, "page", page_val(s, (int)i));
-		if ((int)i == kb->home)
-			tv_set(ctx, "groups", groups_val(s, n->slug));
-		struct buf rel = BUF_INIT;
-		buf_printf(&rel, "%s.html", n->slug);
-		emit(s, (int)i == kb->home ? "home.html" : "note.html", rel.data, ctx);
-		buf_free(&rel);
-	}
+	parallel_for(s, kb->n_notes, render_note_page);
 	if (kb->home < 0) {
 		struct tval *ctx = base_ctx(s, -1, "index");
 		tv_set(ctx, "page", tv_null());
@@ -822,15 +876,15 @@ static void expand_embeds(struct site *s)
 }
 
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out)
+	size_t n_asset_dirs, struct site_out *out, int jobs)
 {
-	struct site s = { .kb = kb, .ts = ts, .out = out };
+	render_graph_ms = 0;
+	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out };
+	parallel_for(&s, kb->n_notes, render_note_body);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
 		if (n->skip)
 			continue;
-		if (markdown_render(kb, (int)i, graph_link_href) < 0)
-			s.failed = true;
 		s.words += n->words;
 		for (size_t l = 0; l < n->n_links; l++)
 			s.links += n->links[l].to_note >= 0;
@@ -882,5 +936,6 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.order);
 	free(s.refs);
 	graphview_free(s.graph);
+	render_graph_ms += (double)atomic_load(&s.graph_us) / 1000.0;
 	return s.failed ? -1 : 0;
 }

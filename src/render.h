@@ -19,7 +19,9 @@ struct template_set;
  * graph views (reported by kbc -v). */
 extern double render_graph_ms, render_graph_global_ms;
 
+/* `jobs` threads render note bodies and note pages; the output does not
+ * depend on it. */
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out);
+	size_t n_asset_dirs, struct site_out *out, int jobs);
 
 #endif

@@ -394,10 +394,13 @@ static bool truthy(const struct tval *v)
 static void tag_error(struct rctx *r, struct template *t, struct tnode *n, const char *msg)
 {
 	r->failed = true;
-	if (n->reported)
-		return;
+	/* Pages render on several threads: report each tag once. */
+	pthread_mutex_lock(&r->ts->lock);
+	bool first = !n->reported;
 	n->reported = true;
-	diag_error(t->path, n->line, n->col, "%s '%s'", msg, n->s);
+	pthread_mutex_unlock(&r->ts->lock);
+	if (first)
+		diag_error(t->path, n->line, n->col, "%s '%s'", msg, n->s);
 }
 
 static void render_range(struct rctx *r, struct template *t, size_t from, size_t to,
