@@ -380,11 +380,12 @@ static int run(const struct options *o, bool write)
 	if (writing && diag_errors() == 0) {
 		struct search_index ix;
 		index_build(&kb, &ix);
+		stage(o, "index", &t);
 		if (index_write(&ix, &out) == 0 && o->verbose)
 			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
 				ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts);
 		index_free(&ix);
-		stage(o, "index", &t);
+		stage(o, "index-out", &t);
 	}
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
