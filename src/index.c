@@ -21,9 +21,16 @@ struct posting {
 	uint32_t doc;
 	uint8_t mask;
 	uint16_t tf[N_FIELDS];
-	int *pos;
-	size_t npos, cappos;
+	uint32_t pos_off;         /* its positions: pool[pos_off .. pos_off+npos) */
+	uint32_t npos;
 	uint8_t weight;
+};
+
+/* One occurrence of a term in the document being indexed. */
+struct occ {
+	uint32_t term;
+	int pos;
+	int field;
 };
 
 struct term {
@@ -49,6 +56,10 @@ struct builder {
 	size_t n_docs, cap_docs;
 	struct tokenizer *tz;
 	struct tok_list toks;
+	struct occ *occ;          /* the current document's occurrences */
+	size_t n_occ, cap_occ;
+	int *pool;                /* every posting's positions, back to back */
+	size_t n_pool, cap_pool;
 };
 
 static uint64_t hash_str(const char *s)
@@ -76,22 +87,23 @@ static void rehash(struct builder *b)
 	b->n_slots = n;
 }
 
-static struct term *intern(struct builder *b, const char *s)
+/* The index of term s, added when new. */
+static uint32_t intern(struct builder *b, const char *s)
 {
 	if (b->n_terms * 2 >= b->n_slots)
 		rehash(b);
 	size_t at = hash_str(s) & (b->n_slots - 1);
 	while (b->slots[at]) {
-		struct term *t = &b->terms[b->slots[at] - 1];
-		if (!strcmp(t->s, s))
-			return t;
+		uint32_t i = b->slots[at] - 1;
+		if (!strcmp(b->terms[i].s, s))
+			return i;
 		at = (at + 1) & (b->n_slots - 1);
 	}
 	struct term *t = VEC_PUSH(b->terms, b->n_terms, b->cap_terms);
 	memset(t, 0, sizeof *t);
 	t->s = xstrdup(s);
 	b->slots[at] = (uint32_t)b->n_terms;
-	return t;
+	return (uint32_t)b->n_terms - 1;
 }
 
 /* Tokenize one field value of document `d` and record its terms. */
@@ -107,20 +119,50 @@ static void add_field(struct builder *b, uint32_t d, int field, const char *text
 		const struct tok *k = &b->toks.v[i];
 		if (!k->term)
 			continue;
-		struct term *t = intern(b, k->term);
-		struct posting *p = t->n ? &t->p[t->n - 1] : NULL;
-		if (!p || p->doc != d) {
-			p = VEC_PUSH(t->p, t->n, t->cap);
-			memset(p, 0, sizeof *p);
-			p->doc = d;
-		}
-		p->mask |= (uint8_t)(1u << field);
-		if (p->tf[field] < UINT16_MAX)
-			p->tf[field]++;
-		if (!p->npos || p->pos[p->npos - 1] != k->pos)
-			*VEC_PUSH(p->pos, p->npos, p->cappos) = k->pos;
+		struct occ *o = VEC_PUSH(b->occ, b->n_occ, b->cap_occ);
+		o->term = intern(b, k->term);
+		o->pos = k->pos;
+		o->field = field;
 	}
 	*pos += INDEX_FIELD_GAP;
+}
+
+static int cmp_occ(const void *a, const void *b)
+{
+	const struct occ *x = a, *y = b;
+	if (x->term != y->term)
+		return x->term < y->term ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return (x->field > y->field) - (x->field < y->field);
+}
+
+/* Turn document d's occurrences into one posting per term. Positions go
+ * to the shared pool, so no posting allocates memory of its own. */
+static void flush_doc(struct builder *b, uint32_t d)
+{
+	if (b->n_occ)
+		qsort(b->occ, b->n_occ, sizeof *b->occ, cmp_occ);
+	for (size_t i = 0; i < b->n_occ;) {
+		struct term *t = &b->terms[b->occ[i].term];
+		struct posting *p = VEC_PUSH(t->p, t->n, t->cap);
+		memset(p, 0, sizeof *p);
+		p->doc = d;
+		p->pos_off = (uint32_t)b->n_pool;
+		size_t j = i;
+		for (; j < b->n_occ && b->occ[j].term == b->occ[i].term; j++) {
+			const struct occ *o = &b->occ[j];
+			p->mask |= (uint8_t)(1u << o->field);
+			if (p->tf[o->field] < UINT16_MAX)
+				p->tf[o->field]++;
+			if (!p->npos || b->pool[b->n_pool - 1] != o->pos) {
+				*VEC_PUSH(b->pool, b->n_pool, b->cap_pool) = o->pos;
+				p->npos++;
+			}
+		}
+		i = j;
+	}
+	b->n_occ = 0;
 }
 
 static int cmp_terms(const void *a, const void *b)
@@ -128,7 +170,7 @@ static int cmp_terms(const void *a, const void *b)
 	return strcmp(((const struct term *)a)->s, ((const struct term *)b)->s);
 }
 
-static void encode_postings(struct buf *out, const struct term *t)
+static void encode_postings(struct buf *out, const struct term *t, const int *pool)
 {
 	uint32_t prev = 0;
 	for (size_t i = 0; i < t->n; i++) {
@@ -140,14 +182,14 @@ static void encode_postings(struct buf *out, const struct term *t)
 		index_put_varint(out, (uint32_t)p->npos);
 		int last = 0;
 		for (size_t k = 0; k < p->npos; k++) {
-			index_put_varint(out, (uint32_t)(p->pos[k] - last));
-			last = p->pos[k];
+			index_put_varint(out, (uint32_t)(pool[p->pos_off + k] - last));
+			last = pool[p->pos_off + k];
 		}
 	}
 }
 
 /* Serialize terms [from, to) as one shard block. */
-static void term_shard(struct buf *block, const struct term *terms, size_t from, size_t to)
+static void term_shard(struct buf *block, const struct term *terms, size_t from, size_t to, const int *pool)
 {
 	struct buf dict = BUF_INIT, post = BUF_INIT, payload = BUF_INIT, one = BUF_INIT;
 	index_put_varint(&dict, (uint32_t)(to - from));
@@ -159,7 +201,7 @@ static void term_shard(struct buf *block, const struct term *terms, size_t from,
 			shared++;
 		size_t len = strlen(t->s);
 		buf_reset(&one);
-		encode_postings(&one, t);
+		encode_postings(&one, t, pool);
 		index_put_varint(&dict, (uint32_t)shared);
 		index_put_str(&dict, t->s + shared, len - shared);
 		index_put_varint(&dict, (uint32_t)t->n);
@@ -233,6 +275,7 @@ void index_build(const struct kb *kb, struct search_index *ix)
 				for (size_t t = 0; t < n->n_tags; t++)
 					add_field(&b, d, F_TAG, n->tags[t], &pos);
 			add_field(&b, d, F_BODY, n->sections[s].text, &pos);
+			flush_doc(&b, d);
 		}
 		first_doc += (uint32_t)n->n_sections;
 	}
@@ -288,7 +331,7 @@ void index_build(const struct kb *kb, struct search_index *ix)
 	for (size_t s = 0; s < n_cuts; s++) {
 		size_t to = s + 1 < n_cuts ? cuts[s + 1] : b.n_terms;
 		buf_init(&ix->terms[s]);
-		term_shard(&ix->terms[s], b.terms, cuts[s], to);
+		term_shard(&ix->terms[s], b.terms, cuts[s], to, b.pool);
 	}
 
 	/* Text shards. */
@@ -381,14 +424,14 @@ void index_build(const struct kb *kb, struct search_index *ix)
 	free(text_shard_of);
 	free(cuts);
 	for (size_t i = 0; i < b.n_terms; i++) {
-		for (size_t k = 0; k < b.terms[i].n; k++)
-			free(b.terms[i].p[k].pos);
 		free(b.terms[i].p);
 		free(b.terms[i].s);
 	}
 	free(b.terms);
 	free(b.slots);
 	free(b.docs);
+	free(b.occ);
+	free(b.pool);
 	tok_list_free(&b.toks);
 	tokenizer_free(b.tz);
 }
