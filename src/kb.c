@@ -21,6 +21,27 @@ char *kb_display_path(const char *abs)
 	return xstrdup(abs);
 }
 
+void kb_index_lines(struct kb_note *n)
+{
+	size_t cap = 0;
+	free(n->line_off);
+	n->line_off = NULL;
+	n->n_lines = 0;
+	*VEC_PUSH(n->line_off, n->n_lines, cap) = 0;
+	for (size_t i = 0; i < n->len; i++)
+		if (n->src[i] == '\n')
+			*VEC_PUSH(n->line_off, n->n_lines, cap) = i + 1;
+}
+
+const char *kb_line_start(const struct kb_note *n, int line)
+{
+	if (line < 1 || !n->n_lines)
+		return n->src;
+	if ((size_t)line > n->n_lines)
+		return n->src + n->len;
+	return n->src + n->line_off[line - 1];
+}
+
 static void free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -35,6 +56,7 @@ void kb_free(struct kb *kb)
 		free(n->path);
 		free(n->rel);
 		free(n->src);
+		free(n->line_off);
 		free(n->title);
 		free_strv(n->aliases, n->n_aliases);
 		free(n->alias_lines);

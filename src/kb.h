@@ -85,6 +85,8 @@ struct kb_note {
 	bool draft;
 	char *slug;            /* output name without ".html" */
 	char *date;            /* YYYY-MM-DD or NULL */
+	size_t *line_off;      /* byte offset of each line's start (kb_index_lines) */
+	size_t n_lines;
 	size_t body_off;       /* byte offset of the body in src */
 	int body_line;         /* file line of the body's first line */
 
@@ -133,6 +135,13 @@ struct kb {
 };
 
 void kb_free(struct kb *kb);
+/* Record where each line of the note's source starts, so positions can be
+ * mapped to lines and columns in constant time. Called once per note,
+ * before its Markdown is parsed. */
+void kb_index_lines(struct kb_note *n);
+/* Start of 1-based file line `line` of the note (its last line's end when
+ * out of range). Needs kb_index_lines. */
+const char *kb_line_start(const struct kb_note *n, int line);
 /* Path for diagnostics: relative to the current directory when inside
  * it, else absolute. malloc'd. */
 char *kb_display_path(const char *abs);

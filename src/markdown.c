@@ -49,11 +49,7 @@ static cmark_llist *render_extensions(void)
 static void file_pos(const struct kb_note *n, int bline, int bcol, int *line, int *col)
 {
 	*line = bline + n->body_line - 1;
-	const char *p = n->src, *end = n->src + n->len;
-	for (int l = 1; l < *line && p < end; l++) {
-		const char *e = memchr(p, '\n', (size_t)(end - p));
-		p = e ? e + 1 : end;
-	}
+	const char *p = kb_line_start(n, *line), *end = n->src + n->len;
 	size_t off = bcol > 0 ? (size_t)bcol - 1 : 0;
 	if (p + off > end)
 		off = (size_t)(end - p);
@@ -302,6 +298,7 @@ static void add_section(struct kb_note *n, int heading, struct buf *body)
 int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 {
 	int rc = 0;
+	kb_index_lines(n);   /* positions below and in wikilink.c map through it */
 	cmark_parser *parser = cmark_parser_new(PARSE_OPTS);
 	for (size_t i = 0; i < sizeof gfm_exts / sizeof *gfm_exts; i++)
 		cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(gfm_exts[i]));

@@ -71,15 +71,10 @@ static int cmp_order(const void *a, const void *b, void *arg)
 	return c ? c : strcmp(x->rel, y->rel);
 }
 
-static void page_url(struct buf *b, const char *from, const char *to, const char *id)
-{
-	graph_url(b, from, to, id);
-}
-
 static struct tval *url_val(const char *from, const char *to, const char *id)
 {
 	struct buf b = BUF_INIT;
-	page_url(&b, from, to, id);
+	graph_url(&b, from, to, id);
 	return tv_str_own(buf_detach(&b));
 }
 
@@ -700,6 +695,18 @@ struct embed_state {
 	const struct kb_link *origin;     /* the host's embed being expanded */
 };
 
+/* Where heading h's element starts in a note's rendered html, or NULL. */
+static const char *heading_in(const struct kb_note *n, size_t h, const char *html)
+{
+	struct buf pat = BUF_INIT;
+	buf_printf(&pat, "<h%d id=\"", n->headings[h].level);
+	html_escape_str(&pat, n->headings[h].id);
+	buf_putc(&pat, '"');
+	const char *at = strstr(html, pat.data);
+	buf_free(&pat);
+	return at;
+}
+
 /* Byte range of heading h (with its subsections) in rendered html. */
 static bool section_range(const struct kb_note *n, int h, const char *html, size_t *from, size_t *to)
 {
@@ -707,24 +714,14 @@ static bool section_range(const struct kb_note *n, int h, const char *html, size
 	*to = strlen(html);
 	if (h < 0)
 		return true;
-	struct buf pat = BUF_INIT;
-	buf_printf(&pat, "<h%d id=\"", n->headings[h].level);
-	html_escape_str(&pat, n->headings[h].id);
-	buf_putc(&pat, '"');
-	const char *at = strstr(html, pat.data);
-	buf_free(&pat);
+	const char *at = heading_in(n, (size_t)h, html);
 	if (!at)
 		return false;
 	*from = (size_t)(at - html);
 	for (size_t k = (size_t)h + 1; k < n->n_headings; k++) {
 		if (n->headings[k].level > n->headings[h].level)
 			continue;
-		struct buf p2 = BUF_INIT;
-		buf_printf(&p2, "<h%d id=\"", n->headings[k].level);
-		html_escape_str(&p2, n->headings[k].id);
-		buf_putc(&p2, '"');
-		const char *next = strstr(at, p2.data);
-		buf_free(&p2);
+		const char *next = heading_in(n, k, at);
 		if (next) {
 			*to = (size_t)(next - html);
 			break;

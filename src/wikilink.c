@@ -68,20 +68,16 @@ static char *default_label(const struct kb_link *l)
 	return buf_detach(&b);
 }
 
-/* Column (1-based, in characters) of the `from`-th byte of file line
- * `line`, found by searching the source for the k-th "[[" after `col0`. */
+/* Column (1-based, in characters) of the k-th "[[" at or after byte
+ * column col0 of file line `line` (the "!" before it for an embed). */
 static int source_col(const struct kb_note *n, int line, int col0, int k, int embed)
 {
-	const char *p = n->src, *end = n->src + n->len;
-	for (int l = 1; l < line && p < end; l++) {
-		const char *e = memchr(p, '\n', (size_t)(end - p));
-		p = e ? e + 1 : end;
-	}
-	const char *bol = p;
-	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	const char *end = n->src + n->len;
+	const char *bol = kb_line_start(n, line);
+	const char *eol = memchr(bol, '\n', (size_t)(end - bol));
 	if (!eol)
 		eol = end;
-	p = bol + (col0 > 0 ? col0 - 1 : 0);
+	const char *p = bol + (col0 > 0 ? col0 - 1 : 0);
 	if (p > eol)
 		p = eol;
 	const char *hit = NULL;
