@@ -71,7 +71,9 @@ static sqlite3_stmt *prep(struct writer *w, const char *sql)
 	return st;
 }
 
-/* Bind and run: fmt chars i (int), t (text or NULL), n (NULL). */
+/* Bind and run: one argument per fmt char, i (long long), t (text or
+ * NULL), n (a long long bound as NULL: lets one call serve rows where a
+ * number is missing). */
 static void run(struct writer *w, sqlite3_stmt *st, const char *fmt, ...)
 {
 	if (!st || w->failed)
@@ -88,6 +90,7 @@ static void run(struct writer *w, sqlite3_stmt *st, const char *fmt, ...)
 			else
 				sqlite3_bind_null(st, i + 1);
 		} else {
+			(void)va_arg(ap, long long);
 			sqlite3_bind_null(st, i + 1);
 		}
 	}
@@ -149,14 +152,9 @@ int store_write(const struct kb *kb, const char *path)
 			continue;
 		struct buf url = BUF_INIT;
 		buf_printf(&url, "%s.html", n->slug);
-		if (n->has_order)
-			run(&w, note, "itttttiitii", (long long)i + 1, n->rel, n->title, n->slug, url.data,
-				n->purpose, (long long)n->order, (long long)n->draft, n->date, (long long)n->words,
-				(long long)((int)i == kb->home));
-		else
-			run(&w, note, "itttttnitii", (long long)i + 1, n->rel, n->title, n->slug, url.data,
-				n->purpose, (long long)n->draft, n->date, (long long)n->words,
-				(long long)((int)i == kb->home));
+		run(&w, note, n->has_order ? "itttttiitii" : "itttttnitii", (long long)i + 1, n->rel, n->title,
+			n->slug, url.data, n->purpose, (long long)n->order, (long long)n->draft, n->date,
+			(long long)n->words, (long long)((int)i == kb->home));
 		buf_free(&url);
 		for (size_t a = 0; a < n->n_aliases; a++)
 			run(&w, alias, "it", (long long)i + 1, n->aliases[a]);
@@ -169,13 +167,9 @@ int store_write(const struct kb *kb, const char *path)
 		}
 		for (size_t l = 0; l < n->n_links; l++) {
 			const struct kb_link *lk = &n->links[l];
-			if (lk->to_note >= 0)
-				run(&w, link, "iiittttiit", (long long)i + 1, (long long)lk->line,
-					(long long)lk->col, kind_name(lk->kind), lk->target, lk->heading, lk->label,
-					(long long)lk->to_note + 1, (long long)lk->to_heading, lk->context);
-			else
-				run(&w, link, "iiittttnnt", (long long)i + 1, (long long)lk->line, (long long)lk->col,
-					kind_name(lk->kind), lk->target, lk->heading, lk->label, lk->context);
+			run(&w, link, lk->to_note >= 0 ? "iiittttiit" : "iiittttnnt", (long long)i + 1,
+				(long long)lk->line, (long long)lk->col, kind_name(lk->kind), lk->target, lk->heading,
+				lk->label, (long long)lk->to_note + 1, (long long)lk->to_heading, lk->context);
 		}
 	}
 	sqlite3_finalize(note);
@@ -188,12 +182,8 @@ int store_write(const struct kb *kb, const char *path)
 	sqlite3_stmt *talias = prep(&w, "INSERT INTO topic_aliases VALUES(?,?)");
 	for (size_t i = 0; i < kb->n_topics; i++) {
 		const struct kb_topic *t = &kb->topics[i];
-		if (t->note >= 0)
-			run(&w, topic, "ittttiii", (long long)i + 1, kb->groups[t->group].name, t->term, t->summary,
-				t->target, (long long)t->note + 1, (long long)t->heading, (long long)t->line);
-		else
-			run(&w, topic, "ittttnni", (long long)i + 1, kb->groups[t->group].name, t->term, t->summary,
-				t->target, (long long)t->line);
+		run(&w, topic, t->note >= 0 ? "ittttiii" : "ittttnni", (long long)i + 1, kb->groups[t->group].name,
+			t->term, t->summary, t->target, (long long)t->note + 1, (long long)t->heading, (long long)t->line);
 		for (size_t a = 0; a < t->n_aliases; a++)
 			run(&w, talias, "it", (long long)i + 1, t->aliases[a]);
 	}
