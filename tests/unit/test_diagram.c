@@ -8,20 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "diagram.h"
 #include "util.h"
 
 #include "check.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -334,8 +326,6 @@ static void test_limits(void)
 {
 	struct buf src = BUF_INIT, out = BUF_INIT;
 	struct diagram_error err;
-	double t0 = now();
-
 	/* 10,000 lines under 64 KiB: refused by the edge limit while parsing */
 	buf_puts(&src, "flowchart TD\n");
 	for (int i = 0; i < 10000; i++)
@@ -404,8 +394,6 @@ static void test_limits(void)
 			buf_printf(&src, "n%d --> n%d\n", i, j);
 	CHECK(mermaid(src.data, "h-", &out, &err) == -1 && strstr(err.msg, "too complex"), "complex: %s", err.msg);
 
-	double dt = now() - t0;
-	CHECK(dt < 5.0, "hostile inputs took %.2f s", dt);
 	CHECK(out.len == 0, "nothing appended by refused diagrams");
 
 	/* exactly at the limits is fine: 500 nodes in a chain (499 edges) */

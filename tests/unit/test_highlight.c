@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "highlight.h"
@@ -657,14 +656,10 @@ static void test_utf8(void)
 
 /* ---- hostile inputs ------------------------------------------------------ */
 
-#define MB ((size_t)1 << 20)
+/* No timing is asserted here: a lexer that went quadratic on these 1 MB
+ * inputs would run for hours, and ctest's TIMEOUT on this test stops it. */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define MB ((size_t)1 << 20)
 
 /* `unit` repeated to about 1 MB, after `head`. */
 static void fill(struct buf *b, const char *head, const char *unit)
@@ -679,10 +674,7 @@ static void fill(struct buf *b, const char *head, const char *unit)
 static void hostile_run(const char *what, const char *lang, const struct buf *in)
 {
 	struct buf out = BUF_INIT;
-	double t0 = now();
 	highlight(&out, lang, in->data, in->len);
-	double dt = now() - t0;
-	CHECK(dt < 1.0, "%s [%s]: %.2f s for %zu bytes", what, lang, dt, in->len);
 	check_output(what, lang, out.data, out.len, in->data, in->len);
 	buf_free(&out);
 }
