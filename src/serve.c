@@ -95,7 +95,6 @@ static const char live_js[] =
 	"  es.addEventListener('errors', function (e) {\n"
 	"    show(e.data.split('\\n').filter(function (l) { return l.length > 0; }));\n"
 	"  });\n"
-	"  es.addEventListener('ok', hide);\n"
 	"})();\n";
 
 /* A page for a missing file when the site has no 404.html (before the
