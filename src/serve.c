@@ -869,11 +869,18 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 			continue;
 		if (n <= 0)
 			break;
-		fwrite(chunk, 1, (size_t)n, stderr);   /* the user sees what the build says */
 		if (log->len < MAX_BUILD_LOG)
 			buf_put(log, chunk, (size_t)n);
 	}
 	close(pfd[0]);
+	/* The user sees what the build says, except where to open the site. */
+	for (const char *p = log->data; *p;) {
+		size_t len = strcspn(p, "\n");
+		len += p[len] == '\n';
+		if (!str_starts(p, "kbc: site written to "))
+			fwrite(p, 1, len, stderr);
+		p += len;
+	}
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
 	pthread_mutex_lock(&S.lock);
@@ -882,7 +889,7 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
-static void build_and_tell(struct builder *b)
+static void build_and_tell(struct builder *b, bool first)
 {
 	struct buf log = BUF_INIT, errors = BUF_INIT;
 	int status;
@@ -894,7 +901,8 @@ static void build_and_tell(struct builder *b)
 		pick_errors(log.data, status, &errors);
 	broadcast(ok, errors.data);
 	if (!S.quiet)
-		fprintf(stderr, "kbc: serve: %s in %.0f ms\n", ok ? "rebuilt" : "build failed; still serving the last good site",
+		fprintf(stderr, "kbc: serve: %s in %.0f ms\n",
+			ok ? (first ? "built" : "rebuilt") : "build failed; still serving the last good site",
 			(now_s() - t) * 1000);
 out:
 	buf_free(&log);
@@ -1069,7 +1077,7 @@ static void *watcher_main(void *arg)
 			if (r == 1 && read_events(wt))
 				last = now_s();
 		}
-		build_and_tell(wt->b);
+		build_and_tell(wt->b, false);
 	}
 done:
 	return NULL;
@@ -1294,7 +1302,7 @@ int serve_run(const struct serve_options *o)
 	}
 
 	/* The first build, before anyone is told where to look. */
-	build_and_tell(&b);
+	build_and_tell(&b, true);
 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned pool = ncpu < 2 ? 1 : ncpu > 4 ? 4 : (unsigned)ncpu;
