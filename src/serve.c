@@ -125,6 +125,7 @@ struct stream {
 
 static struct {
 	char *site;             /* output folder, absolute */
+	bool loopback;          /* bound to a loopback address: check Host */
 	unsigned timeout;       /* seconds */
 	bool quiet, verbose;
 
@@ -437,6 +438,33 @@ static void inject(struct buf *html)
 	*html = out;
 }
 
+/* With a loopback bind, only requests that name this machine are
+ * answered: a web page whose host name an attacker re-points at 127.0.0.1
+ * (DNS rebinding) must not read the notes. No Host (HTTP/1.0) is fine. */
+static bool host_allowed(const char *host)
+{
+	if (!S.loopback || !host)
+		return true;
+	char name[256];
+	size_t n;
+	if (host[0] == '[') {
+		n = strcspn(host, "]");
+		return n == 4 && !strncmp(host, "[::1", 4);
+	}
+	n = strcspn(host, ":");
+	if (n == 0 || n >= sizeof name)
+		return false;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	for (char *p = name; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (!strcmp(name, "localhost") || str_ends(name, ".localhost"))
+		return true;
+	struct in_addr a;
+	return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -689,6 +717,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	unsigned status;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		ret = reply_text(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+		goto out;
+	}
+	if (!host_allowed(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+		ret = reply_text(mc, MHD_HTTP_FORBIDDEN, "kbc serve answers requests for localhost only\n");
 		goto out;
 	}
 	status = decode_path(raw.data, &rel, &dir);
@@ -1255,7 +1287,8 @@ int serve_run(const struct serve_options *o)
 	}
 	if (o->port < 0 && port != 8000 && !o->quiet)
 		fprintf(stderr, "kbc: port 8000 is in use; using %ld\n", port);
-	if (!is_loopback((const struct sockaddr *)&bound))
+	S.loopback = is_loopback((const struct sockaddr *)&bound);
+	if (!S.loopback)
 		fprintf(stderr, "kbc: warning: serving on %s, which is not a loopback address: anyone who can reach this machine can read the site\n",
 			host);
 

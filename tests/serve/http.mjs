@@ -93,7 +93,7 @@ for (const m of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']) {
   r = await get(url, '/index.html', m);
   check(`${m}: 405 with Allow`, r.status === 405 && r.headers.allow === 'GET, HEAD', r.raw.slice(0, 200));
 }
-r = await rawRequest(url, `POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);
+r = await rawRequest(url, `POST /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello`);
 check('POST with a body: 405', r.status === 405, r.raw.slice(0, 200));
 
 // Traversal, encoded and double-encoded, NUL, symlinks out of the site.
@@ -116,22 +116,31 @@ for (const a of attacks) {
 }
 // A raw NUL byte ends the path in libmicrohttpd's parser: what is served
 // is at most the file named before it, inside the site.
-r = await rawRequest(url, 'GET /index.html\0/../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+r = await rawRequest(url, 'GET /index.html\0/../../secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
 check(`raw NUL in the request line: nothing outside the site (${r.status})`, !r.raw.includes('TOPSECRET') &&
   (r.status >= 400 || r.body.toString().includes('<title>Basic test vault</title>')), r.raw.slice(0, 200));
 r = await get(url, '/inside.html');
 check('a symlink that stays inside the site is served', r.status === 200, r.status);
 for (const f of ['leak.txt', 'leakdir', 'inside.html']) fs.unlinkSync(path.join(site, f));
 
+// DNS rebinding: a loopback server answers only to names of this machine.
+for (const [host, want] of [['evil.example', 403], ['evil.example:80', 403], ['127.0.0.1.evil.example', 403],
+  ['localhost', 200], ['LOCALHOST:1', 200], ['127.0.0.1', 200], ['127.1.2.3:99', 200], ['[::1]:8000', 200], ['app.localhost', 200]]) {
+  r = await rawRequest(url, `GET /alpha.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  check(`Host: ${host} -> ${want} (${r.status})`, r.status === want);
+}
+r = await rawRequest(url, 'GET /alpha.html HTTP/1.0\r\n\r\n');
+check(`HTTP/1.0 without Host -> 200 (${r.status})`, r.status === 200);
+
 // Request size: headers over the limit are refused, never answered 200.
-r = await rawRequest(url, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+r = await rawRequest(url, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
 check(`64 KiB of headers refused (${r.status})`, r.status !== 200, r.raw.slice(0, 200));
 
 // Event streams: the first event tells a page from an older build to reload.
 const first = net.connect(Number(new URL(url).port), '127.0.0.1');
 let firstGot = '';
 first.on('data', (d) => { firstGot += d; });
-first.write('GET /__kbc/events?since=0 HTTP/1.1\r\nHost: x\r\n\r\n');
+first.write('GET /__kbc/events?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
 await sleep(1000);
 check('events: text/event-stream with a reload for an old page', /content-type: text\/event-stream/i.test(firstGot) &&
   /event: reload\r?\ndata: \d+/.test(firstGot), firstGot.slice(0, 400));
@@ -143,7 +152,7 @@ const streams = [];
 for (let i = 0; i < 70; i++) {
   const s = net.connect(Number(new URL(url).port), '127.0.0.1');
   s.on('error', () => {});
-  s.write('GET /__kbc/events?since=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  s.write('GET /__kbc/events?since=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
   let got = '';
   s.on('data', (d) => { got += d; });
   streams.push({ s, got: () => got });
@@ -155,7 +164,7 @@ for (let i = 0; i < 20; i++) {
   const started = Date.now();
   s.on('close', () => { st.closedAt = Date.now() - started; });
   s.on('error', () => {});
-  const line = `GET /index.html HTTP/1.1\r\nHost: x\r\nX-Slow: ${'z'.repeat(200)}\r\n\r\n`;
+  const line = `GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'z'.repeat(200)}\r\n\r\n`;
   const tick = setInterval(() => {
     if (st.closedAt || st.sent >= line.length) { clearInterval(tick); return; }
     s.write(line[st.sent++]);
