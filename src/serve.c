@@ -1242,7 +1242,7 @@ int serve_run(const struct serve_options *o)
 	S.quiet = o->quiet;
 	S.verbose = o->verbose;
 	buf_init(&S.errors);
-	b.root = xstrdup(cfg.root);
+	b.root = xstrdup(o->root);   /* as given: the build's messages read as the user's own build's */
 	b.jobs = xmalloc(24);
 	snprintf(b.jobs, 24, "%ld", o->jobs);
 	wt.b = &b;
