@@ -46,15 +46,24 @@ async function next(what) {
   return e || { type: 'none', data: [] };
 }
 
+// Before each step: let any build still running finish, forget its events.
+async function settle() {
+  let n = -1;
+  while (n !== builds()) { n = builds(); await sleep(400); }
+  events.length = 0;
+}
+
 // A note in folders created after the server started.
 fs.mkdirSync(path.join(proj, 'notes/deep/er'), { recursive: true });
 await next('new folders');   // a new folder is a change too
+await settle();
 fs.writeFileSync(path.join(proj, 'notes/deep/er/fresh.md'), '---\ntitle: Fresh note\n---\nFresh words.\n');
 let e = await next('new note in a new folder');
 check('new note in a new folder: reload', e.type === 'reload', JSON.stringify(e));
 let r = await get(server.url, '/deep/er/fresh.html');
 check('new note in a new folder: its page is served', r.status === 200 && r.body.toString().includes('Fresh words.'), r.status);
 
+await settle();
 // kb.yaml.
 const yaml = path.join(proj, 'kb.yaml');
 fs.writeFileSync(yaml, fs.readFileSync(yaml, 'utf8').replace(/^title: .*$/m, 'title: Watched title'));
@@ -62,15 +71,18 @@ e = await next('kb.yaml edit');
 r = await get(server.url, '/');
 check('kb.yaml edit: reload, new title served', e.type === 'reload' && r.body.toString().includes('Watched title'));
 
+await settle();
 // An assets/ folder appearing in the root, then a file in it.
 fs.mkdirSync(path.join(proj, 'assets'));
 e = await next('assets/ created');
+await settle();
 fs.writeFileSync(path.join(proj, 'assets/extra.txt'), 'extra asset\n');
 e = await next('file in the new assets/');
 r = await get(server.url, '/assets/extra.txt');
 check('file in a new assets/ folder: served after the rebuild', e.type === 'reload' && r.status === 200 &&
   r.body.toString() === 'extra asset\n', r.status);
 
+await settle();
 // Scratch files start nothing; the next real save makes exactly one build.
 let before = builds();
 const notes = path.join(proj, 'notes');
@@ -84,6 +96,7 @@ e = await next('real edit after scratch files');
 await sleep(100);
 check(`scratch files start no build (${builds() - before} build for 1 real edit)`, e.type === 'reload' && builds() - before === 1);
 
+await settle();
 // A burst of saves is one build (maybe two if the machine stalls).
 before = builds();
 for (let i = 0; i < 20; i++) fs.appendFileSync(path.join(notes, 'beta-note.md'), `\nBurst line ${i}.\n`);
@@ -92,6 +105,7 @@ await sleep(800);
 while (events.length) events.shift();
 check(`a burst of 20 saves: ${builds() - before} build(s)`, e.type === 'reload' && builds() - before >= 1 && builds() - before <= 2);
 
+await settle();
 // A failed build: an errors event with file:line, the last good site kept.
 const alpha = path.join(notes, 'alpha.md');
 const good = fs.readFileSync(alpha, 'utf8');
@@ -104,6 +118,7 @@ JSON.stringify(e));
 r = await get(server.url, '/alpha.html');
 check('broken link: the last good page is still served', r.status === 200 && r.body.toString().includes('One real edit.') &&
   !r.body.toString().includes('Nowhere at all'));
+await settle();
 fs.writeFileSync(alpha, good);
 e = await next('fix');
 check('fix: reload', e.type === 'reload', JSON.stringify(e));
