@@ -921,7 +921,9 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
-static void build_and_tell(struct builder *b, bool first)
+/* Build, tell the open pages, and return the build's exit status (-1 when
+ * it could not start or was killed). */
+static int build_and_tell(struct builder *b, bool first)
 {
 	struct buf log = BUF_INIT, errors = BUF_INIT;
 	int status;
@@ -932,6 +934,9 @@ static void build_and_tell(struct builder *b, bool first)
 	if (!ok)
 		pick_errors(log.data, status, &errors);
 	broadcast(ok, errors.data);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (first && code != 0 && code != 1)
+		goto out;   /* the caller says why it stops */
 	if (!S.quiet)
 		fprintf(stderr, "kbc: serve: %s in %.0f ms\n",
 			ok ? (first ? "built" : "rebuilt") : "build failed; still serving the last good site",
@@ -939,6 +944,7 @@ static void build_and_tell(struct builder *b, bool first)
 out:
 	buf_free(&log);
 	buf_free(&errors);
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* ---- watching ---- */
@@ -1257,6 +1263,11 @@ int serve_run(const struct serve_options *o)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	struct stat rst;
+	if (stat(o->root, &rst) < 0 || !S_ISDIR(rst.st_mode)) {
+		fprintf(stderr, "kbc: error: project root '%s' is not a folder\n", o->root);
+		goto out;
+	}
 	char exe[PATH_MAX];
 	if (readlink("/proc/self/exe", exe, sizeof exe) < 0) {
 		fprintf(stderr, "kbc: error: serve needs /proc/self/exe to run builds: %s\n", strerror(errno));
@@ -1334,8 +1345,16 @@ int serve_run(const struct serve_options *o)
 		}
 	}
 
-	/* The first build, before anyone is told where to look. */
-	build_and_tell(&b, true);
+	/* The first build, before anyone is told where to look. Content
+	 * errors are shown in the pages; a refused output folder or a system
+	 * error is not something to serve. */
+	int first = build_and_tell(&b, true);
+	if (first != 0 && first != 1) {
+		fprintf(stderr, "kbc: error: not serving: the first build failed (%s)\n",
+			first == 2 ? "usage error" : "system error");
+		status = first == 2 ? EXIT_USAGE : EXIT_SYSTEM;
+		goto out;
+	}
 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned pool = ncpu < 2 ? 1 : ncpu > 4 ? 4 : (unsigned)ncpu;
