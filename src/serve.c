@@ -1261,6 +1261,10 @@ int serve_run(const struct serve_options *o)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal is never pending: take both back so sigwait sees them. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 
 	struct stat rst;

@@ -203,6 +203,8 @@ const wide = await startServe(kbc, ['-C', proj, '-o', path.join(tmp, 'site2'), '
 check('non-loopback bind: a warning', /warning: .*not a loopback address/.test(wide.stderr()), wide.stderr());
 check('non-loopback bind: stops cleanly', (await stop(wide)) === 0);
 
+const sigint = await startServe(kbc, ['-C', proj, '-o', path.join(tmp, 'site3'), '--port', '0', '-q']);
+check('SIGINT (Ctrl-C): exit 0', (await stop(sigint, 'SIGINT')) === 0, sigint.stderr());
 const code = await stop(server);
 check(`SIGTERM: exit 0 (${code})`, code === 0, server.stderr());
 finish();

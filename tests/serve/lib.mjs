@@ -72,13 +72,13 @@ export function runServe(kbc, args, env = {}) {
   });
 }
 
-/** Stop a server with SIGTERM; resolves to its exit code. */
-export function stop(server) {
+/** Stop a server with `signal` (SIGTERM); resolves to its exit code. */
+export function stop(server, signal = 'SIGTERM') {
   return new Promise((resolve) => {
     if (server.proc.exitCode !== null) { resolve(server.proc.exitCode); return; }
     server.proc.removeAllListeners('exit');
     server.proc.on('exit', (code, sig) => resolve(code ?? sig));
-    server.proc.kill('SIGTERM');
+    server.proc.kill(signal);
   });
 }
 
