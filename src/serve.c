@@ -962,6 +962,8 @@ struct watcher {
 	char *notes_name;       /* notes folder's name when it sits in the root */
 	char *ledger_dir;       /* folder of a ledger outside the notes folder */
 	char *ledger_name;
+	char *trees[3];         /* the notes folder, templates/, assets/ */
+	bool rescan;            /* events were lost: walk the trees again */
 	struct builder *b;
 };
 
@@ -1032,6 +1034,12 @@ static bool read_events(struct watcher *wt)
 		for (char *p = chunk; p < chunk + n;) {
 			struct inotify_event *ev = (struct inotify_event *)(void *)p;
 			p += sizeof *ev + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				/* Events were lost: rebuild, and watch any folder made meanwhile. */
+				relevant = true;
+				wt->rescan = true;
+				continue;
+			}
 			const char *dir = watch_path(wt, ev->wd);
 			if (ev->mask & IN_IGNORED) {
 				for (size_t i = 0; i < wt->n; i++)
@@ -1114,6 +1122,11 @@ static void *watcher_main(void *arg)
 				goto done;
 			if (r == 1 && read_events(wt))
 				last = now_s();
+		}
+		if (wt->rescan) {
+			wt->rescan = false;
+			for (int i = 0; i < 3; i++)
+				watch_tree(wt, wt->trees[i]);
 		}
 		build_and_tell(wt->b, false);
 	}
@@ -1327,12 +1340,11 @@ int serve_run(const struct serve_options *o)
 	if (slash && (size_t)(slash - cfg.notes_dir) == strlen(wt.root) &&
 	    !strncmp(cfg.notes_dir, wt.root, strlen(wt.root)))
 		wt.notes_name = xstrdup(slash + 1);
-	watch_tree(&wt, cfg.notes_dir);
-	char *tdir = path_join(wt.root, "templates"), *adir = path_join(wt.root, "assets");
-	watch_tree(&wt, tdir);
-	watch_tree(&wt, adir);
-	free(tdir);
-	free(adir);
+	wt.trees[0] = xstrdup(cfg.notes_dir);
+	wt.trees[1] = path_join(wt.root, "templates");
+	wt.trees[2] = path_join(wt.root, "assets");
+	for (int i = 0; i < 3; i++)
+		watch_tree(&wt, wt.trees[i]);
 	if (cfg.ledger_path && !path_within(cfg.ledger_path, cfg.notes_dir)) {
 		char *ls = strrchr(cfg.ledger_path, '/');
 		if (ls && ls != cfg.ledger_path) {
@@ -1434,6 +1446,8 @@ out:
 	free(wt.notes_name);
 	free(wt.ledger_dir);
 	free(wt.ledger_name);
+	for (int i = 0; i < 3; i++)
+		free(wt.trees[i]);
 	free(b.root);
 	free(b.jobs);
 	free(S.site);
