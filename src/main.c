@@ -612,12 +612,10 @@ out:
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Run the command `po` names; returns the exit status. */
+static int dispatch(const struct options *po)
 {
-	struct options o;
-	int rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
+	struct options o = *po;
 	if (!o.command) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
@@ -660,8 +658,17 @@ int main(int argc, char **argv)
 		return run(&o, false);
 	if (!strcmp(o.command, "serve")) {
 		struct serve_options so = { o.root, o.output, o.host, o.port, o.jobs, o.drafts, o.quiet, o.verbose };
-		buf_free(&o.words);
 		return serve_run(&so);
 	}
 	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc < 0)
+		rc = dispatch(&o);
+	buf_free(&o.words);   /* the query, search or help words */
+	return rc;
 }
