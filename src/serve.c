@@ -413,7 +413,8 @@ static const char *content_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* Insert the live-reload script before the last </body> (or at the end). */
+/* Insert the live-reload script before the last </body> (or at the end),
+ * in place: the page's bytes move once, by the length of the tag. */
 static void inject(struct buf *html)
 {
 	char tag[96];
@@ -421,7 +422,7 @@ static void inject(struct buf *html)
 	pthread_mutex_lock(&S.lock);
 	build = S.build;
 	pthread_mutex_unlock(&S.lock);
-	int n = snprintf(tag, sizeof tag, "<script src=\"/__kbc/live.js\" data-kbc-build=\"%lu\"></script>",
+	size_t n = (size_t)snprintf(tag, sizeof tag, "<script src=\"/__kbc/live.js\" data-kbc-build=\"%lu\"></script>",
 		build);
 	size_t at = html->len;
 	for (size_t i = html->len; i >= 7; i--)
@@ -429,13 +430,10 @@ static void inject(struct buf *html)
 			at = i - 7;
 			break;
 		}
-	struct buf out = BUF_INIT;
-	buf_grow(&out, html->len + (size_t)n);
-	buf_put(&out, html->data, at);
-	buf_put(&out, tag, (size_t)n);
-	buf_put(&out, html->data + at, html->len - at);
-	buf_free(html);
-	*html = out;
+	buf_grow(html, n);
+	memmove(html->data + at + n, html->data + at, html->len - at + 1);
+	memcpy(html->data + at, tag, n);
+	html->len += n;
 }
 
 /* With a loopback bind, only requests that name this machine are
@@ -581,13 +579,18 @@ out:
 	return fd;
 }
 
-/* Read the rest of `fd` (closing it) into `b`. */
-static int slurp(int fd, struct buf *b)
+/* Read the rest of `fd` (closing it) into `b`, with room for `extra`
+ * more bytes so the caller can add to it without a copy. */
+static int slurp(int fd, struct buf *b, size_t extra)
 {
 	int rc = 0;
+	struct stat st;
+	size_t want = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 65536;
+	buf_grow(b, want + extra + 1);
 	for (;;) {
-		buf_grow(b, 65536);
-		ssize_t n = read(fd, b->data + b->len, 65536);
+		if (b->cap - b->len < 4096 + extra)
+			buf_grow(b, 65536 + extra);
+		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1 - extra);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -607,7 +610,7 @@ static enum MHD_Result reply_html(struct MHD_Connection *mc, unsigned status, in
 {
 	struct buf html = BUF_INIT;
 	if (fd >= 0) {
-		if (slurp(fd, &html) < 0) {
+		if (slurp(fd, &html, 128) < 0) {
 			buf_free(&html);
 			return reply_text(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the page\n");
 		}
