@@ -771,17 +771,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (str_starts(type, "text/html")) {
 		ret = reply_html(mc, MHD_HTTP_OK, fd);
 	} else {
+		/* Other files may be revalidated: a reload asks again, and an
+		 * unchanged file (same inode, size and time: a rebuild's swap
+		 * makes new files) costs a 304. Pages are never cached. */
 		struct stat sb;
 		struct MHD_Response *r = NULL;
+		char etag[80] = "";
 		if (fstat(fd, &sb) == 0)
-			r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
-		if (!r) {
+			snprintf(etag, sizeof etag, "\"%llx-%llx-%llx\"", (unsigned long long)sb.st_ino,
+				(unsigned long long)sb.st_size,
+				(unsigned long long)sb.st_mtim.tv_sec * 1000000000ull + (unsigned long long)sb.st_mtim.tv_nsec);
+		const char *inm = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+		bool fresh = *etag && inm && strstr(inm, etag);
+		if (fresh) {
 			close(fd);
+			r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		} else if (*etag) {
+			r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+		}
+		if (!r) {
+			if (!fresh)
+				close(fd);
 			ret = MHD_NO;
 		} else {
-			common_headers(r);
-			MHD_add_response_header(r, "Content-Type", type);
-			ret = MHD_queue_response(mc, MHD_HTTP_OK, r);
+			MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+			MHD_add_response_header(r, "Cache-Control", "no-cache");
+			MHD_add_response_header(r, "ETag", etag);
+			if (!fresh)
+				MHD_add_response_header(r, "Content-Type", type);
+			ret = MHD_queue_response(mc, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
 			MHD_destroy_response(r);
 		}
 	}

@@ -64,6 +64,7 @@ const save = (text) => {
 // Edits: each save reloads the page with the change.
 const times = [];
 const serverPart = [];
+const nav = [];   // the reload's own timing, from the page's navigation entry
 const before = buildTimes().length;
 for (let i = 1; i <= 7; i++) {
   const marker = `Serve edit marker ${i} ${Date.now()}`;
@@ -73,6 +74,10 @@ for (let i = 1; i <= 7; i++) {
   const ok = await loaded;
   times.push(performance.now() - t0);
   serverPart.push(navAt - t0);
+  nav.push(await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return { response: n.responseEnd, dom: n.domContentLoadedEventEnd, load: n.loadEventStart };
+  }));
   check(`edit ${i}: the page reloads with the change`, ok);
 }
 times.sort((a, b) => a - b);
@@ -83,6 +88,8 @@ console.log(`save -> reloaded page: median ${median.toFixed(0)} ms over ${times.
   `(min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)}) on ${noteName}; ` +
   `of which the kbc build child: median ${buildMedian} ms over ${builds.length} builds; ` +
   `save -> page asks for itself again: median ${serverPart.sort((a, b) => a - b)[Math.floor(serverPart.length / 2)].toFixed(0)} ms`);
+const med = (k) => nav.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(nav.length / 2)].toFixed(0);
+console.log(`the reload itself (median, ms from its start): page received ${med('response')}, DOM ready ${med('dom')}, load event ${med('load')}`);
 
 // An error: a link to no note. The overlay lists it with file:line; the
 // page under it, and the page served, are the last good build.

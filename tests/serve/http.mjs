@@ -75,6 +75,16 @@ for (const [name, type] of Object.entries(samples)) {
     r.headers['x-content-type-options'] === 'nosniff' && r.body.toString() === `sample ${name}\n`,
   `${r.status} ${r.headers['content-type']}`);
 }
+// Files other than pages are revalidated with an ETag; pages never cached.
+r = await get(url, '/assets/x.css');
+const etag = r.headers.etag;
+check('assets: ETag and no-cache', /^"[0-9a-f-]+"$/.test(etag || '') && r.headers['cache-control'] === 'no-cache', r.raw.slice(0, 300));
+r = await rawRequest(url, `GET /assets/x.css HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`);
+check('assets: 304 with no body for a matching If-None-Match', r.status === 304 && r.body.length === 0, r.raw.slice(0, 300));
+r = await rawRequest(url, 'GET /assets/x.css HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: "other"\r\nConnection: close\r\n\r\n');
+check('assets: 200 for another ETag', r.status === 200 && r.body.toString() === 'sample x.css\n', r.status);
+r = await get(url, '/alpha.html');
+check('pages: no-store, no ETag', r.headers['cache-control'] === 'no-store' && !r.headers.etag, r.raw.slice(0, 300));
 r = await get(url, '/alpha.html', 'HEAD');
 check('HEAD: 200, headers, no body', r.status === 200 && r.body.length === 0 && Number(r.headers['content-length']) > 0, r.raw.slice(0, 300));
 
