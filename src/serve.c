@@ -1246,6 +1246,79 @@ static void url_of(const struct sockaddr_storage *ss, struct buf *url)
 
 /* ---- the command ---- */
 
+/* Listen on `host` at --port, or at 8000 or the next free port up to
+ * 8020. Returns the socket, or -1 after saying why. */
+static int open_listener(const struct serve_options *o, const char *host, struct sockaddr_storage *bound)
+{
+	socklen_t blen;
+	char why[512];
+	long port = o->port >= 0 ? o->port : 8000;
+	for (int tries = 0;; tries++) {
+		int fd = listen_on(host, port, bound, &blen, why, sizeof why);
+		if (fd >= 0) {
+			if (o->port < 0 && port != 8000 && !o->quiet)
+				fprintf(stderr, "kbc: port 8000 is in use; using %ld\n", port);
+			return fd;
+		}
+		if (errno == EADDRINUSE && o->port < 0 && tries < 20) {
+			port++;
+			continue;
+		}
+		if (errno == EADDRINUSE)
+			fprintf(stderr, "kbc: error: %s:%ld is already in use (another kbc serve?); pick another with --port, or --port 0 for any free port\n",
+				host, port);
+		else
+			fprintf(stderr, "kbc: error: %s\n", why);
+		return -1;
+	}
+}
+
+
+/* Watch the project: its root (kb.yaml, folders appearing), the notes
+ * folder, templates/ and assets/ with every folder below, and the ledger
+ * when it lives elsewhere. Returns 0, or -1 when inotify is unavailable. */
+static int watch_project(struct watcher *wt, const struct kb_config *cfg)
+{
+	wt->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (wt->fd < 0) {
+		fprintf(stderr, "kbc: error: cannot watch the project (inotify): %s\n", strerror(errno));
+		return -1;
+	}
+	/* The root itself (kb.yaml, folders appearing), then each tree. */
+	int rwd = inotify_add_watch(wt->fd, wt->root, WATCH_MASK);
+	if (rwd >= 0) {
+		struct watch *w = VEC_PUSH(wt->w, wt->n, wt->cap);
+		w->wd = rwd;
+		w->path = xstrdup(wt->root);
+	}
+	char *slash = strrchr(cfg->notes_dir, '/');
+	if (slash && (size_t)(slash - cfg->notes_dir) == strlen(wt->root) &&
+	    !strncmp(cfg->notes_dir, wt->root, strlen(wt->root)))
+		wt->notes_name = xstrdup(slash + 1);
+	wt->trees[0] = xstrdup(cfg->notes_dir);
+	wt->trees[1] = path_join(wt->root, "templates");
+	wt->trees[2] = path_join(wt->root, "assets");
+	for (int i = 0; i < 3; i++)
+		watch_tree(wt, wt->trees[i]);
+	if (cfg->ledger_path && !path_within(cfg->ledger_path, cfg->notes_dir)) {
+		char *ls = strrchr(cfg->ledger_path, '/');
+		if (ls && ls != cfg->ledger_path) {
+			wt->ledger_dir = xstrndup(cfg->ledger_path, (size_t)(ls - cfg->ledger_path));
+			wt->ledger_name = xstrdup(ls + 1);
+			if (strcmp(wt->ledger_dir, wt->root)) {
+				int wd = inotify_add_watch(wt->fd, wt->ledger_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_ONLYDIR);
+				if (wd >= 0) {
+					struct watch *w = VEC_PUSH(wt->w, wt->n, wt->cap);
+					w->wd = wd;
+					w->path = xstrdup(wt->ledger_dir);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+
 static unsigned timeout_setting(void)
 {
 	long t = 10;
@@ -1315,27 +1388,11 @@ int serve_run(const struct serve_options *o)
 	/* Listen first: a port that is taken is reported before any work. */
 	const char *host = o->host ? o->host : "127.0.0.1";
 	struct sockaddr_storage bound;
-	socklen_t blen;
-	char why[512];
-	long port = o->port >= 0 ? o->port : 8000;
-	for (int tries = 0;; tries++) {
-		lfd = listen_on(host, port, &bound, &blen, why, sizeof why);
-		if (lfd >= 0)
-			break;
-		if (errno == EADDRINUSE && o->port < 0 && tries < 20) {
-			port++;
-			continue;
-		}
-		if (errno == EADDRINUSE)
-			fprintf(stderr, "kbc: error: %s:%ld is already in use (another kbc serve?); pick another with --port, or --port 0 for any free port\n",
-				host, port);
-		else
-			fprintf(stderr, "kbc: error: %s\n", why);
+	lfd = open_listener(o, host, &bound);
+	if (lfd < 0) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (o->port < 0 && port != 8000 && !o->quiet)
-		fprintf(stderr, "kbc: port 8000 is in use; using %ld\n", port);
 	S.loopback = is_loopback((const struct sockaddr *)&bound);
 	if (!S.loopback)
 		fprintf(stderr, "kbc: warning: serving on %s, which is not a loopback address: anyone who can reach this machine can read the site\n",
@@ -1345,42 +1402,8 @@ int serve_run(const struct serve_options *o)
 		fprintf(stderr, "kbc: error: pipe: %s\n", strerror(errno));
 		goto out;
 	}
-	wt.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (wt.fd < 0) {
-		fprintf(stderr, "kbc: error: cannot watch the project (inotify): %s\n", strerror(errno));
+	if (watch_project(&wt, &cfg) < 0)
 		goto out;
-	}
-	/* The root itself (kb.yaml, folders appearing), then each tree. */
-	int rwd = inotify_add_watch(wt.fd, wt.root, WATCH_MASK);
-	if (rwd >= 0) {
-		struct watch *w = VEC_PUSH(wt.w, wt.n, wt.cap);
-		w->wd = rwd;
-		w->path = xstrdup(wt.root);
-	}
-	char *slash = strrchr(cfg.notes_dir, '/');
-	if (slash && (size_t)(slash - cfg.notes_dir) == strlen(wt.root) &&
-	    !strncmp(cfg.notes_dir, wt.root, strlen(wt.root)))
-		wt.notes_name = xstrdup(slash + 1);
-	wt.trees[0] = xstrdup(cfg.notes_dir);
-	wt.trees[1] = path_join(wt.root, "templates");
-	wt.trees[2] = path_join(wt.root, "assets");
-	for (int i = 0; i < 3; i++)
-		watch_tree(&wt, wt.trees[i]);
-	if (cfg.ledger_path && !path_within(cfg.ledger_path, cfg.notes_dir)) {
-		char *ls = strrchr(cfg.ledger_path, '/');
-		if (ls && ls != cfg.ledger_path) {
-			wt.ledger_dir = xstrndup(cfg.ledger_path, (size_t)(ls - cfg.ledger_path));
-			wt.ledger_name = xstrdup(ls + 1);
-			if (strcmp(wt.ledger_dir, wt.root)) {
-				int wd = inotify_add_watch(wt.fd, wt.ledger_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_ONLYDIR);
-				if (wd >= 0) {
-					struct watch *w = VEC_PUSH(wt.w, wt.n, wt.cap);
-					w->wd = wd;
-					w->path = xstrdup(wt.ledger_dir);
-				}
-			}
-		}
-	}
 
 	/* The first build, before anyone is told where to look. Content
 	 * errors are shown in the pages; a refused output folder or a system
