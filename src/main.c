@@ -26,6 +26,7 @@
 #include "render.h"
 #include "scan.h"
 #include "search.h"
+#include "serve.h"
 #include "store.h"
 #include "text.h"
 #include "index.h"
@@ -47,6 +48,8 @@ struct options {
 	long limit;             /* search: results to print */
 	const char *format;     /* graph: json or dot */
 	struct buf words;       /* positional words after the command */
+	const char *host;       /* serve: --host */
+	long port;              /* serve: --port, -1 for the default */
 };
 
 static const char *usage_text =
@@ -61,6 +64,8 @@ static const char *usage_text =
 	"  search QUERY   query the search index of the built site\n"
 	"  query SQL      run a read-only SQL query on the knowledge base database\n"
 	"  graph          print the link graph (--format json or dot)\n"
+	"  serve          build, serve the site on 127.0.0.1:8000 and rebuild and\n"
+	"                 reload open pages when the notes change\n"
 	"  help [CMD]     show help for kbc or for one command\n"
 	"\n"
 	"options:\n"
@@ -127,6 +132,19 @@ static const char *help_graph =
 	"between notes: JSON (nodes with title, page, tags, in and out degree;\n"
 	"edges with a count) or Graphviz DOT (default json).\n";
 
+static const char *help_serve =
+	"usage: kbc serve [-C DIR] [-o DIR] [--host H] [--port P] [--drafts] [-j N] [-q] [-v]\n"
+	"\n"
+	"Builds the site, serves the output folder over HTTP and watches notes/,\n"
+	"templates/, assets/ and kb.yaml: each change rebuilds the site (by running\n"
+	"'kbc build') and reloads the open pages. When a build fails, the previous\n"
+	"site keeps being served and the pages show its errors over the content.\n"
+	"Pages get a live-reload script in the response only; the files written\n"
+	"are exactly those of 'kbc build'. Ctrl-C stops.\n"
+	"  --host H  address to listen on (default 127.0.0.1; a warning is printed\n"
+	"            for any address that is not a loopback one)\n"
+	"  --port P  port (default 8000, or the next free one; 0 for any free port)\n";
+
 static void print_graph(const struct kb *kb, const char *format);
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -147,6 +165,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->root = ".";
 	o->limit = 10;
 	buf_init(&o->words);
+	o->port = -1;
 	o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	if (o->jobs < 1)
 		o->jobs = 1;
@@ -204,6 +223,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(val, "json") && strcmp(val, "dot"))
 				return usage_error("--format must be json or dot, not '%s'", val);
 			o->format = val;
+		} else if (!strcmp(a, "--host")) {
+			NEED_VALUE();
+			o->host = val;
+		} else if (!strcmp(a, "--port")) {
+			NEED_VALUE();
+			if (str_to_long(val, &o->port) < 0 || o->port < 0 || o->port > 65535)
+				return usage_error("--port needs a port number from 0 to 65535, not '%s'", val);
 		} else if (!strcmp(a, "--live")) {
 			o->live = true;
 		} else if (!strcmp(a, "--tsv")) {
@@ -586,12 +612,10 @@ out:
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Run the command `po` names; returns the exit status. */
+static int dispatch(const struct options *po)
 {
-	struct options o;
-	int rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
+	struct options o = *po;
 	if (!o.command) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
@@ -614,6 +638,8 @@ int main(int argc, char **argv)
 			fputs(help_query, stdout);
 		else if (!strcmp(topic, "graph"))
 			fputs(help_graph, stdout);
+		else if (!strcmp(topic, "serve"))
+			fputs(help_serve, stdout);
 		else if (!strcmp(topic, "help"))
 			fputs("usage: kbc help [COMMAND]\n\nShows help for kbc or one of its commands.\n", stdout);
 		else
@@ -630,5 +656,19 @@ int main(int argc, char **argv)
 		return run_query(&o);
 	if (!strcmp(o.command, "graph"))
 		return run(&o, false);
+	if (!strcmp(o.command, "serve")) {
+		struct serve_options so = { o.root, o.output, o.host, o.port, o.jobs, o.drafts, o.quiet, o.verbose };
+		return serve_run(&so);
+	}
 	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc < 0)
+		rc = dispatch(&o);
+	buf_free(&o.words);   /* the query, search or help words */
+	return rc;
 }

@@ -5,9 +5,13 @@
 BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 	libcmark-gfm-extensions-dev libyaml-dev libsqlite3-dev libstemmer-dev
 	libutf8proc-dev libgraphviz-dev)
+# kbc serve: the HTTP server library.
+BUILD_PACKAGES+=(libmicrohttpd-dev)
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
+# kbc serve's load test.
+TEST_PACKAGES+=(wrk)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {
