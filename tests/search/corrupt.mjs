@@ -53,7 +53,7 @@ const edits = {
   truncated: (b) => b.subarray(0, Math.max(17, b.length >> 1)),
   'flipped byte': (b) => { const c = Buffer.from(b); c[16 + ((c.length - 16) >> 1)] ^= 0x20; return c; },
   'wrong magic': (b) => { const c = Buffer.from(b); c.write('KBCY', 0, 'latin1'); return c; },
-  'wrong version': (b) => { const c = Buffer.from(b); c[4] = 2; return c; },
+  'wrong version': (b) => { const c = Buffer.from(b); c[4] = 1; return c; },
   'empty file': () => Buffer.alloc(0),
   // Well-formed blocks (length and CRC fixed) whose payload is wrong.
   'payload one byte short': (b) => reblock(b.subarray(16, b.length - 1), b),
