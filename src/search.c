@@ -102,7 +102,7 @@ struct search_db *search_open(const char *dir, char *why, size_t n_why)
 	    db->n_texts > db->n_docs || (db->n_docs && !db->n_texts) || db->k1 < 1 || db->k1 > 100000)
 		FAIL("meta block is corrupt: bad counts");
 	for (int f = 0; f < N_FIELDS; f++)
-		if (db->w[f] > 100000)
+		if (db->w[f] > 1000)
 			FAIL("meta block is corrupt: bad field weight");
 	db->note_title = xcalloc(db->n_notes + 1, sizeof *db->note_title);
 	db->note_url = xcalloc(db->n_notes + 1, sizeof *db->note_url);

@@ -84,7 +84,7 @@
       m.k1 < 1 || m.k1 > 1e5 || 2 * nNotes + 5 * m.nDocs + 2 * nShards + 2 * nTexts > c.end - c.at) {
       fail(c.what, 'bad counts');
     }
-    if (m.w.some(function (x) { return x > 1e5; })) fail(c.what, 'bad field weight');
+    if (m.w.some(function (x) { return x > 1000; })) fail(c.what, 'bad field weight');
     m.notes = [];
     for (i = 0; i < nNotes; i++) m.notes.push({ title: c.str('note ' + i), url: c.str('note ' + i) });
     m.docs = [];
