@@ -47,7 +47,7 @@
     return (n > m ? same(i + 1, i) : same(i, i + 1)) ? 1 : 2;   // deletion, insertion
   }
 
-  function Searcher(load, meta) { this.load = load; this.meta = meta; this.cache = {}; }
+  function Searcher(load, meta) { this.load = load; this.meta = meta; this.cache = {}; this.dts = new Map(); }
 
   function open(load) { return load('meta').then(function (b) { return new Searcher(load, ix.meta(b)); }); }
 
@@ -75,8 +75,27 @@
   };
   Searcher.prototype.text = function (d) { return this.entry(d).then(function (x) { return x.text; }); };
   /* Document d's toks, tokenized field by field as the index was (section 2),
-   * and `names`: positions below it are in title, topic, alias or heading. */
+   * `names`: positions below it are in title, topic, alias or heading, and
+   * byPos: position -> its toks. Kept for the last 1000 documents asked for. */
   Searcher.prototype.toks = async function (d) {
+    var dts = this.dts, dt = dts.get(d);
+    if (!dt) {
+      dt = await this.tokenizeDoc(d);
+      if (dts.size >= 1000) dts.clear();
+      dts.set(d, dt);
+      var index = function (map, key, t) { var l = map.get(key); if (l) l.push(t); else map.set(key, [t]); };
+      dt.byPos = new Map();
+      dt.byTerm = new Map();   // term -> its toks
+      dt.byNorm = new Map();   // normalised piece -> its toks (pieces only)
+      dt.toks.forEach(function (t) {
+        index(dt.byPos, t.pos, t);
+        if (t.term !== null) index(dt.byTerm, t.term, t);
+        if (!t.compound) index(dt.byNorm, t.norm, t);
+      });
+    }
+    return dt;
+  };
+  Searcher.prototype.tokenizeDoc = async function (d) {
     var m = this.meta, x = await this.entry(d), doc = m.docs[d], pos = 0, out = [], names;
     var val = function (s) {
       if (!s) return;
@@ -212,13 +231,12 @@
   /* Are the words at consecutive positions of dt (from toks()): terms[i]
    * (or, with norms, the piece norms[i]) at base + offset[i], all below limit? */
   function phraseIn(dt, terms, norms, offset, limit) {
-    var want = norms || terms, n = want.length, lead = 0, byPos = new Map();
-    dt.toks.forEach(function (t) { var l = byPos.get(t.pos); if (l) l.push(t); else byPos.set(t.pos, [t]); });
+    var want = norms || terms, n = want.length, lead = 0, byPos = dt.byPos;
     var hit = function (t, i) { return norms ? !t.compound && t.norm === norms[i] : t.term !== null && t.term === terms[i]; };
     while (lead < n && want[lead] === null) lead++;
     if (lead === n) return false;
-    return dt.toks.some(function (x) {
-      if (!hit(x, lead) || x.pos < offset[lead] || x.pos >= limit) return false;
+    return ((norms ? dt.byNorm : dt.byTerm).get(want[lead]) || []).some(function (x) {
+      if (x.pos < offset[lead] || x.pos >= limit) return false;
       var base = x.pos - offset[lead];
       return want.every(function (w, i) {
         if (i === lead || w === null) return true;
@@ -256,7 +274,7 @@
         sum += j >= 0 ? t.idf * ps[i].weight[j] * EXACT : 0;
         return j >= 0 && inField(cl, ps[i], j);
       });
-      if (ok && phraseIn(await this.toks(doc), terms, null, cl.offset, Infinity)) score[doc] = sum || 1;
+      if (ok && phraseIn(this.dts.get(doc) || await this.toks(doc), terms, null, cl.offset, Infinity)) score[doc] = sum || 1;
     }
   };
 
@@ -274,7 +292,7 @@
     var sk = s[Math.min(s.length, PAGE) - 1], more = new Float64Array(total.length);
     for (d = 0; d < total.length; d++) {
       if (!alive[d] || total[d] * 11 < sk * 8) continue;
-      var dt = await this.toks(d);
+      var dt = this.dts.get(d) || await this.toks(d);
       if (stem && phraseIn(dt, terms, null, off, Infinity)) more[d] += Math.floor(total[d] / 4);
       if (exact && phraseIn(dt, null, norms, off, dt.names)) more[d] += Math.floor(total[d] / 8);
     }
