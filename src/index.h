@@ -24,7 +24,9 @@ struct search_index {
 	size_t n_docs, n_distinct; /* documents, distinct terms */
 };
 
-void index_build(const struct kb *kb, struct search_index *ix);
+/* Build the index of kb's notes, tokenizing documents on `jobs` threads
+ * (the bytes do not depend on jobs). */
+void index_build(const struct kb *kb, struct search_index *ix, int jobs);
 /* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported. */
 int index_write(const struct search_index *ix, struct site_out *out);
 void index_free(struct search_index *ix);

@@ -10,7 +10,7 @@
 #include "buf.h"
 
 #define INDEX_MAGIC "KBCX"
-#define INDEX_VERSION 1
+#define INDEX_VERSION 2
 #define INDEX_HEADER 16
 enum index_kind { INDEX_META = 1, INDEX_TERMS = 2, INDEX_TEXT = 3 };
 enum index_field { F_TITLE, F_TOPIC, F_ALIAS, F_HEADING, F_TAG, F_BODY, N_FIELDS };
@@ -20,6 +20,7 @@ extern const char *const index_field_names[N_FIELDS];
 #define INDEX_KIND_EXACT 4
 #define INDEX_KIND_PREFIX 2
 #define INDEX_KIND_TYPO 1
+#define INDEX_BONUS_PAGE 10   /* results whose rank the bonuses must get right */
 
 uint32_t index_crc32(const void *data, size_t n);
 void index_put_varint(struct buf *b, uint32_t v);

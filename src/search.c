@@ -3,6 +3,7 @@
 #include "search.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -31,15 +32,40 @@ struct shard {
 struct sdoc {
 	uint32_t note;
 	char *heading, *anchor;
+	uint32_t text;               /* its text shard */
+	uint8_t mask;                /* fields that are not empty */
+	uint32_t norm[N_FIELDS];     /* their norms (section 3) */
+};
+
+/* One document of a text shard: pointers into the shard's bytes. */
+struct stext {
+	const char *text;            /* heading, newline, body */
+	uint32_t len;
+	uint32_t n_extra;
+	uint8_t *extra_field;        /* topic, alias and tag values */
+	const char **extra;
+	uint32_t *extra_len;
+};
+
+struct tshard {
+	uint32_t first, bytes;
+	bool loaded;
+	struct buf data;
+	struct stext *docs;
+	uint32_t n;
 };
 
 struct search_db {
 	char *dir;
 	uint32_t n_docs, n_notes, n_shards, n_texts;
+	uint32_t k1, w[N_FIELDS];    /* k1 x 1000, field weights x 100 */
 	char **note_title, **note_url;
 	struct sdoc *docs;
 	struct shard *shards;
+	struct tshard *texts;
 	struct tokenizer *tz;
+	struct tok_list dt;          /* a document's tokens (phrase checks) */
+	int dt_names;                /* positions below it are in title, topic, alias, heading */
 	struct buf meta;
 };
 
@@ -62,17 +88,22 @@ struct search_db *search_open(const char *dir, char *why, size_t n_why)
 	if (index_open_block((const unsigned char *)db->meta.data, db->meta.len, INDEX_META, &p, &n, why, n_why) < 0)
 		goto fail_keep;
 	struct index_cursor c = { p, p + n, 0 };
-	uint32_t k1, v;
+	uint32_t v;
 	index_get_varint(&c, &db->n_docs);
 	index_get_varint(&c, &db->n_notes);
 	index_get_varint(&c, &db->n_shards);
 	index_get_varint(&c, &db->n_texts);
-	index_get_varint(&c, &k1);
-	for (int f = 0; f < 2 * N_FIELDS; f++)
+	index_get_varint(&c, &db->k1);
+	for (int f = 0; f < N_FIELDS; f++) {
+		index_get_varint(&c, &db->w[f]);
 		index_get_varint(&c, &v);
+	}
 	if (c.bad || db->n_notes > db->n_docs || db->n_docs > 50000000u || db->n_shards > 1000000u ||
-	    db->n_texts > db->n_docs)
+	    db->n_texts > db->n_docs || (db->n_docs && !db->n_texts) || db->k1 < 1 || db->k1 > 100000)
 		FAIL("meta block is corrupt: bad counts");
+	for (int f = 0; f < N_FIELDS; f++)
+		if (db->w[f] > 1000)
+			FAIL("meta block is corrupt: bad field weight");
 	db->note_title = xcalloc(db->n_notes + 1, sizeof *db->note_title);
 	db->note_url = xcalloc(db->n_notes + 1, sizeof *db->note_url);
 	for (uint32_t i = 0; i < db->n_notes; i++) {
@@ -100,6 +131,13 @@ struct search_db *search_open(const char *dir, char *why, size_t n_why)
 		d->anchor = dup_str(s, l);
 		if (index_get_varint(&c, &shard) < 0 || shard >= db->n_texts)
 			FAIL("meta block is corrupt: document %u has a bad text shard", i);
+		d->text = shard;
+		if (index_get_u8(&c, &d->mask) < 0 || d->mask >= 1u << N_FIELDS)
+			FAIL("meta block is corrupt: document %u has a bad field mask", i);
+		for (int f = 0; f < N_FIELDS; f++)
+			if (d->mask & (1u << f) &&
+			    (index_get_varint(&c, &d->norm[f]) < 0 || d->norm[f] < 1 || d->norm[f] > 100000000u))
+				FAIL("meta block is corrupt: document %u has a bad field norm", i);
 	}
 	db->shards = xcalloc(db->n_shards + 1, sizeof *db->shards);
 	for (uint32_t i = 0; i < db->n_shards; i++) {
@@ -112,10 +150,18 @@ struct search_db *search_open(const char *dir, char *why, size_t n_why)
 			FAIL("meta block is corrupt: shards out of order at %u", i);
 		buf_init(&db->shards[i].data);
 	}
+	db->texts = xcalloc(db->n_texts + 1, sizeof *db->texts);
 	for (uint32_t i = 0; i < db->n_texts; i++) {
-		uint32_t first, bytes;
-		if (index_get_varint(&c, &first) < 0 || index_get_varint(&c, &bytes) < 0 || first >= db->n_docs)
-			FAIL("meta block is corrupt: text shard %u", i);
+		struct tshard *t = &db->texts[i];
+		buf_init(&t->data);
+		if (index_get_varint(&c, &t->first) < 0 || index_get_varint(&c, &t->bytes) < 0 ||
+		    t->first >= db->n_docs || (i ? t->first <= db->texts[i - 1].first : t->first != 0))
+			FAIL("meta block is corrupt: text shard %u has a bad first document", i);
+	}
+	for (uint32_t i = 0; i < db->n_docs; i++) {
+		uint32_t t = db->docs[i].text;
+		if (i < db->texts[t].first || (t + 1 < db->n_texts && i >= db->texts[t + 1].first))
+			FAIL("meta block is corrupt: document %u is not in its text shard", i);
 	}
 	if (c.p != c.end)
 		FAIL("meta block is corrupt: %zu unexpected bytes at the end", (size_t)(c.end - c.p));
@@ -153,6 +199,18 @@ void search_close(struct search_db *db)
 		buf_free(&s->data);
 	}
 	free(db->shards);
+	for (uint32_t i = 0; db->texts && i < db->n_texts; i++) {
+		struct tshard *t = &db->texts[i];
+		for (uint32_t k = 0; t->docs && k < t->n; k++) {
+			free(t->docs[k].extra_field);
+			free(t->docs[k].extra);
+			free(t->docs[k].extra_len);
+		}
+		free(t->docs);
+		buf_free(&t->data);
+	}
+	free(db->texts);
+	tok_list_free(&db->dt);
 	tokenizer_free(db->tz);
 	buf_free(&db->meta);
 	free(db->dir);
@@ -426,63 +484,230 @@ static int add_typos(struct search_db *db, struct clause *cl, const char *stem, 
 	return 0;
 }
 
+/* ---- texts ---- */
+
+/* Read and check text shard i (once). */
+static int load_text(struct search_db *db, uint32_t i, char *why, size_t n_why)
+{
+	struct tshard *t = &db->texts[i];
+	if (t->loaded)
+		return 0;
+	char name[32];
+	snprintf(name, sizeof name, "x-%03u.bin", i);
+	char *path = path_join(db->dir, name);
+	const unsigned char *p;
+	size_t n;
+	char inner[200];
+	buf_reset(&t->data);
+	if (file_read(path, &t->data) < 0) {
+		snprintf(why, n_why, "cannot read %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (t->data.len != t->bytes)
+		FAIL("text shard %u is not the one the meta block names", i);
+	if (index_open_block((const unsigned char *)t->data.data, t->data.len, INDEX_TEXT, &p, &n, inner,
+		sizeof inner) < 0)
+		FAIL("text shard %u: %s", i, inner);
+	struct index_cursor c = { p, p + n, 0 };
+	uint32_t first, count, next = i + 1 < db->n_texts ? db->texts[i + 1].first : db->n_docs;
+	if (index_get_varint(&c, &first) < 0 || index_get_varint(&c, &count) < 0 || first != t->first ||
+	    count != next - first)
+		FAIL("text shard %u is corrupt: it does not hold the documents the meta block names", i);
+	t->docs = xcalloc(count + 1, sizeof *t->docs);
+	for (uint32_t k = 0; k < count; k++) {
+		struct stext *d = &t->docs[k];
+		const struct sdoc *sd = &db->docs[first + k];
+		size_t hl = strlen(sd->heading);
+		uint8_t last = 0;
+		t->n = k + 1;
+		if (index_get_str(&c, &d->text, &d->len) < 0 || index_get_varint(&c, &d->n_extra) < 0 ||
+		    d->n_extra > (uint32_t)(c.end - c.p))
+			FAIL("text shard %u is corrupt: document %u runs past the end", i, first + k);
+		if (d->len < hl + 1 || memcmp(d->text, sd->heading, hl) || d->text[hl] != '\n')
+			FAIL("text shard %u is corrupt: document %u does not start with its heading", i,
+				first + k);
+		d->extra_field = xcalloc(d->n_extra + 1, 1);
+		d->extra = xcalloc(d->n_extra + 1, sizeof *d->extra);
+		d->extra_len = xcalloc(d->n_extra + 1, sizeof *d->extra_len);
+		for (uint32_t e = 0; e < d->n_extra; e++) {
+			uint8_t f;
+			if (index_get_u8(&c, &f) < 0 || index_get_str(&c, &d->extra[e], &d->extra_len[e]) < 0)
+				FAIL("text shard %u is corrupt: document %u runs past the end", i, first + k);
+			if ((f != F_TOPIC && f != F_ALIAS && f != F_TAG) || f < last)
+				FAIL("text shard %u is corrupt: document %u has a bad field", i, first + k);
+			d->extra_field[e] = f;
+			last = f;
+		}
+	}
+	if (c.p != c.end)
+		FAIL("text shard %u is corrupt: %zu unexpected bytes at the end", i,
+			(size_t)(c.end - c.p));
+	t->loaded = true;
+	return 0;
+fail:
+	return -1;
+}
+
+/* Tokenize document d's fields as the index did (section 2, positions
+ * with gaps) into db->dt. */
+static int doc_tokens(struct search_db *db, uint32_t d, char *why, size_t n_why)
+{
+	const struct sdoc *sd = &db->docs[d];
+	if (load_text(db, sd->text, why, n_why) < 0)
+		return -1;
+	const struct stext *x = &db->texts[sd->text].docs[d - db->texts[sd->text].first];
+	int pos = 0;
+	tok_list_clear(&db->dt);
+#define VAL(s, n) do { if ((n) > 0) { tokenize(db->tz, (s), (n), &pos, &db->dt); pos += INDEX_FIELD_GAP; } } while (0)
+	if (d == 0 || db->docs[d - 1].note != sd->note)
+		VAL(db->note_title[sd->note], strlen(db->note_title[sd->note]));
+	for (uint32_t e = 0; e < x->n_extra; e++)
+		if (x->extra_field[e] < F_HEADING)
+			VAL(x->extra[e], x->extra_len[e]);
+	VAL(sd->heading, strlen(sd->heading));
+	db->dt_names = pos;
+	for (uint32_t e = 0; e < x->n_extra; e++)
+		if (x->extra_field[e] == F_TAG)
+			VAL(x->extra[e], x->extra_len[e]);
+	size_t hl = strlen(sd->heading) + 1;
+	VAL(x->text + hl, x->len - hl);
+#undef VAL
+	return 0;
+}
+
+/* Does db->dt hold, at pos, a tok with term t (t != NULL) or, with `norm`,
+ * a piece whose normalised text is norm? */
+static bool tok_at(const struct search_db *db, int pos, const char *t, const char *norm)
+{
+	for (size_t k = 0; k < db->dt.n; k++) {
+		const struct tok *x = &db->dt.v[k];
+		if (x->pos != pos)
+			continue;
+		if (norm ? !x->compound && !strcmp(x->norm, norm) : x->term && !strcmp(x->term, t))
+			return true;
+	}
+	return false;
+}
+
+/* Is the phrase at consecutive positions in db->dt: term[i] (or, when
+ * norms is set, the piece norms[i]) at base + offset[i], for some base,
+ * all below `limit`? */
+static bool phrase_in_doc(const struct search_db *db, const char *const *terms, const char *const *norms,
+	const int *offset, size_t n, int limit)
+{
+	size_t lead = 0;
+	while (lead < n && !(norms ? norms[lead] : terms[lead]))
+		lead++;
+	if (lead == n)
+		return false;
+	for (size_t k = 0; k < db->dt.n; k++) {
+		const struct tok *x = &db->dt.v[k];
+		bool hit = norms ? !x->compound && !strcmp(x->norm, norms[lead]) :
+			x->term && !strcmp(x->term, terms[lead]);
+		if (!hit || x->pos < offset[lead] || x->pos >= limit)
+			continue;
+		int base = x->pos - offset[lead];
+		bool all = true;
+		for (size_t i = 0; i < n && all; i++) {
+			if (i == lead || !(norms ? norms[i] : terms[i]))
+				continue;
+			if (base + offset[i] >= limit) {
+				all = false;
+				break;
+			}
+			all = tok_at(db, base + offset[i], norms ? NULL : terms[i], norms ? norms[i] : NULL);
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
 /* ---- postings ---- */
 
 struct post {
 	uint32_t doc;
 	uint8_t mask, weight;
-	const unsigned char *pos;   /* position deltas, npos of them */
-	uint32_t npos;
 };
+
+/* A posting's BM25F weight from its field counts (section 3). */
+static uint8_t weight_of(const struct search_db *db, const struct sdoc *d, uint8_t mask, const uint32_t *tf)
+{
+	uint64_t x = 0, k = db->k1;
+	for (int f = 0; f < N_FIELDS; f++)
+		if (mask & (1u << f))
+			x += (uint64_t)db->w[f] * tf[f] * 10000 / d->norm[f];
+	uint64_t w = (2 * 255 * x + x + k) / (2 * (x + k));
+	return (uint8_t)(w < 1 ? 1 : w > 255 ? 255 : w);
+}
 
 /* Decode a term's postings; -1 when they are corrupt. */
 static int postings(const struct search_db *db, const struct sterm *t, struct post **out, char *why, size_t n_why)
 {
 	struct index_cursor c = { t->post, t->post + t->post_len, 0 };
 	struct post *v = xcalloc(t->df + 1, sizeof *v);
+	bool *simple = xcalloc(t->df + 1, sizeof *simple);
 	uint32_t doc = 0;
 	for (uint32_t i = 0; i < t->df; i++) {
-		uint32_t delta, np, skip;
-		if (index_get_varint(&c, &delta) < 0 || (i && delta == 0) || delta > db->n_docs - doc)
+		uint32_t code, delta;
+		if (index_get_varint(&c, &code) < 0)
+			goto bad;
+		delta = code >> 1;
+		if ((i && delta == 0) || delta > db->n_docs - doc)
 			goto bad;
 		doc += delta;
 		if (doc >= db->n_docs)
 			goto bad;
 		v[i].doc = doc;
-		if (index_get_u8(&c, &v[i].mask) < 0 || index_get_u8(&c, &v[i].weight) < 0 ||
-		    index_get_varint(&c, &np) < 0 || np > (uint32_t)(c.end - c.p))
-			goto bad;
-		v[i].pos = c.p;
-		v[i].npos = np;
-		for (uint32_t k = 0; k < np; k++)
-			if (index_get_varint(&c, &skip) < 0)
+		simple[i] = code & 1;
+	}
+	for (uint32_t i = 0; i < t->df; i++) {
+		uint32_t tf[N_FIELDS] = { 0 };
+		const struct sdoc *d = &db->docs[v[i].doc];
+		if (simple[i]) {
+			v[i].mask = 1u << F_BODY;
+			tf[F_BODY] = 1;
+		} else {
+			if (index_get_u8(&c, &v[i].mask) < 0 || !v[i].mask || v[i].mask >= 1u << N_FIELDS)
 				goto bad;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (v[i].mask & (1u << f) && (index_get_varint(&c, &tf[f]) < 0 || !tf[f] || tf[f] > 65535))
+					goto bad;
+		}
+		if (v[i].mask & ~d->mask)
+			goto bad;
+		v[i].weight = weight_of(db, d, v[i].mask, tf);
 	}
 	if (c.p != c.end)
 		goto bad;
+	free(simple);
 	*out = v;
 	return 0;
 bad:
 	free(v);
+	free(simple);
 	snprintf(why, n_why, "search index is corrupt: posting list of '%s' is damaged", t->s);
 	return -1;
 }
 
-static uint32_t *positions(const struct post *p)
+/* The posting of doc in ps (df of them), or NULL. */
+static const struct post *post_of(const struct post *ps, uint32_t df, uint32_t doc)
 {
-	uint32_t *v = xcalloc(p->npos + 1, sizeof *v);
-	struct index_cursor c = { p->pos, p->pos + 5 * (size_t)p->npos + 5, 0 };
-	uint32_t at = 0, d;
-	for (uint32_t k = 0; k < p->npos; k++) {
-		index_get_varint(&c, &d);
-		at += d;
-		v[k] = at;
+	uint32_t lo = 0, hi = df;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (ps[mid].doc < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return v;
+	return lo < df && ps[lo].doc == doc ? &ps[lo] : NULL;
 }
 
 /* Per-document score of one clause (0: no match). */
-static int eval_clause(const struct search_db *db, const struct clause *cl, uint64_t *score,
+static int eval_clause(struct search_db *db, const struct clause *cl, uint64_t *score,
 	char *why, size_t n_why)
 {
 	memset(score, 0, db->n_docs * sizeof *score);
@@ -504,57 +729,40 @@ static int eval_clause(const struct search_db *db, const struct clause *cl, uint
 		}
 		return 0;
 	}
-	/* Phrase: every term present, at consecutive positions. */
+	/* Phrase: every term in the document (in the field), then checked at
+	 * consecutive positions in the document's text. */
 	size_t lead = 0;
 	while (lead < cl->n_phrase && !cl->phrase[lead])
 		lead++;
 	if (lead == cl->n_phrase || cl->missing || cl->n_phrase > 64)
 		return 0;
 	struct post *ps[64] = { 0 };
+	const char *terms[64] = { 0 };
 	int rc = 0;
 	for (size_t i = 0; i < cl->n_phrase && rc == 0; i++)
-		if (cl->phrase[i] && postings(db, cl->phrase[i], &ps[i], why, n_why) < 0)
-			rc = -1;
+		if (cl->phrase[i]) {
+			terms[i] = cl->phrase[i]->s;
+			if (postings(db, cl->phrase[i], &ps[i], why, n_why) < 0)
+				rc = -1;
+		}
 	for (uint32_t k = 0; rc == 0 && k < cl->phrase[lead]->df; k++) {
 		uint32_t doc = ps[lead][k].doc;
-		const struct post *mine[64];
 		bool ok = true;
 		uint64_t sum = 0;
 		for (size_t i = 0; ok && i < cl->n_phrase; i++) {
 			if (!cl->phrase[i])
 				continue;
-			mine[i] = NULL;
-			for (uint32_t j = 0; j < cl->phrase[i]->df && !mine[i]; j++)
-				if (ps[i][j].doc == doc)
-					mine[i] = &ps[i][j];
-			if (!mine[i] || (cl->field >= 0 && !(mine[i]->mask & (1u << cl->field))))
+			const struct post *p = post_of(ps[i], cl->phrase[i]->df, doc);
+			if (!p || (cl->field >= 0 && !(p->mask & (1u << cl->field))))
 				ok = false;
 			else
-				sum += (uint64_t)cl->phrase[i]->idf * mine[i]->weight * INDEX_KIND_EXACT;
+				sum += (uint64_t)cl->phrase[i]->idf * p->weight * INDEX_KIND_EXACT;
 		}
 		if (!ok)
 			continue;
-		uint32_t *lp = positions(mine[lead]);
-		bool found = false;
-		for (uint32_t a = 0; a < mine[lead]->npos && !found; a++) {
-			if (lp[a] < (uint32_t)cl->offset[lead])
-				continue;
-			uint32_t base = lp[a] - (uint32_t)cl->offset[lead];
-			bool all_here = true;
-			for (size_t i = 0; i < cl->n_phrase && all_here; i++) {
-				if (!cl->phrase[i] || i == lead)
-					continue;
-				uint32_t *ip = positions(mine[i]);
-				bool hit = false;
-				for (uint32_t b = 0; b < mine[i]->npos && !hit; b++)
-					hit = ip[b] == base + (uint32_t)cl->offset[i];
-				free(ip);
-				all_here = hit;
-			}
-			found = all_here;
-		}
-		free(lp);
-		if (found)
+		if (doc_tokens(db, doc, why, n_why) < 0)
+			rc = -1;
+		else if (phrase_in_doc(db, terms, NULL, cl->offset, cl->n_phrase, INT_MAX))
 			score[doc] = sum ? sum : 1;
 	}
 	for (size_t i = 0; i < cl->n_phrase; i++)
@@ -595,6 +803,69 @@ static int cmp_hits(const void *a, const void *b)
 	return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
+/* A plain word of the query: one piece, positive, no field, no '*'. */
+struct iword {
+	const char *term;   /* its index term; NULL for a stop word */
+	char *norm;         /* its normalised text */
+	int offset;         /* its position in the query */
+};
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The adjacency and exact-form bonuses (docs/search-index.md section 3),
+ * checked in the text of the documents that could reach the first page. */
+static int bonus(struct search_db *db, const struct iword *iw, size_t n, bool missing, uint64_t *total,
+	const bool *alive, char *why, size_t n_why)
+{
+	size_t terms = 0;
+	for (size_t i = 0; i < n; i++)
+		terms += iw[i].term != NULL;
+	bool stem = terms >= 2, exact = n >= 2 && terms >= 1;
+	if (missing || n > 64 || (!stem && !exact))
+		return 0;
+	const char *t[64], *nm[64];
+	int off[64];
+	for (size_t i = 0; i < n; i++) {
+		t[i] = iw[i].term;
+		nm[i] = iw[i].norm;
+		off[i] = iw[i].offset - iw[0].offset;
+	}
+	uint64_t *s = xcalloc(db->n_docs + 1, sizeof *s);
+	size_t n_alive = 0;
+	for (uint32_t d = 0; d < db->n_docs; d++)
+		if (alive[d])
+			s[n_alive++] = total[d];
+	if (!n_alive) {
+		free(s);
+		return 0;
+	}
+	qsort(s, n_alive, sizeof *s, cmp_desc);
+	uint64_t sk = s[(n_alive < INDEX_BONUS_PAGE ? n_alive : INDEX_BONUS_PAGE) - 1];
+	uint64_t *more = xcalloc(db->n_docs + 1, sizeof *more);
+	for (uint32_t d = 0; d < db->n_docs; d++) {
+		if (!alive[d] || total[d] * 11 < sk * 8)
+			continue;
+		if (doc_tokens(db, d, why, n_why) < 0) {
+			free(s);
+			free(more);
+			return -1;
+		}
+		if (stem && phrase_in_doc(db, t, NULL, off, n, INT_MAX))
+			more[d] += total[d] / 4;
+		if (exact && phrase_in_doc(db, NULL, nm, off, n, db->dt_names))
+			more[d] += total[d] / 8;
+	}
+	for (uint32_t d = 0; d < db->n_docs; d++)
+		total[d] += more[d];
+	free(s);
+	free(more);
+	return 0;
+}
+
 int search_query(struct search_db *db, const char *q, bool live, struct search_hit **hits, size_t *n_hits,
 	char *why, size_t n_why)
 {
@@ -610,7 +881,9 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 	/* The query's plain words (positive, any field, exact, one piece each)
 	 * as an implicit phrase: documents holding them side by side, in
 	 * order, get a bonus (docs/search-index.md section 3). */
-	struct clause implicit = { .type = C_PHRASE, .field = -1 };
+	struct iword *iw = NULL;
+	size_t n_iw = 0, cap_iw = 0;
+	bool iw_missing = false;
 	int qpos = 0;
 	const char *p = q;
 	while (*p) {
@@ -713,6 +986,13 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			if (!norm)
 				continue;
 			bool as_prefix = prefix && cp_len(norm) >= 2;
+			bool plain = !negative && field < 0 && !prefix && !whole;
+			if (plain && !term) {   /* a stop word: in the implicit phrase's exact form only */
+				struct iword *w = VEC_PUSH(iw, n_iw, cap_iw);
+				w->term = NULL;
+				w->norm = xstrdup(norm);
+				w->offset = base + piece->pos;
+			}
 			if (!term && !as_prefix)
 				continue;   /* a stop word */
 			struct clause *cl = VEC_PUSH(cls, n_cls, cap_cls);
@@ -733,12 +1013,12 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 				add_cand(cl, t, INDEX_KIND_EXACT);
 			if (negative)
 				continue;
-			if (!whole && field < 0 && !prefix) {
-				if (!t)
-					implicit.missing = true;
-				*VEC_PUSH(implicit.phrase, implicit.n_phrase, implicit.cap_phrase) = t;
-				xgrow(&implicit.offset, &implicit.cap_offset, implicit.n_phrase, sizeof *implicit.offset);
-				implicit.offset[implicit.n_phrase - 1] = base + piece->pos;
+			if (plain) {
+				struct iword *w = VEC_PUSH(iw, n_iw, cap_iw);
+				w->term = t ? t->s : NULL;
+				w->norm = xstrdup(norm);
+				w->offset = base + piece->pos;
+				iw_missing |= !t;
 			}
 			if (!whole && cp_len(norm) >= 5 && add_typos(db, cl, term, why, n_why) < 0)
 				goto out;
@@ -778,18 +1058,11 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 			}
 		}
 	}
-	if (implicit.n_phrase >= 2 && !implicit.missing) {
-		for (size_t i = implicit.n_phrase; i-- > 0;)
-			implicit.offset[i] -= implicit.offset[0];
-		if (eval_clause(db, &implicit, one, why, n_why) < 0) {
-			free(total);
-			free(one);
-			free(alive);
-			goto out;
-		}
-		for (uint32_t d = 0; d < db->n_docs; d++)
-			if (alive[d] && one[d])
-				total[d] += total[d] / 4;
+	if (bonus(db, iw, n_iw, iw_missing, total, alive, why, n_why) < 0) {
+		free(total);
+		free(one);
+		free(alive);
+		goto out;
 	}
 	size_t cap = 0;
 	for (uint32_t d = 0; d < db->n_docs; d++)
@@ -807,7 +1080,9 @@ int search_query(struct search_db *db, const char *q, bool live, struct search_h
 out:
 	for (size_t i = 0; i < n_cls; i++)
 		clause_free(&cls[i]);
-	clause_free(&implicit);
+	for (size_t i = 0; i < n_iw; i++)
+		free(iw[i].norm);
+	free(iw);
 	free(cls);
 	tok_list_free(&toks);
 	return rc;

@@ -9,9 +9,18 @@
 #include "buf.h"
 #include "util.h"
 
+/* One decoded code point of the text. */
+struct cp {
+	utf8proc_int32_t c;
+	utf8proc_category_t cat;
+	size_t off, len;     /* bytes in the text */
+};
+
 struct tokenizer {
 	struct sb_stemmer *stemmer;
 	struct buf scratch;
+	struct cp *cps;      /* the text being tokenized, decoded (reused) */
+	size_t cap_cps;
 };
 
 static const char *stop_words[] = {
@@ -52,6 +61,7 @@ void tokenizer_free(struct tokenizer *tz)
 		return;
 	sb_stemmer_delete(tz->stemmer);
 	buf_free(&tz->scratch);
+	free(tz->cps);
 	free(tz);
 }
 
@@ -97,13 +107,6 @@ char *tokenize_stem(struct tokenizer *tz, const char *word, size_t n)
 	return xstrndup((const char *)s, (size_t)sb_stemmer_length(tz->stemmer));
 }
 
-/* One decoded code point of the text. */
-struct cp {
-	utf8proc_int32_t c;
-	utf8proc_category_t cat;
-	size_t off, len;     /* bytes in the text */
-};
-
 static bool is_word(const struct cp *p)
 {
 	return (p->cat >= UTF8PROC_CATEGORY_LU && p->cat <= UTF8PROC_CATEGORY_ME) ||
@@ -125,20 +128,62 @@ static bool is_apostrophe(utf8proc_int32_t c)
 	return c == '\'' || c == 0x2019;
 }
 
-static void add(struct tok_list *out, char *term, char *norm, int pos, bool compound, bool whole)
+/* Append n bytes and a NUL to the list's pool; returns their offset. */
+static size_t pool_put(struct tok_list *out, const char *s, size_t n)
 {
-	if (term && strlen(term) > TOKEN_MAX_TERM) {
-		free(term);
-		free(norm);
+	xgrow(&out->pool, &out->cap_pool, out->n_pool + n + 1, 1);
+	size_t at = out->n_pool;
+	memcpy(out->pool + at, s, n);
+	out->pool[at + n] = '\0';
+	out->n_pool += n + 1;
+	return at;
+}
+
+/* Normalise text[0, n) into the pool (section 2 step 3); returns its offset. */
+static size_t pool_normalise(struct tok_list *out, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !((unsigned char)s[i] & 0x80))
+		i++;
+	if (i == n) {   /* ASCII: lower-casing is all of it */
+		size_t at = pool_put(out, s, n);
+		for (char *p = out->pool + at; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		return at;
+	}
+	char *norm = tokenize_normalise(s, n);
+	size_t at = pool_put(out, norm, strlen(norm));
+	free(norm);
+	return at;
+}
+
+/* Append a tok; term_at 0 means no term (a stop word). A term longer than
+ * TOKEN_MAX_TERM drops the tok, and the strings it added to the pool. */
+static void add(struct tok_list *out, size_t mark, size_t term_at, size_t norm_at, int pos, bool compound,
+	bool whole)
+{
+	if (term_at && strlen(out->pool + term_at) > TOKEN_MAX_TERM) {
+		out->n_pool = mark;
 		return;
 	}
 	struct tok *t = VEC_PUSH(out->v, out->n, out->cap);
-	t->term = term;
-	t->norm = norm;
+	t->term = NULL;
+	t->norm = NULL;
+	t->term_at = term_at;
+	t->norm_at = norm_at;
 	t->pos = pos;
 	t->compound = compound;
 	t->whole = whole;
 	t->token = out->tokens;
+}
+
+/* A term's offset in the pool: the pool never starts with one (offset 0 is
+ * "none"), so a sentinel byte is put first. */
+static void pool_start(struct tok_list *out)
+{
+	if (!out->n_pool)
+		pool_put(out, "", 0);
 }
 
 /* Emit one token: cps[a..b) with connectors. */
@@ -174,11 +219,17 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 				continue;
 			if (j > ps) {
 				size_t off = cps[ps].off, end = cps[j - 1].off + cps[j - 1].len;
-				char *norm = tokenize_normalise(text + off, end - off);
-				char *term = NULL;
-				if (*norm && !tokenize_is_stop(norm))
-					term = tokenize_stem(tz, norm, strlen(norm));
-				add(out, term, norm, *pos, false, false);
+				size_t mark = out->n_pool;
+				size_t norm = pool_normalise(out, text + off, end - off), term = 0;
+				size_t nlen = strlen(out->pool + norm);
+				if (nlen && !tokenize_is_stop(out->pool + norm)) {
+					const sb_symbol *st = sb_stemmer_stem(tz->stemmer,
+						(const sb_symbol *)out->pool + norm, (int)nlen);
+					if (!st)
+						die_oom();
+					term = pool_put(out, (const char *)st, (size_t)sb_stemmer_length(tz->stemmer));
+				}
+				add(out, mark, term, norm, *pos, false, false);
 				(*pos)++;
 				pieces++;
 				part_pieces++;
@@ -188,15 +239,17 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 		/* A part with several pieces is a compound of its own. */
 		if (part_pieces > 1 && has_connector) {
 			size_t off = cps[part_start].off, end = cps[i - 1].off + cps[i - 1].len;
-			char *norm = tokenize_normalise(text + off, end - off);
-			add(out, xstrdup(norm), norm, part_first, true, false);
+			size_t mark = out->n_pool;
+			size_t norm = pool_normalise(out, text + off, end - off);
+			add(out, mark, norm, norm, part_first, true, false);
 		}
 		part_start = i + 1;
 	}
 	if (pieces > 1) {
 		size_t off = cps[a].off, end = cps[b - 1].off + cps[b - 1].len;
-		char *norm = tokenize_normalise(text + off, end - off);
-		add(out, xstrdup(norm), norm, first, true, true);
+		size_t mark = out->n_pool;
+		size_t norm = pool_normalise(out, text + off, end - off);
+		add(out, mark, norm, norm, first, true, true);
 	}
 	out->tokens++;
 }
@@ -204,9 +257,8 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct tok_list *out)
 {
 	/* Decode once; invalid bytes become separators. */
-	struct cp *cps = NULL;
-	size_t ncp = 0, cap = 0;
-	size_t i = 0;
+	size_t ncp = 0, i = 0;
+	pool_start(out);
 	while (i < n) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
@@ -215,13 +267,14 @@ void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct
 			c = ' ';
 			k = 1;
 		}
-		struct cp *p = VEC_PUSH(cps, ncp, cap);
+		struct cp *p = VEC_PUSH(tz->cps, ncp, tz->cap_cps);
 		p->c = c;
 		p->cat = utf8proc_category(c);
 		p->off = i;
 		p->len = (size_t)k;
 		i += (size_t)k;
 	}
+	const struct cp *cps = tz->cps;
 	size_t start = 0;
 	bool in = false;
 	for (size_t j = 0; j <= ncp; j++) {
@@ -243,23 +296,27 @@ void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct
 			in = false;
 		}
 	}
-	free(cps);
+	/* The pool may have moved: point every tok at its strings again. */
+	for (size_t k = 0; k < out->n; k++) {
+		struct tok *t = &out->v[k];
+		t->term = t->term_at ? out->pool + t->term_at : NULL;
+		t->norm = out->pool + t->norm_at;
+	}
 }
 
 void tok_list_clear(struct tok_list *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].term);
-		free(l->v[i].norm);
-	}
 	l->n = 0;
 	l->tokens = 0;
+	l->n_pool = 0;
 }
 
 void tok_list_free(struct tok_list *l)
 {
 	tok_list_clear(l);
 	free(l->v);
+	free(l->pool);
 	l->v = NULL;
-	l->cap = 0;
+	l->pool = NULL;
+	l->cap = l->cap_pool = 0;
 }

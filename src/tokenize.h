@@ -14,18 +14,24 @@
 #define TOKEN_MAX_TERM 64
 
 struct tok {
-	char *term;        /* stem, or compound text; NULL for a stop word */
-	char *norm;        /* normalised piece or compound, unstemmed */
+	const char *term;  /* stem, or compound text; NULL for a stop word */
+	const char *norm;  /* normalised piece or compound, unstemmed */
 	int pos;           /* position */
 	bool compound;     /* a compound term (not stemmed) */
 	bool whole;        /* the compound of the whole token (not a part's) */
 	int token;         /* index of the token this came from, from 0 */
+	size_t term_at, norm_at; /* (internal) offsets in the list's pool, term_at 0 for none */
 };
 
+/* The strings of a list's toks live in its pool (one allocation that
+ * grows), not in allocations of their own: they stay valid until the next
+ * tokenize(), tok_list_clear() or tok_list_free() of the list. */
 struct tok_list {
 	struct tok *v;
 	size_t n, cap;
 	int tokens;        /* tokens seen */
+	char *pool;        /* NUL-terminated strings, back to back */
+	size_t n_pool, cap_pool;
 };
 
 struct tokenizer;
@@ -35,7 +41,7 @@ void tokenizer_free(struct tokenizer *tz);
 /* Append the terms of `text` (n bytes) to `out`, positions from *pos
  * (advanced past the text). Stop words appear with term NULL. */
 void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct tok_list *out);
-void tok_list_clear(struct tok_list *l);   /* frees strings; keeps storage */
+void tok_list_clear(struct tok_list *l);   /* empties the list; keeps storage */
 void tok_list_free(struct tok_list *l);
 /* Normalise a string as section 2 step 3 does. malloc'd. */
 char *tokenize_normalise(const char *s, size_t n);

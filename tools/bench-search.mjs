@@ -28,9 +28,13 @@
 //  4. Relevance: for each ledger topic, the query made of its term must put the
 //     topic's note first: recall@1 and @3 for kbc (`kbc search --tsv`), lunr,
 //     MiniSearch (in node) and Pagefind (in chromium).
-// Index sizes: kbc all search/*.bin; lunr and MiniSearch the JSON; Pagefind its
-// output folder minus the UI files. "gz" is gzip -9 of each file, kept raw when
-// gzip does not make it smaller (Pagefind's files are already gzipped).
+// Index sizes, like for like: the index proper is kbc's meta.bin and t-*.bin,
+// lunr's and MiniSearch's JSON, Pagefind's output folder minus UI, code and
+// fragments; the text store (shown apart, never hidden) is kbc's x-*.bin, for
+// lunr and MiniSearch the documents JSON a site needs to show results with
+// snippets (url, title, heading, body per section), Pagefind's fragments.
+// "gz" is gzip -9 of each file, kept raw when gzip does not make it smaller
+// (Pagefind's files are already gzipped).
 // Needs build/kbc (tools/setup) and /usr/bin/chromium (tools/test installs it,
 // or set KBC_CHROMIUM); installs tools/bench/'s npm packages when missing.
 // Exit status: 0 after writing the table, 1 on a failure, 2 on a usage error.
@@ -171,7 +175,7 @@ function kbcDocuments(proj, out) {
   const bin = (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
   const meta = ix.meta(bin('meta'));
   const texts = [];
-  meta.texts.forEach((_, i) => texts.push(...ix.text(bin('x-' + String(i).padStart(3, '0')), i, meta)));
+  meta.texts.forEach((_, i) => texts.push(...ix.text(bin('x-' + String(i).padStart(3, '0')), i, meta).map((x) => x.text)));
   const noteOf = new Map(meta.notes.map((n, i) => [n.url, i]));    // url -> meta note number
   const sqlNote = new Map();                                       // sqlite note id -> meta note number
   for (const [id, url] of kbcQuery(proj, 'SELECT id, url FROM notes ORDER BY id')) {
@@ -241,7 +245,7 @@ function verify(docs, meta, bin) {
   let n = 0;
   meta.shards.forEach((_, i) => {
     for (const t of ix.terms(bin('t-' + String(i).padStart(3, '0')), i, meta)) {
-      const p = ix.postings(t, meta.nDocs), m = mine.get(t.s);
+      const p = ix.postings(t, meta), m = mine.get(t.s);
       n++;
       let same = m && m.size === t.df;
       for (let k = 0; same && k < t.df; k++) same = m.get(p.doc[k]) === p.mask[k];
@@ -508,16 +512,27 @@ try {
     const lunrJson = Buffer.from(lu.last), msJson = Buffer.from(mi.last);
 
     // Sizes.
-    const kbcBins = filesUnder(path.join(out, 'search')).filter((f) => f.endsWith('.bin'))
-      .map((f) => fs.readFileSync(path.join(out, 'search', f)));
     const kbcPart = (re) => size(filesUnder(path.join(out, 'search')).filter((f) => re.test(f))
       .map((f) => fs.readFileSync(path.join(out, 'search', f))));
     const size = (bufs) => ({ raw: bufs.reduce((a, b) => a + b.length, 0), gz: bufs.reduce((a, b) => a + gz(b), 0) });
     const pfFiles = filesUnder(pfDir).filter((f) => !PAGEFIND_UI.test(f));
-    const sizes = { kbc: size(kbcBins), kbcMeta: kbcPart(/^meta\.bin$/), kbcTerms: kbcPart(/^t-\d+\.bin$/),
+    // Like for like: the index proper (dictionary, postings, document table:
+    // kbc's meta block and term shards; lunr's and MiniSearch's JSON;
+    // Pagefind's folder minus code and fragments), and apart from it the
+    // text a results page needs for titles and snippets (kbc's text shards;
+    // for lunr and MiniSearch the documents JSON an app would ship beside
+    // the index: url, title, heading and body of each section; Pagefind's
+    // fragments).
+    const pfRead = (re, yes) => pfFiles.filter((f) => re.test(f) === yes).map((f) => fs.readFileSync(path.join(pfDir, f)));
+    const docsJson = Buffer.from(JSON.stringify(docs.map((d) => ({ url: d.url, title: d.title, heading: d.heading,
+      text: d.body }))));
+    const sizes = { kbc: kbcPart(/^(meta|t-\d+)\.bin$/), kbcMeta: kbcPart(/^meta\.bin$/), kbcTerms: kbcPart(/^t-\d+\.bin$/),
       kbcText: kbcPart(/^x-\d+\.bin$/), lunr: size([lunrJson]), minisearch: size([msJson]),
-      pagefind: size(pfFiles.map((f) => fs.readFileSync(path.join(pfDir, f)))),
-      pagefindCode: size(pfFiles.filter((f) => PAGEFIND_CODE.test(f)).map((f) => fs.readFileSync(path.join(pfDir, f)))) };
+      pagefind: size(pfFiles.filter((f) => !PAGEFIND_CODE.test(f) && !/\.pf_fragment$/.test(f))
+        .map((f) => fs.readFileSync(path.join(pfDir, f)))),
+      pagefindCode: size(pfRead(PAGEFIND_CODE, true)) };
+    const textStore = { kbc: sizes.kbcText, lunr: size([docsJson]), minisearch: size([docsJson]),
+      pagefind: size(pfRead(/\.pf_fragment$/, true)) };
     const code = { kbc: size(filesUnder(path.join(out, 'assets', 'search'))
       .filter((f) => f !== 'boot.js').map((f) => fs.readFileSync(path.join(out, 'assets', 'search', f)))),
     lunr: size([fs.readFileSync(LIB['lunr.js'])]), minisearch: size([fs.readFileSync(LIB['minisearch.js'])]) };
@@ -563,7 +578,11 @@ try {
       '',
       `| | kbc | lunr ${VERSIONS.lunr} | MiniSearch ${VERSIONS.minisearch} | Pagefind ${VERSIONS.pagefind} |`,
       '|---|---|---|---|---|',
-      row('index, bytes raw / gzipped', (e) => rs(sizes[e])),
+      row('index proper (dictionary, postings, document table), bytes raw / gzipped', (e) => rs(sizes[e])),
+      row('snippet text store, bytes raw / gzipped (lunr, MiniSearch: the documents JSON an app ships for results)',
+        (e) => rs(textStore[e])),
+      row('index + text store, bytes raw / gzipped', (e) =>
+        rs({ raw: sizes[e].raw + textStore[e].raw, gz: sizes[e].gz + textStore[e].gz })),
       row('search code, bytes raw / gzipped', (e) =>
         (e === 'pagefind' ? `${rs(sizes.pagefindCode)} (in the index row)` : rs(code[e]))),
       row(`one-word query "${ONE_WORD}": index bytes loaded, raw / gzipped`, (e) =>
@@ -579,8 +598,11 @@ try {
         `${pct(rel[e])}${rel[e].none ? ` (${rel[e].none} with no result)` : ''}`),
       '',
       `kbc's index: meta ${rs(sizes.kbcMeta)}, term shards ${rs(sizes.kbcTerms)}, text shards (section text ` +
-        `for snippets) ${rs(sizes.kbcText)}. The lunr and MiniSearch JSON holds no text, titles or URLs, which an ` +
-        'app would ship besides; Pagefind\'s folder holds its fragments (text) and its code. ' +
+        `for snippets and phrase checks) ${rs(sizes.kbcText)}. The "index proper" row compares like for like: ` +
+        'kbc\'s meta block (notes, documents, field norms, shard table) and term shards; the lunr and MiniSearch ' +
+        'JSON; Pagefind\'s folder without its code and fragments. The text store row is the text a results page ' +
+        'needs besides: kbc\'s text shards; for lunr and MiniSearch a JSON array of each section\'s url, title, ' +
+        'heading and body (the same for both); Pagefind\'s fragments. ' +
         `kbc's "${ONE_WORD}" loaded ${bytes.kbc.names.join(' ')}; Pagefind's ${bytes.pagefind.names.join(' ')}. ` +
         'Search code: kbc the files its dialog loads (assets/search/ but boot.js, which every page loads), ' +
         'lunr lunr.min.js, MiniSearch its unminified UMD build, Pagefind pagefind.js, its worker and wasm.',
@@ -588,7 +610,7 @@ try {
       `kbc misses at recall@1 (${kbcMiss.length}): ${kbcMiss.slice(0, 20).join('; ') || 'none'}` +
         (kbcMiss.length > 20 ? `; and ${kbcMiss.length - 20} more.` : '.'),
     ];
-    sections.push({ proj, lines, sizes, bytes, rel, docs: docs.length });
+    sections.push({ proj, lines, sizes, textStore, bytes, rel, docs: docs.length });
     console.log(lines.join('\n') + '\n');
   }
 } catch (e) {
@@ -608,7 +630,9 @@ const verdicts = [];
 for (const s of sections.filter((x) => x.proj === ROOT)) {
   const v = (ok, what) => verdicts.push(`- ${ok ? 'met' : '**MISSED**'}: ${what}`);
   v(s.sizes.kbc.gz < s.sizes.lunr.gz && s.sizes.kbc.gz < s.sizes.minisearch.gz,
-    `kbc's index smaller gzipped than lunr's and MiniSearch's (${fmt(s.sizes.kbc.gz)} vs ${fmt(s.sizes.lunr.gz)} and ${fmt(s.sizes.minisearch.gz)} bytes)`);
+    `kbc's index proper smaller gzipped than lunr's and MiniSearch's (${fmt(s.sizes.kbc.gz)} vs ${fmt(s.sizes.lunr.gz)} ` +
+    `and ${fmt(s.sizes.minisearch.gz)} bytes; with the text stores: kbc ${fmt(s.sizes.kbc.gz + s.textStore.kbc.gz)}, ` +
+    `lunr ${fmt(s.sizes.lunr.gz + s.textStore.lunr.gz)}, MiniSearch ${fmt(s.sizes.minisearch.gz + s.textStore.minisearch.gz)})`);
   const k = s.bytes.kbc, p = s.bytes.pagefind;
   v(k.index.gz + k.code.gz < p.index.gz + p.code.gz && k.index.raw + k.code.raw < p.index.raw + p.code.raw,
     `fewer bytes loaded per one-word query than Pagefind, data + code (kbc ${fmt(k.index.raw + k.code.raw)} raw / ` +

@@ -2,12 +2,13 @@
  * section 5). Each decoder takes a whole file (Uint8Array) and returns it
  * decoded, or throws Error("search index: <file> ...") when the header,
  * CRC, a varint, a string or a number is out of bounds: never a partial result.
- *   meta(bytes) -> {nDocs, notes:[{title,url}], docs:[{note,heading,anchor,text}],
+ *   meta(bytes) -> {nDocs, k1, w:[6], notes:[{title,url}],
+ *                   docs:[{note,heading,anchor,text,mask,norm:[6]}],
  *                   shards:[{first,firstBytes,bytes}], texts:[{first,bytes}]}
  *   terms(bytes, i, meta) -> [{s, df, idf, shard, data, post, postLen}] in byte order
- *   postings(term, nDocs) -> {doc, mask, weight, at, npos} typed arrays, cached
- *   positions(term, k) -> absolute positions of posting k
- *   text(bytes, i, meta) -> the texts of text shard i's documents */
+ *   postings(term, meta) -> {doc, mask, weight} typed arrays, cached; the
+ *                   weight computed from the field counts (section 3)
+ *   text(bytes, i, meta) -> [{text, extra:[[field, value]]}] of text shard i's documents */
 (function (root, f) {
   if (typeof module === 'object') module.exports = f();
   else (root.kbcSearch = root.kbcSearch || {}).index = f();
@@ -24,7 +25,7 @@
   }
   function fail(what, msg) { throw new Error('search index: ' + what + ' is corrupt: ' + msg); }
 
-  /* Check the 16-byte header: magic "KBCX", version 1, kind, length, CRC. */
+  /* Check the 16-byte header: magic "KBCX", version 2, kind, length, CRC. */
   function open(b, kind, what) {
     var u32 = function (at) { return (b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24) >>> 0; };
     var no = function (msg) { throw new Error('search index: ' + what + ' ' + msg); };
@@ -33,7 +34,7 @@
       no('is not a kbc search index file (bad magic)');
     }
     if (b.length < 16) no('is truncated: ' + b.length + ' bytes, shorter than its header');
-    if (b[4] !== 1) no('has format version ' + b[4] + ', this reader knows version 1');
+    if (b[4] !== 2) no('has format version ' + b[4] + ', this reader knows version 2');
     if (b[5] !== kind) no('holds a ' + (KINDS[b[5]] || 'kind ' + b[5]) + ' block, not a ' + KINDS[kind] + ' one');
     if (u32(8) !== b.length - 16) {
       no('is truncated or padded: payload length ' + u32(8) + ', ' + (b.length - 16) + ' bytes follow the header');
@@ -75,17 +76,28 @@
 
   function meta(b) {
     var c = open(b, 1, 'meta block'), m = { nDocs: c.v('counts') }, i, d, s;
-    var nNotes = c.v('counts'), nShards = c.v('counts'), nTexts = c.v('counts');
-    for (i = 0; i < 13; i++) c.v('weights');   // k1, then w and b of six fields: fixed
-    if (nNotes > m.nDocs || m.nDocs > 5e7 || nShards > 1e6 || nTexts > m.nDocs ||
-      2 * nNotes + 4 * m.nDocs + 2 * nShards + 2 * nTexts > c.end - c.at) fail(c.what, 'bad counts');
+    var nNotes = c.v('counts'), nShards = c.v('counts'), nTexts = c.v('counts'), f;
+    m.k1 = c.v('weights');
+    m.w = [];
+    for (i = 0; i < 6; i++) { m.w.push(c.v('weights')); c.v('weights'); }   // w and b of six fields
+    if (nNotes > m.nDocs || m.nDocs > 5e7 || nShards > 1e6 || nTexts > m.nDocs || (m.nDocs && !nTexts) ||
+      m.k1 < 1 || m.k1 > 1e5 || 2 * nNotes + 5 * m.nDocs + 2 * nShards + 2 * nTexts > c.end - c.at) {
+      fail(c.what, 'bad counts');
+    }
+    if (m.w.some(function (x) { return x > 1000; })) fail(c.what, 'bad field weight');
     m.notes = [];
     for (i = 0; i < nNotes; i++) m.notes.push({ title: c.str('note ' + i), url: c.str('note ' + i) });
     m.docs = [];
     for (i = 0; i < m.nDocs; i++) {
       s = 'document ' + i;
-      d = { note: c.v(s), heading: c.str(s), anchor: c.str(s), text: c.v(s) };
+      d = { note: c.v(s), heading: c.str(s), anchor: c.str(s), text: c.v(s), mask: c.u8(s), norm: [0, 0, 0, 0, 0, 0] };
       if (d.note >= nNotes || d.text >= nTexts) fail(c.what, 'document ' + i + ' has a bad note or text shard');
+      if (d.mask >= 64) fail(c.what, 'document ' + i + ' has a bad field mask');
+      for (f = 0; f < 6; f++) {
+        if (d.mask & 1 << f && ((d.norm[f] = c.v(s)) < 1 || d.norm[f] > 1e8)) {
+          fail(c.what, 'document ' + i + ' has a bad field norm');
+        }
+      }
       m.docs.push(d);
     }
     m.shards = [];
@@ -137,22 +149,37 @@
     return out;
   }
 
-  function postings(t, nDocs) {
+  /* A posting's weight from its field counts, in integers (section 3). */
+  function weight(m, d, mask, tf) {
+    for (var x = 0, f = 0; f < 6; f++) if (mask & 1 << f) x += Math.floor(m.w[f] * tf[f] * 10000 / d.norm[f]);
+    var w = Math.floor((2 * 255 * x + x + m.k1) / (2 * (x + m.k1)));
+    return w < 1 ? 1 : w > 255 ? 255 : w;
+  }
+
+  function postings(t, m) {
     if (t.p) return t.p;
-    var c = new Cursor(t.data, t.post, t.post + t.postLen, 'terms shard ' + t.shard), n = t.df;
-    var p = { doc: new Uint32Array(n), mask: new Uint8Array(n), weight: new Uint8Array(n),
-      at: new Uint32Array(n), npos: new Uint32Array(n) };
+    var c = new Cursor(t.data, t.post, t.post + t.postLen, 'terms shard ' + t.shard), n = t.df, nDocs = m.nDocs;
+    var p = { doc: new Uint32Array(n), mask: new Uint8Array(n), weight: new Uint8Array(n) };
+    var simple = new Uint8Array(n), tf = [0, 0, 0, 0, 0, 0], i, f;
     try {
-      for (var i = 0, doc = 0; i < n; i++) {
-        var delta = c.v('');
+      for (i = 0, doc = 0; i < n; i++) {
+        var code = c.v(''), delta = Math.floor(code / 2), doc;
         if ((i && !delta) || delta > nDocs - doc || (doc += delta) >= nDocs) throw i;
         p.doc[i] = doc;
-        p.mask[i] = c.u8('');
-        p.weight[i] = c.u8('');
-        p.npos[i] = c.v('');
-        if (p.npos[i] > c.end - c.at) throw i;
-        p.at[i] = c.at;
-        for (var k = 0; k < p.npos[i]; k++) c.v('');
+        simple[i] = code & 1;
+      }
+      for (i = 0; i < n; i++) {
+        var d = m.docs[p.doc[i]];
+        tf.fill(0);
+        if (simple[i]) {
+          p.mask[i] = 32;
+          tf[5] = 1;
+        } else {
+          if (!(p.mask[i] = c.u8('')) || p.mask[i] >= 64) throw i;
+          for (f = 0; f < 6; f++) if (p.mask[i] & 1 << f && (!(tf[f] = c.v('')) || tf[f] > 65535)) throw i;
+        }
+        if (p.mask[i] & ~d.mask) throw i;
+        p.weight[i] = weight(m, d, p.mask[i], tf);
       }
       c.done();
     } catch (e) {
@@ -161,22 +188,26 @@
     return (t.p = p);
   }
 
-  function positions(t, k) {
-    var c = new Cursor(t.data, t.p.at[k], t.post + t.postLen, ''), out = [];
-    for (var i = 0, at = 0; i < t.p.npos[k]; i++) out.push(at += c.v(''));
-    return out;
-  }
-
   function text(b, i, m) {
     var c = open(b, 3, 'text shard ' + i), first = c.v('the first document'), n = c.v('the count'), out = [];
     var next = m.texts[i + 1] ? m.texts[i + 1].first : m.nDocs;
     if (first !== m.texts[i].first || n !== next - first) {
       fail(c.what, 'it does not hold the documents the meta block names');
     }
-    while (n--) out.push(c.str('a document'));
+    for (var k = 0; k < n; k++) {
+      var h = m.docs[first + k].heading, x = { text: c.str('a document'), extra: [] }, e = c.v('a document'), last = 0;
+      if (x.text.slice(0, h.length + 1) !== h + '\n') fail(c.what, 'document ' + (first + k) + ' does not start with its heading');
+      if (e > c.end - c.at) fail(c.what, 'document ' + (first + k) + ' runs past the end');
+      while (e--) {
+        var f = c.u8('a document');
+        if ((f !== 1 && f !== 2 && f !== 4) || f < last) fail(c.what, 'document ' + (first + k) + ' has a bad field');
+        x.extra.push([last = f, c.str('a document')]);
+      }
+      out.push(x);
+    }
     c.done();
     return out;
   }
 
-  return { meta: meta, terms: terms, postings: postings, positions: positions, text: text, crc32: crc32 };
+  return { meta: meta, terms: terms, postings: postings, weight: weight, text: text, crc32: crc32 };
 });

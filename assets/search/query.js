@@ -17,6 +17,7 @@
 })(typeof self !== 'undefined' ? self : this, function (tk, ix) {
   'use strict';
   var FIELDS = ['title', 'topic', 'alias', 'heading', 'tag', 'body'], EXACT = 4, PREFIX = 2, TYPO = 1;
+  var GAP = 10, PAGE = 10;   // positions between field values; results the bonuses must rank right
   var space = function (ch) { return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r'; };
   var cps = function (s) { return Array.from(s, function (c) { return c.codePointAt(0); }); };
   var name = function (p, i) { return p + String(i).padStart(3, '0'); };
@@ -46,7 +47,7 @@
     return (n > m ? same(i + 1, i) : same(i, i + 1)) ? 1 : 2;   // deletion, insertion
   }
 
-  function Searcher(load, meta) { this.load = load; this.meta = meta; this.cache = {}; }
+  function Searcher(load, meta) { this.load = load; this.meta = meta; this.cache = {}; this.dts = new Map(); }
 
   function open(load) { return load('meta').then(function (b) { return new Searcher(load, ix.meta(b)); }); }
 
@@ -67,10 +68,48 @@
     var m = this.meta;
     return this.file(name('t-', i), m.shards[i].bytes, function (b) { return ix.terms(b, i, m); });
   };
-  Searcher.prototype.text = function (d) {
+  Searcher.prototype.entry = function (d) {   // {text, extra} of document d
     var m = this.meta, i = m.docs[d].text;
     return this.file(name('x-', i), m.texts[i].bytes, function (b) { return ix.text(b, i, m); })
       .then(function (t) { return t[d - m.texts[i].first]; });
+  };
+  Searcher.prototype.text = function (d) { return this.entry(d).then(function (x) { return x.text; }); };
+  /* Document d's toks, tokenized field by field as the index was (section 2),
+   * `names`: positions below it are in title, topic, alias or heading, and
+   * byPos: position -> its toks. Kept for the last 1000 documents asked for. */
+  Searcher.prototype.toks = async function (d) {
+    var dts = this.dts, dt = dts.get(d);
+    if (!dt) {
+      dt = await this.tokenizeDoc(d);
+      if (dts.size >= 1000) dts.clear();
+      dts.set(d, dt);
+      var index = function (map, key, t) { var l = map.get(key); if (l) l.push(t); else map.set(key, [t]); };
+      dt.byPos = new Map();
+      dt.byTerm = new Map();   // term -> its toks
+      dt.byNorm = new Map();   // normalised piece -> its toks (pieces only)
+      dt.toks.forEach(function (t) {
+        index(dt.byPos, t.pos, t);
+        if (t.term !== null) index(dt.byTerm, t.term, t);
+        if (!t.compound) index(dt.byNorm, t.norm, t);
+      });
+    }
+    return dt;
+  };
+  Searcher.prototype.tokenizeDoc = async function (d) {
+    var m = this.meta, x = await this.entry(d), doc = m.docs[d], pos = 0, out = [], names;
+    var val = function (s) {
+      if (!s) return;
+      var r = tk.tokenize(s, pos);
+      r.toks.forEach(function (t) { out.push(t); });
+      pos = r.pos + GAP;
+    };
+    if (!d || m.docs[d - 1].note !== doc.note) val(m.notes[doc.note].title);
+    x.extra.forEach(function (e) { if (e[0] < 3) val(e[1]); });
+    val(doc.heading);
+    names = pos;
+    x.extra.forEach(function (e) { if (e[0] === 4) val(e[1]); });
+    val(x.text.slice(doc.heading.length + 1));
+    return { toks: out, names: names };
   };
   Searcher.prototype.doc = function (d) {
     var x = this.meta.docs[d], n = this.meta.notes[x.note];
@@ -109,7 +148,7 @@
   Searcher.prototype.parse = async function (q, live) {
     var out = [], n = q.length, p = 0, i, cl, t, qpos = 0;
     // The plain words as an implicit phrase (docs/search-index.md section 3).
-    var implicit = out.implicit = { phrase: [], offset: [], neg: false, field: -1, missing: false };
+    var implicit = out.implicit = { words: [], missing: false };   // {term, norm, offset}
     var endsOpen = n > 0 && !/[ \t\n]/.test(q[n - 1]);
     while (p < n) {
       while (p < n && space(q[p])) p++;
@@ -155,17 +194,17 @@
         var whole = mine.find(function (x) { return x.whole; });
         var src = whole || (pieces.length === 1 ? pieces[0] : null);
         if (!src) continue;
-        var len = cps(src.norm).length, term = src.term;
+        var len = cps(src.norm).length, term = src.term, plain = !neg && field < 0 && !prefix && !whole;
+        if (plain && term === null) implicit.words.push({ term: null, norm: src.norm, offset: base + src.pos });
         if (!(prefix && len >= 2) && term === null) continue;   // a stop word
         out.push(cl = { cands: new Map(), neg: neg, field: field });
         var each = function (x) { add(cl, x, PREFIX); };
         if (prefix && len >= 2) { await this.prefixed(src.norm, each); continue; }
         if ((t = await this.find(term))) add(cl, t, EXACT);
         if (neg) continue;
-        if (!whole && field < 0 && !prefix) {
+        if (plain) {
           if (!t) implicit.missing = true;
-          implicit.phrase.push(t || null);
-          implicit.offset.push(base + src.pos);
+          implicit.words.push({ term: t ? t.s : null, norm: src.norm, offset: base + src.pos });
         }
         if (!whole && len >= 5) await this.typos(cl, cps(term));
         if (live && endsOpen && last && tok === r.tokens - 1 && len >= 2) await this.prefixed(src.norm, each);
@@ -189,13 +228,31 @@
   }
   var inField = function (cl, p, j) { return cl.field < 0 || p.mask[j] & 1 << cl.field; };
 
+  /* Are the words at consecutive positions of dt (from toks()): terms[i]
+   * (or, with norms, the piece norms[i]) at base + offset[i], all below limit? */
+  function phraseIn(dt, terms, norms, offset, limit) {
+    var want = norms || terms, n = want.length, lead = 0, byPos = dt.byPos;
+    var hit = function (t, i) { return norms ? !t.compound && t.norm === norms[i] : t.term !== null && t.term === terms[i]; };
+    while (lead < n && want[lead] === null) lead++;
+    if (lead === n) return false;
+    return ((norms ? dt.byNorm : dt.byTerm).get(want[lead]) || []).some(function (x) {
+      if (x.pos < offset[lead] || x.pos >= limit) return false;
+      var base = x.pos - offset[lead];
+      return want.every(function (w, i) {
+        if (i === lead || w === null) return true;
+        var p = base + offset[i];
+        return p < limit && (byPos.get(p) || []).some(function (t) { return hit(t, i); });
+      });
+    });
+  }
+
   /* Each document's score for clause cl into score (0: no match). */
-  Searcher.prototype.score = function (cl, score) {
-    var nDocs = this.meta.nDocs, ph = cl.phrase, lead = 0;
+  Searcher.prototype.score = async function (cl, score) {
+    var m = this.meta, ph = cl.phrase, lead = 0;
     score.fill(0);
     if (!ph) {
       cl.cands.forEach(function (kind, t) {
-        var p = ix.postings(t, nDocs);
+        var p = ix.postings(t, m);
         for (var j = 0; j < t.df; j++) {
           var s = t.idf * p.weight[j] * kind || 1;
           if (inField(cl, p, j) && s > score[p.doc[j]]) score[p.doc[j]] = s;
@@ -203,60 +260,70 @@
       });
       return;
     }
-    while (lead < ph.length && !ph[lead]) lead++;   // phrase: all terms, consecutive positions
+    // phrase: every term in the document (in the field), then at
+    // consecutive positions in its text
+    while (lead < ph.length && !ph[lead]) lead++;
     if (lead === ph.length || cl.missing || ph.length > 64) return;
-    var ps = ph.map(function (t) { return t && ix.postings(t, nDocs); });
+    var ps = ph.map(function (t) { return t && ix.postings(t, m); });
+    var terms = ph.map(function (t) { return t ? t.s : null; });
     for (var k = 0; k < ph[lead].df; k++) {
-      var doc = ps[lead].doc[k], js = [], sum = 0, found = false;
+      var doc = ps[lead].doc[k], sum = 0;
       var ok = ph.every(function (t, i) {
         if (!t) return true;
-        js[i] = at(ps[i], doc);
-        sum += js[i] >= 0 ? t.idf * ps[i].weight[js[i]] * EXACT : 0;
-        return js[i] >= 0 && inField(cl, ps[i], js[i]);
+        var j = at(ps[i], doc);
+        sum += j >= 0 ? t.idf * ps[i].weight[j] * EXACT : 0;
+        return j >= 0 && inField(cl, ps[i], j);
       });
-      if (!ok) continue;
-      var lp = ix.positions(ph[lead], js[lead]);
-      for (var a = 0; a < lp.length && !found; a++) {
-        var base = lp[a] - cl.offset[lead];
-        found = base >= 0 && ph.every(function (t, i) {
-          return !t || i === lead || ix.positions(t, js[i]).indexOf(base + cl.offset[i]) >= 0;
-        });
-      }
-      if (found) score[doc] = sum || 1;
+      if (ok && phraseIn(this.dts.get(doc) || await this.toks(doc), terms, null, cl.offset, Infinity)) score[doc] = sum || 1;
     }
   };
 
+  /* The adjacency and exact-form bonuses (section 3), checked in the text
+   * of the documents that could reach the first page. */
+  Searcher.prototype.bonus = async function (im, total, alive) {
+    var w = im.words, n = w.length, nt = w.filter(function (x) { return x.term !== null; }).length, d;
+    var stem = nt >= 2, exact = n >= 2 && nt >= 1;
+    if (im.missing || n > 64 || (!stem && !exact)) return;
+    var terms = w.map(function (x) { return x.term; }), norms = w.map(function (x) { return x.norm; });
+    var off = w.map(function (x) { return x.offset - w[0].offset; }), s = [];
+    for (d = 0; d < total.length; d++) if (alive[d]) s.push(total[d]);
+    if (!s.length) return;
+    s.sort(function (a, b) { return b - a; });
+    var sk = s[Math.min(s.length, PAGE) - 1], more = new Float64Array(total.length);
+    for (d = 0; d < total.length; d++) {
+      if (!alive[d] || total[d] * 11 < sk * 8) continue;
+      var dt = this.dts.get(d) || await this.toks(d);
+      if (stem && phraseIn(dt, terms, null, off, Infinity)) more[d] += Math.floor(total[d] / 4);
+      if (exact && phraseIn(dt, null, norms, off, dt.names)) more[d] += Math.floor(total[d] / 8);
+    }
+    for (d = 0; d < total.length; d++) total[d] += more[d];
+  };
+
   Searcher.prototype.search = async function (q, live) {
-    var cls = await this.parse(String(q), !!live), n = this.meta.nDocs, hits = [], d;
+    var cls = await this.parse(String(q), !!live), n = this.meta.nDocs, hits = [], d, m = this.meta;
     var pos = cls.filter(function (c) { return !c.neg; });
-    var res = { hits: hits, matched: function (doc) { return matched(pos, doc, n); } };
+    var res = { hits: hits, matched: function (doc) { return matched(pos, doc, m); } };
     if (!pos.length || !n) return res;
     var total = new Float64Array(n), one = new Float64Array(n), alive = new Uint8Array(n).fill(1);
     for (var i = 0; i < cls.length; i++) {
-      this.score(cls[i], one);
+      await this.score(cls[i], one);
       for (d = 0; d < n; d++) {
         if (cls[i].neg ? one[d] : !one[d]) alive[d] = 0;
         else total[d] += one[d];
       }
     }
-    var im = cls.implicit;
-    if (im && im.phrase.length >= 2 && !im.missing) {
-      var o0 = im.offset[0];
-      im.offset = im.offset.map(function (o) { return o - o0; });
-      this.score(im, one);
-      for (d = 0; d < n; d++) if (alive[d] && one[d]) total[d] += Math.floor(total[d] / 4);
-    }
+    await this.bonus(cls.implicit, total, alive);
     for (d = 0; d < n; d++) if (alive[d]) hits.push({ doc: d, score: total[d] });
     hits.sort(function (x, y) { return y.score - x.score || x.doc - y.doc; });
     return res;
   };
 
-  function matched(cls, doc, n) {
+  function matched(cls, doc, m) {
     var out = new Set();
     cls.forEach(function (cl) {
       if (cl.phrase) { if (!cl.missing) cl.phrase.forEach(function (t) { if (t) out.add(t.s); }); return; }
       cl.cands.forEach(function (kind, t) {
-        var p = ix.postings(t, n), j = at(p, doc);
+        var p = ix.postings(t, m), j = at(p, doc);
         if (j >= 0 && inField(cl, p, j)) out.add(t.s);
       });
     });

@@ -53,7 +53,7 @@ const edits = {
   truncated: (b) => b.subarray(0, Math.max(17, b.length >> 1)),
   'flipped byte': (b) => { const c = Buffer.from(b); c[16 + ((c.length - 16) >> 1)] ^= 0x20; return c; },
   'wrong magic': (b) => { const c = Buffer.from(b); c.write('KBCY', 0, 'latin1'); return c; },
-  'wrong version': (b) => { const c = Buffer.from(b); c[4] = 2; return c; },
+  'wrong version': (b) => { const c = Buffer.from(b); c[4] = 1; return c; },
   'empty file': () => Buffer.alloc(0),
   // Well-formed blocks (length and CRC fixed) whose payload is wrong.
   'payload one byte short': (b) => reblock(b.subarray(16, b.length - 1), b),
@@ -76,20 +76,20 @@ function makeSite(damage) {
   return site;
 }
 
-function checkC(name, site) {
-  const r = spawnSync(kbc, ['search', '-o', site, '--tsv', QUERY], { cwd: site, encoding: 'utf8' });
+function checkC(name, site, query = QUERY) {
+  const r = spawnSync(kbc, ['search', '-o', site, '--tsv', query], { cwd: site, encoding: 'utf8' });
   const why = r.error ? r.error.message : r.status !== 3 ? `exit status ${r.status ?? r.signal}` :
     r.stdout !== '' ? `printed results: ${r.stdout.split('\n')[0]}` :
       !/search index/.test(r.stderr) ? `stderr lacks "search index": ${r.stderr.trim()}` : '';
   report(`C: ${name}`, why, r.stderr.trim());
 }
 
-async function checkJS(name, site, text = false) {
+async function checkJS(name, site, text = false, query = QUERY) {
   let why = '';
   let msg = '';
   try {
     const s = await open(loader(path.join(site, 'search')));
-    const r = await s.search(QUERY, false);
+    const r = await s.search(query, false);
     if (text) await s.text(r.hits[0].doc);
     why = `gave ${r.hits.length} results`;
   } catch (e) {
@@ -132,6 +132,23 @@ site = makeSite((d) => {
   fs.writeFileSync(p, edits['flipped byte'](fs.readFileSync(p)));
 });
 await checkJS(`text shard ${X}, flipped byte`, site, true);
+// Phrases and the adjacency bonus read text shards in both readers (format 2).
+const PHRASE = '"event loop"';
+const ph = (await good.search(PHRASE, false)).hits;
+if (!ph.length) {
+  failed++;
+  console.log(`FAIL the site must have results for ${PHRASE} for this test to mean anything`);
+} else {
+  const XP = `x-${String(good.meta.docs[ph[0].doc].text).padStart(3, '0')}`;
+  for (const [what, edit] of Object.entries(edits)) {
+    site = makeSite((d) => {
+      const p = path.join(d, XP + '.bin');
+      fs.writeFileSync(p, edit(fs.readFileSync(p)));
+    });
+    checkC(`text shard ${XP}, ${what}, phrase query`, site, PHRASE);
+    await checkJS(`text shard ${XP}, ${what}, phrase query`, site, false, PHRASE);
+  }
+}
 
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
