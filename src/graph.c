@@ -142,7 +142,7 @@ struct names {
 static void add_name(struct names *t, const char *s, int note, enum name_kind k)
 {
 	struct name *nm = VEC_PUSH(t->v, t->n, t->cap);
-	nm->exact = xstrdup(s);
+	nm->exact = text_nfc(s);   /* NFC and NFD spellings are the same name */
 	nm->folded = text_key(s);
 	nm->note = note;
 	nm->kind = k;
@@ -277,7 +277,9 @@ static int resolve_note(const struct kb *kb, const struct names *t, const char *
 	const char *path, int line, int col)
 {
 	size_t count;
-	size_t at = find_run(t->by_exact, t->n, target, false, &count);
+	char *exact = text_nfc(target);
+	size_t at = find_run(t->by_exact, t->n, exact, false, &count);
+	free(exact);
 	struct name **run = t->by_exact + at;
 	if (!count) {
 		char *k = text_key(target);

@@ -114,7 +114,7 @@ int ledger_load(struct kb *kb, bool explicit_path)
 		goto out;
 	}
 	bool ok;
-	doc = ytree_parse(text.data, text.len, path, 1, NULL, &ok);
+	doc = ytree_parse(text.data, text.len, path, 1, &kb->cfg.yaml, &ok);
 	if (!ok)
 		goto out;
 	const struct ynode *groups = ymap_get(doc, "groups");
