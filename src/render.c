@@ -194,6 +194,7 @@ static struct tval *page_val(struct site *s, int ni)
 		tv_set(m, "canonical", tv_null());
 	}
 	struct tval *toc = tv_set(m, "toc", tv_list());
+	size_t toc_items = 0;
 	for (size_t h = 0; h < n->n_headings; h++) {
 		if (n->headings[h].level > 3)
 			continue;
@@ -208,7 +209,11 @@ static struct tval *page_val(struct site *s, int ni)
 		snprintf(lv, sizeof lv, "%d", n->headings[h].level);
 		tv_set(e, "level", tv_str(lv));
 		tv_set(e, "sub", tv_bool(n->headings[h].level > 2));
+		toc_items++;
 	}
+	/* A list section repeats per item: templates test this flag instead,
+	 * or the table of contents would be printed once per heading. */
+	tv_set(m, "has_toc", tv_bool(toc_items > 0));
 	struct tval *tags = tv_set(m, "tags", tv_list());
 	for (size_t t = 0; t < n->n_tags; t++) {
 		struct tval *e = tv_push(tags, tv_map());
