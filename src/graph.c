@@ -69,6 +69,7 @@ int graph_assign(struct kb *kb)
 					"cannot make a page name from this file name; rename it or set 'slug' in front matter");
 			n->skip = true;
 		}
+		free(n->slug);   /* the front matter's, now inside the path */
 		n->slug = buf_detach(&b);
 	}
 	/* The home page: kb.yaml's home, else a top-level index.md. */
