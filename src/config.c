@@ -47,6 +47,64 @@ static int want_string(const char *path, const char *key, const struct ynode *v,
 	return 0;
 }
 
+/* The limits settable under `limits:` in kb.yaml, with their defaults and
+ * the largest value accepted (kbc recurses on nesting of YAML and embeds,
+ * so those stay far below what a stack holds). Reasons for each default
+ * are in README "Limits". */
+struct limit_def {
+	const char *key;
+	long def, max;
+};
+static const struct limit_def limit_defs[] = {
+	{ "note_bytes", 16L << 20, 1L << 30 },
+	{ "line_bytes", 1L << 20, 1L << 30 },
+	{ "nesting", 64, 100000 },
+	{ "yaml_depth", 64, 1000 },
+	{ "yaml_alias_nodes", 100000, 100000000 },
+	{ "embed_depth", 8, 1000 },
+	{ "notes", 100000, 100000000 },
+};
+enum { N_LIMITS = sizeof limit_defs / sizeof *limit_defs };
+
+static void set_limit(struct kb_config *cfg, size_t i, long v)
+{
+	switch (i) {
+	case 0: cfg->max_note_bytes = v; break;
+	case 1: cfg->max_line_bytes = v; break;
+	case 2: cfg->max_nesting = v; break;
+	case 3: cfg->yaml.max_depth = (int)v; break;
+	case 4: cfg->yaml.max_nodes = (size_t)v; break;
+	case 5: cfg->max_embed_depth = v; break;
+	default: cfg->max_notes = v; break;
+	}
+}
+
+/* Read the `limits:` mapping; errors and warnings at their positions. */
+static void read_limits(struct kb_config *cfg, const char *path, const struct ynode *v)
+{
+	if (v->kind != Y_MAP) {
+		diag_error(path, v->line, v->col, "'limits' must be a mapping, not a %s", ytype(v));
+		return;
+	}
+	for (size_t j = 0; j + 1 < v->n; j += 2) {
+		const char *lk = v->items[j]->value;
+		const struct ynode *lv = v->items[j + 1];
+		size_t i = 0;
+		while (i < N_LIMITS && strcmp(limit_defs[i].key, lk))
+			i++;
+		long x;
+		if (i == N_LIMITS) {
+			diag_warning(path, v->items[j]->line, v->items[j]->col,
+				"unknown limit '%s' (known: note_bytes, line_bytes, nesting, yaml_depth, yaml_alias_nodes, embed_depth, notes)", lk);
+		} else if (yget_long(lv, &x) < 0 || x <= 0 || x > limit_defs[i].max) {
+			diag_error(path, lv->line, lv->col,
+				"limit '%s' must be an integer from 1 to %ld", lk, limit_defs[i].max);
+		} else {
+			set_limit(cfg, i, x);
+		}
+	}
+}
+
 static char *resolve_dir(const char *root, const char *p)
 {
 	char *j = path_join(root, p);
@@ -68,8 +126,8 @@ int config_load(struct kb_config *cfg, const char *root)
 	cfg->description = xstrdup("");
 	cfg->base_url = xstrdup("");
 	cfg->language = xstrdup("en");
-	cfg->max_note_bytes = 16L << 20;
-	cfg->max_notes = 100000;
+	for (size_t i = 0; i < N_LIMITS; i++)
+		set_limit(cfg, i, limit_defs[i].def);
 
 	char *file = path_join(cfg->root, "kb.yaml");
 	struct stat st;
@@ -129,23 +187,7 @@ int config_load(struct kb_config *cfg, const char *root)
 					diag_error(path, v->line, v->col,
 						"'unsafe_html' must be true or false, not a %s", ytype(v));
 			} else if (!strcmp(k, "limits")) {
-				if (v->kind != Y_MAP) {
-					diag_error(path, v->line, v->col, "'limits' must be a mapping, not a %s", ytype(v));
-					continue;
-				}
-				for (size_t j = 0; j + 1 < v->n; j += 2) {
-					const char *lk = v->items[j]->value;
-					const struct ynode *lv = v->items[j + 1];
-					long *dst = !strcmp(lk, "note_bytes") ? &cfg->max_note_bytes :
-						!strcmp(lk, "notes") ? &cfg->max_notes : NULL;
-					if (!dst) {
-						diag_warning(path, v->items[j]->line, v->items[j]->col,
-							"unknown limit '%s' (known: note_bytes, notes)", lk);
-					} else if (yget_long(lv, dst) < 0 || *dst <= 0) {
-						diag_error(path, lv->line, lv->col,
-							"limit '%s' must be a positive integer", lk);
-					}
-				}
+				read_limits(cfg, path, v);
 			} else {
 				diag_warning(path, doc->items[i]->line, doc->items[i]->col,
 					"unknown setting '%s' (known: title, description, base_url, language, notes, output, ledger, home, unsafe_html, limits)", k);

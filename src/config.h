@@ -4,7 +4,12 @@
  * the embedded defaults otherwise (notes/ into site/, ledger
  * notes/ledger.yaml). Unknown keys are warnings at their position; a value
  * of the wrong type is an error at its position. Returns 0, or -1 when the
- * file had errors (they are reported) or could not be read (errno). */
+ * file had errors (they are reported) or could not be read (errno).
+ *
+ * `limits:` sets the input limits of kb_config (note_bytes, line_bytes,
+ * nesting, yaml_depth, yaml_alias_nodes, embed_depth, notes); each must be
+ * an integer from 1 to a ceiling, and defaults are filled in first. kb.yaml
+ * itself is read with the default YAML limits. */
 #ifndef KBC_CONFIG_H
 #define KBC_CONFIG_H
 

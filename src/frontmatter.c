@@ -170,6 +170,11 @@ static int field(struct kb_note *n, const char *k, const struct ynode *v)
 
 int frontmatter_parse(struct kb_note *n)
 {
+	return frontmatter_parse_limits(n, NULL);
+}
+
+int frontmatter_parse_limits(struct kb_note *n, const struct ylimits *lim)
+{
 	const char *s = n->src, *end = n->src + n->len;
 	size_t bom = (n->len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ? 3 : 0;
 	const char *p = s + bom;
@@ -204,7 +209,7 @@ int frontmatter_parse(struct kb_note *n)
 	n->body_line = line + 1;
 
 	bool ok;
-	struct ynode *doc = ytree_parse(yaml, (size_t)(close - yaml), n->path, 2, NULL, &ok);
+	struct ynode *doc = ytree_parse(yaml, (size_t)(close - yaml), n->path, 2, lim, &ok);
 	if (!ok)
 		return -1;
 	int rc = 0;

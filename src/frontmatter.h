@@ -14,6 +14,8 @@
 #include "kb.h"
 
 int frontmatter_parse(struct kb_note *note);
+/* The same, with the YAML limits of kb.yaml (NULL: the defaults). */
+int frontmatter_parse_limits(struct kb_note *note, const struct ylimits *lim);
 /* Is `s` an acceptable tag (letters, digits, `-`, `_`, `/`)? */
 int frontmatter_valid_tag(const char *s);
 

@@ -69,6 +69,7 @@ int graph_assign(struct kb *kb)
 					"cannot make a page name from this file name; rename it or set 'slug' in front matter");
 			n->skip = true;
 		}
+		free(n->slug);   /* the front matter's, now inside the path */
 		n->slug = buf_detach(&b);
 	}
 	/* The home page: kb.yaml's home, else a top-level index.md. */
@@ -142,7 +143,7 @@ struct names {
 static void add_name(struct names *t, const char *s, int note, enum name_kind k)
 {
 	struct name *nm = VEC_PUSH(t->v, t->n, t->cap);
-	nm->exact = xstrdup(s);
+	nm->exact = text_nfc(s);   /* NFC and NFD spellings are the same name */
 	nm->folded = text_key(s);
 	nm->note = note;
 	nm->kind = k;
@@ -277,7 +278,9 @@ static int resolve_note(const struct kb *kb, const struct names *t, const char *
 	const char *path, int line, int col)
 {
 	size_t count;
-	size_t at = find_run(t->by_exact, t->n, target, false, &count);
+	char *exact = text_nfc(target);
+	size_t at = find_run(t->by_exact, t->n, exact, false, &count);
+	free(exact);
 	struct name **run = t->by_exact + at;
 	if (!count) {
 		char *k = text_key(target);

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ytree.h"
+
 struct kb_config {
 	char *root;            /* project root, absolute */
 	char *config_path;     /* kb.yaml as shown in diagnostics, or NULL */
@@ -27,8 +29,13 @@ struct kb_config {
 	char *home;            /* note reference for the home page, or NULL */
 	bool unsafe_html;      /* keep raw HTML from notes */
 	bool drafts;           /* include notes with draft: true */
-	long max_note_bytes;   /* limits; see README "Limits" */
-	long max_notes;
+	/* Limits (kb.yaml `limits:`; defaults and reasons in README "Limits"). */
+	long max_note_bytes;   /* note_bytes: size of one note file */
+	long max_line_bytes;   /* line_bytes: one line of a note */
+	long max_nesting;      /* nesting: lists and block quotes inside each other */
+	long max_embed_depth;  /* embed_depth: embeds inside embedded notes */
+	long max_notes;        /* notes: notes in the vault */
+	struct ylimits yaml;   /* yaml_depth, yaml_alias_nodes: front matter and ledger */
 };
 
 struct kb_heading {

@@ -17,8 +17,60 @@ static const char *one_line(const struct ynode *v)
 	return v->value;
 }
 
-static int load_topic(struct kb *kb, size_t g, const struct ynode *t, char ***keys, size_t *n_keys,
-	size_t *cap_keys)
+/* The folded terms seen so far (keys[i] is topic i's) and an
+ * open-addressing hash table of their indices (slot 0 = empty, else index
+ * + 1), so that a ledger of 100,000 topics is checked for repeated terms in
+ * linear time. */
+struct term_set {
+	char **keys;
+	size_t n, cap;
+	size_t *slots;
+	size_t n_slots;        /* a power of two, kept over twice n */
+};
+
+static size_t term_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* Index of `key` in the set, or -1. */
+static long term_find(const struct term_set *ts, const char *key)
+{
+	if (!ts->n_slots)
+		return -1;
+	for (size_t i = term_hash(key) & (ts->n_slots - 1);; i = (i + 1) & (ts->n_slots - 1)) {
+		if (!ts->slots[i])
+			return -1;
+		if (!strcmp(ts->keys[ts->slots[i] - 1], key))
+			return (long)(ts->slots[i] - 1);
+	}
+}
+
+static void term_add(struct term_set *ts, char *key)
+{
+	*VEC_PUSH(ts->keys, ts->n, ts->cap) = key;
+	if (2 * ts->n >= ts->n_slots) {
+		free(ts->slots);
+		ts->n_slots = ts->n_slots ? 2 * ts->n_slots : 64;
+		ts->slots = xcalloc(ts->n_slots, sizeof *ts->slots);
+		for (size_t k = 0; k < ts->n; k++) {
+			size_t i = term_hash(ts->keys[k]) & (ts->n_slots - 1);
+			while (ts->slots[i])
+				i = (i + 1) & (ts->n_slots - 1);
+			ts->slots[i] = k + 1;
+		}
+		return;
+	}
+	size_t i = term_hash(key) & (ts->n_slots - 1);
+	while (ts->slots[i])
+		i = (i + 1) & (ts->n_slots - 1);
+	ts->slots[i] = ts->n;
+}
+
+static int load_topic(struct kb *kb, size_t g, const struct ynode *t, struct term_set *ts)
 {
 	const char *path = kb->ledger_shown;
 	if (t->kind != Y_MAP) {
@@ -55,16 +107,15 @@ static int load_topic(struct kb *kb, size_t g, const struct ynode *t, char ***ke
 	if (rc)
 		return rc;
 	char *key = text_key(term->value);
-	for (size_t i = 0; i < *n_keys; i++) {
-		if (!strcmp((*keys)[i], key)) {
-			const struct kb_topic *first = &kb->topics[i];
-			diag_error(path, term->line, term->col, "duplicate ledger term '%s' (first defined at line %d)",
-				term->value, first->line);
-			free(key);
-			return -1;
-		}
+	long seen = term_find(ts, key);
+	if (seen >= 0) {
+		const struct kb_topic *first = &kb->topics[seen];
+		diag_error(path, term->line, term->col, "duplicate ledger term '%s' (first defined at line %d)",
+			term->value, first->line);
+		free(key);
+		return -1;
 	}
-	*VEC_PUSH(*keys, *n_keys, *cap_keys) = key;
+	term_add(ts, key);
 	struct kb_topic *tp = VEC_PUSH(kb->topics, kb->n_topics, kb->cap_topics);
 	memset(tp, 0, sizeof *tp);
 	tp->term = str_trim_dup(term->value, term->len);
@@ -97,8 +148,7 @@ int ledger_load(struct kb *kb, bool explicit_path)
 	int rc = -1;
 	struct buf text = BUF_INIT;
 	struct ynode *doc = NULL;
-	char **keys = NULL;
-	size_t n_keys = 0, cap_keys = 0;
+	struct term_set ts = { 0 };
 	kb->ledger_shown = kb_display_path(kb->cfg.ledger_path);
 	const char *path = kb->ledger_shown;
 	if (file_read(kb->cfg.ledger_path, &text) < 0) {
@@ -114,7 +164,7 @@ int ledger_load(struct kb *kb, bool explicit_path)
 		goto out;
 	}
 	bool ok;
-	doc = ytree_parse(text.data, text.len, path, 1, NULL, &ok);
+	doc = ytree_parse(text.data, text.len, path, 1, &kb->cfg.yaml, &ok);
 	if (!ok)
 		goto out;
 	const struct ynode *groups = ymap_get(doc, "groups");
@@ -152,13 +202,14 @@ int ledger_load(struct kb *kb, bool explicit_path)
 			continue;
 		}
 		for (size_t t = 0; t < topics->n; t++)
-			if (load_topic(kb, kb->n_groups - 1, topics->items[t], &keys, &n_keys, &cap_keys) < 0)
+			if (load_topic(kb, kb->n_groups - 1, topics->items[t], &ts) < 0)
 				rc = -1;
 	}
 out:
-	for (size_t i = 0; i < n_keys; i++)
-		free(keys[i]);
-	free(keys);
+	for (size_t i = 0; i < ts.n; i++)
+		free(ts.keys[i]);
+	free(ts.keys);
+	free(ts.slots);
 	ytree_free(doc);
 	buf_free(&text);
 	return rc;

@@ -363,7 +363,7 @@ static int run(const struct options *o, bool write)
 		struct kb_note *n = &kb.notes[i];
 		if (n->skip)
 			continue;
-		frontmatter_parse(n);
+		frontmatter_parse_limits(n, &kb.cfg.yaml);
 		if (n->draft && !kb.cfg.drafts) {
 			n->skip = true;
 			continue;

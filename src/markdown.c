@@ -315,6 +315,8 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 	struct buf text = BUF_INIT, body = BUF_INIT;
 	int section_heading = -1;   /* heading of the section being collected */
 	int in_heading = 0;         /* inside a heading: its text is not body */
+	long nesting = 0;           /* lists and block quotes around the node */
+	bool too_deep = false;      /* the nesting limit was reported */
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -324,9 +326,22 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 			in_heading += ev == CMARK_EVENT_ENTER ? 1 : -1;
 		if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK && t != CMARK_NODE_DOCUMENT)
 			buf_putc(&body, ' ');   /* block boundaries separate words */
+		int line, col;
+		if (t == CMARK_NODE_BLOCK_QUOTE || t == CMARK_NODE_LIST) {
+			/* limits: nesting (lists and quotes inside each other) */
+			if (ev == CMARK_EVENT_EXIT) {
+				nesting--;
+			} else if (++nesting > cfg->max_nesting && cfg->max_nesting > 0 && !too_deep) {
+				too_deep = true;
+				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				diag_error(n->path, line, col,
+					"lists and block quotes nested more than %ld deep (limits: nesting in kb.yaml)",
+					cfg->max_nesting);
+				rc = -1;
+			}
+		}
 		if (ev == CMARK_EVENT_EXIT)
 			continue;
-		int line, col;
 		switch (t) {
 		case CMARK_NODE_HEADING: {
 			buf_reset(&text);
@@ -377,7 +392,14 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 				break;
 			}
 			const char *url = cmark_node_get_url(node);
-			if (url && dangerous_url(url, t == CMARK_NODE_IMAGE)) {
+			if (url && (url[0] == '/' || url[0] == '\\') && url[1] != '/' && url[1] != '\\') {
+				/* From file:// an absolute path is the reader's own disk. */
+				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				diag_warning(n->path, line, col, "%s URL '%.40s' removed: an absolute path points outside the site "
+					"(opened from file:// it reads the reader's disk); use a relative path or a full URL",
+					t == CMARK_NODE_IMAGE ? "image" : "link", url);
+				cmark_node_set_url(node, "");
+			} else if (url && dangerous_url(url, t == CMARK_NODE_IMAGE)) {
 				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
 				diag_warning(n->path, line, col, "%s URL '%.40s' removed: its scheme can run script or read local files",
 					t == CMARK_NODE_IMAGE ? "image" : "link", url);

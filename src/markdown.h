@@ -7,7 +7,9 @@
  * ids), links (wikilinks and links to other .md files), word count and, if
  * the front matter gave none, its title from the first H1. Raw HTML is
  * dropped with a warning unless unsafe_html is on; links and images with
- * script-capable URL schemes are neutralised with a warning. Returns 0, or
+ * script-capable URL schemes or absolute paths (/etc/passwd) are
+ * neutralised with a warning. Lists and block quotes nested deeper than
+ * cfg->max_nesting are an error at the first one too deep. Returns 0, or
  * -1 when the note had errors (reported).
  *
  * markdown_render() turns the parsed document into the note's HTML body

@@ -49,6 +49,34 @@ static bool is_kbc_dir(const char *dir)
 	return ok;
 }
 
+/* Remove a site or staging folder written by kbc, its marker last: a
+ * removal cut short (SIGKILL, power loss) leaves a folder that still
+ * carries the marker, so the next build knows it may clear it. */
+static int remove_site(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, MARKER))
+			continue;
+		char *child = path_join(dir, de->d_name);
+		if (remove_tree(child) < 0)
+			rc = -1;
+		free(child);
+	}
+	closedir(d);
+	char *m = path_join(dir, MARKER);
+	if (unlink(m) < 0 && errno != ENOENT)
+		rc = -1;
+	free(m);
+	if (rmdir(dir) < 0)
+		rc = -1;
+	return rc;
+}
+
 static bool dir_empty(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -157,7 +185,7 @@ int output_begin(struct site_out *o, const struct kb_config *cfg)
 			diag_sys("%s exists and was not left by kbc; remove it", o->stage);
 			goto fail;
 		}
-		if (remove_tree(o->stage) < 0) {
+		if (remove_site(o->stage) < 0) {
 			diag_sys("cannot remove the unfinished build %s: %s", o->stage, strerror(errno));
 			goto fail;
 		}
@@ -267,19 +295,19 @@ int output_commit(struct site_out *o)
 		/* No atomic exchange on this file system: two renames. */
 		struct buf old = BUF_INIT;
 		buf_printf(&old, "%s.old", o->stage);
-		remove_tree(old.data);
+		remove_site(old.data);
 		if (rename(o->final, old.data) < 0 || rename(o->stage, o->final) < 0) {
 			diag_sys("cannot move the new site into place at %s: %s", o->shown, strerror(errno));
 			rename(old.data, o->final);
 			buf_free(&old);
 			goto out;
 		}
-		remove_tree(old.data);
+		remove_site(old.data);
 		buf_free(&old);
 		rc = 0;
 		goto out;
 	}
-	if (remove_tree(o->stage) < 0)
+	if (remove_site(o->stage) < 0)
 		diag_sys("the new site is in place, but the old one could not be removed from %s", o->stage);
 	rc = 0;
 out:
@@ -293,7 +321,7 @@ out:
 void output_abort(struct site_out *o)
 {
 	if (o->stage)
-		remove_tree(o->stage);
+		remove_site(o->stage);
 	free(o->final);
 	free(o->stage);
 	free(o->shown);

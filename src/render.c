@@ -194,6 +194,7 @@ static struct tval *page_val(struct site *s, int ni)
 		tv_set(m, "canonical", tv_null());
 	}
 	struct tval *toc = tv_set(m, "toc", tv_list());
+	size_t toc_items = 0;
 	for (size_t h = 0; h < n->n_headings; h++) {
 		if (n->headings[h].level > 3)
 			continue;
@@ -208,7 +209,11 @@ static struct tval *page_val(struct site *s, int ni)
 		snprintf(lv, sizeof lv, "%d", n->headings[h].level);
 		tv_set(e, "level", tv_str(lv));
 		tv_set(e, "sub", tv_bool(n->headings[h].level > 2));
+		toc_items++;
 	}
+	/* A list section repeats per item: templates test this flag instead,
+	 * or the table of contents would be printed once per heading. */
+	tv_set(m, "has_toc", tv_bool(toc_items > 0));
 	struct tval *tags = tv_set(m, "tags", tv_list());
 	for (size_t t = 0; t < n->n_tags; t++) {
 		struct tval *e = tv_push(tags, tv_map());
@@ -684,11 +689,10 @@ static void render_sitemap(struct site *s)
 
 /* ---- transclusion ---- */
 
-#define EMBED_MAX_DEPTH 8
-
 struct embed_state {
 	struct site *s;
-	int stack[EMBED_MAX_DEPTH + 2];   /* notes being expanded */
+	int *stack;                       /* notes being expanded: max + 2 */
+	int max;                          /* limits: embed_depth */
 	int depth;
 	int counter;                      /* embeds in the host page */
 	const struct kb_note *host;
@@ -808,7 +812,7 @@ static char *expand(struct embed_state *e, int ni)
 		for (int d = 0; d <= e->depth; d++)
 			if (e->stack[d] == t)
 				cyc = d;
-		if (cyc >= 0 || e->depth >= EMBED_MAX_DEPTH) {
+		if (cyc >= 0 || e->depth >= e->max) {
 			struct buf chain = BUF_INIT;
 			for (int d = 0; d <= e->depth; d++)
 				buf_printf(&chain, "%s%s", d ? " \xE2\x86\x92 " : "", s->kb->notes[e->stack[d]].title);
@@ -818,8 +822,9 @@ static char *expand(struct embed_state *e, int ni)
 					t == e->stack[0] && e->depth == 0 ? "a note cannot embed itself: %s" :
 					"embeds form a cycle: %s", chain.data);
 			else
-				diag_error(e->host->path, at->line, at->col, "embeds nested deeper than %d: %s",
-					EMBED_MAX_DEPTH, chain.data);
+				diag_error(e->host->path, at->line, at->col,
+					"embeds nested deeper than %d (limits: embed_depth in kb.yaml): %s",
+					e->max, chain.data);
 			buf_free(&chain);
 			s->failed = true;
 			continue;
@@ -855,14 +860,17 @@ static void expand_embeds(struct site *s)
 {
 	struct kb *kb = s->kb;
 	char **expanded = xcalloc(kb->n_notes + 1, sizeof *expanded);
+	int max = kb->cfg.max_embed_depth > 0 ? (int)kb->cfg.max_embed_depth : 8;
+	int *stack = xmalloc(((size_t)max + 2) * sizeof *stack);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
 		if (n->skip || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
 			continue;
-		struct embed_state e = { .s = s, .host = n };
+		struct embed_state e = { .s = s, .host = n, .stack = stack, .max = max };
 		e.stack[0] = (int)i;
 		expanded[i] = expand(&e, (int)i);
 	}
+	free(stack);
 	/* Replace only after all are computed: expansion reads the originals. */
 	for (size_t i = 0; i < kb->n_notes; i++)
 		if (expanded[i]) {

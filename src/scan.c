@@ -105,6 +105,26 @@ next:
 	w->depth--;
 }
 
+/* Is every line of the note at most `max` bytes? Reports the first
+ * longer line at its position. */
+static bool check_lines(const char *path, const char *s, size_t len, long max)
+{
+	int line = 1;
+	for (const char *p = s, *end = s + len; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (n > (size_t)max) {
+			diag_error(path, line, 1, "line is %zu bytes long; the limit is %ld (limits: line_bytes in kb.yaml)",
+				n, max);
+			return false;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return true;
+}
+
 /* Report the first invalid UTF-8 or NUL byte of a note; true if clean. */
 static bool check_encoding(const char *path, const char *s, size_t n)
 {
@@ -182,6 +202,8 @@ int scan_notes(struct kb *kb)
 		} else if ((long)b.len > kb->cfg.max_note_bytes) {
 			diag_error(n->path, 0, 0, "note is %zu bytes; the limit is %ld (limits: note_bytes in kb.yaml)",
 				b.len, kb->cfg.max_note_bytes);
+			n->skip = true;
+		} else if (!check_lines(n->path, b.data, b.len, kb->cfg.max_line_bytes)) {
 			n->skip = true;
 		} else if (!check_encoding(n->path, b.data, b.len)) {
 			n->skip = true;

@@ -34,6 +34,17 @@ size_t utf8_count(const char *s, size_t n)
 	return c;
 }
 
+char *text_nfc(const char *s)
+{
+	utf8proc_uint8_t *nfc = NULL;
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &nfc,
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE) < 0) {
+		free(nfc);
+		return xstrdup(s);
+	}
+	return (char *)nfc;
+}
+
 char *text_key(const char *s)
 {
 	utf8proc_uint8_t *folded = NULL;

@@ -18,6 +18,10 @@ size_t utf8_count(const char *s, size_t n);
 /* Lookup key: NFC, case-folded, inner whitespace runs made one space,
  * outer whitespace trimmed. */
 char *text_key(const char *s);
+/* `s` in Unicode normalisation form C (composed), so that the same visible
+ * text typed as NFC or NFD compares equal byte for byte. malloc'd; a copy
+ * of `s` when it is not valid UTF-8. */
+char *text_nfc(const char *s);
 /* GitHub-style heading slug: lower case, letters/marks/numbers/`_`/`-`
  * kept (any script), spaces to `-`, everything else dropped. */
 char *text_slug(const char *s);

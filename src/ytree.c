@@ -22,7 +22,7 @@ struct parse {
 	const char *path;
 	int line_base;
 	const struct ylimits *lim;
-	size_t nodes;               /* expanded node count so far */
+	size_t nodes;               /* nodes added by alias expansion so far */
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
 	bool failed;
@@ -119,7 +119,7 @@ static int count_node(struct parse *ps, yaml_mark_t m, size_t k)
 		char lim[32];
 		snprintf(lim, sizeof lim, "%zu", ps->lim->max_nodes);
 		fail_at(ps, (int)m.line + ps->line_base, (int)m.column + 1,
-			"YAML document expands to more than %s nodes (alias expansion limit)", lim);
+			"YAML aliases expand to more than %s nodes (limits: yaml_alias_nodes in kb.yaml)", lim);
 		return -1;
 	}
 	return 0;
@@ -160,6 +160,52 @@ static bool next(struct parse *ps, yaml_event_t *ev)
 	return false;
 }
 
+/* Mappings of up to SMALL_MAP keys are checked for a repeated key as each
+ * key arrives; larger ones once, by sorting, so that a mapping of a million
+ * keys costs n log n and not n squared. Both report the first repeat in
+ * document order. */
+enum { SMALL_MAP = 64 };
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct ynode *x = *(const struct ynode *const *)a, *y = *(const struct ynode *const *)b;
+	int c = strcmp(x->value, y->value);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->col > y->col) - (x->col < y->col);
+}
+
+static bool no_duplicate_keys(struct parse *ps, const struct ynode *map)
+{
+	size_t k = map->n / 2;
+	const struct ynode **keys = xmalloc(k * sizeof *keys);
+	for (size_t i = 0; i < k; i++)
+		keys[i] = map->items[2 * i];
+	qsort(keys, k, sizeof *keys, cmp_key);
+	const struct ynode *first = NULL, *dup = NULL;
+	for (size_t i = 1; i < k; i++) {
+		/* Only the second key of a run of equal keys is its first repeat. */
+		if (strcmp(keys[i - 1]->value, keys[i]->value) ||
+		    (i >= 2 && !strcmp(keys[i - 2]->value, keys[i]->value)))
+			continue;
+		const struct ynode *d = keys[i];
+		/* keys[i - 1] starts the run: sorted by position within it. */
+		if (!dup || d->line < dup->line || (d->line == dup->line && d->col < dup->col)) {
+			dup = d;
+			first = keys[i - 1];
+		}
+	}
+	free(keys);
+	if (dup) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "duplicate key '%.80s' (first at line %d)", dup->value, first->line);
+		fail_at(ps, dup->line, dup->col, "%s", msg);
+	}
+	return !dup;
+}
+
 /* Parse the children of a collection until its end event. */
 static bool parse_children(struct parse *ps, struct ynode *n, int depth)
 {
@@ -170,7 +216,7 @@ static bool parse_children(struct parse *ps, struct ynode *n, int depth)
 			return false;
 		if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&ev);
-			return true;
+			return n->kind != Y_MAP || n->n <= 2 * SMALL_MAP || no_duplicate_keys(ps, n);
 		}
 		struct ynode *c = parse_node(ps, &ev, depth + 1);
 		yaml_event_delete(&ev);
@@ -182,7 +228,7 @@ static bool parse_children(struct parse *ps, struct ynode *n, int depth)
 				ytree_free(c);
 				return false;
 			}
-			for (size_t i = 0; i < n->n; i += 2) {
+			for (size_t i = 0; i < n->n && n->n <= 2 * SMALL_MAP; i += 2) {
 				if (!strcmp(n->items[i]->value, c->value)) {
 					char msg[160];
 					snprintf(msg, sizeof msg, "duplicate key '%.80s' (first at line %d)",
@@ -205,13 +251,11 @@ static struct ynode *parse_node(struct parse *ps, yaml_event_t *ev, int depth)
 		char lim[32];
 		snprintf(lim, sizeof lim, "%d", ps->lim->max_depth);
 		fail_at(ps, (int)m.line + ps->line_base, (int)m.column + 1,
-			"YAML nesting deeper than %s levels", lim);
+			"YAML nesting deeper than %s levels (limits: yaml_depth in kb.yaml)", lim);
 		return NULL;
 	}
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		if (count_node(ps, m, 1) < 0)
-			return NULL;
 		n = node_new(Y_SCALAR, m, ps);
 		if (check_tag(ps, ev->data.scalar.tag, m, &n->tag) < 0) {
 			ytree_free(n);
@@ -231,8 +275,6 @@ static struct ynode *parse_node(struct parse *ps, yaml_event_t *ev, int depth)
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT: {
 		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-		if (count_node(ps, m, 1) < 0)
-			return NULL;
 		n = node_new(seq ? Y_SEQ : Y_MAP, m, ps);
 		const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
 		if (check_tag(ps, tag, m, &n->tag) < 0) {
@@ -279,8 +321,9 @@ static struct ynode *parse_node(struct parse *ps, yaml_event_t *ev, int depth)
 struct ynode *ytree_parse(const char *text, size_t len, const char *path,
 	int line_base, const struct ylimits *lim, bool *ok)
 {
-	struct parse ps = { .path = path, .line_base = line_base,
-		.lim = lim ? lim : &ylimits_default };
+	if (!lim || !lim->max_depth || !lim->max_nodes)
+		lim = &ylimits_default;
+	struct parse ps = { .path = path, .line_base = line_base, .lim = lim };
 	struct ynode *root = NULL;
 	int docs = 0;
 	yaml_parser_initialize(&ps.p);

@@ -4,8 +4,9 @@
  * YAML document (front matter, kb.yaml or the ledger) into a tree of
  * scalars, sequences and mappings, each node carrying its 1-based line and
  * column in the file. It enforces the limits that keep hostile input cheap:
- * nesting depth and the number of nodes after alias expansion (a "billion
- * laughs" document stops at the limit with an error). Duplicate mapping
+ * nesting depth and the number of nodes that alias expansion adds (a
+ * "billion laughs" document stops at the limit with an error; nodes written
+ * out in the text are bounded by the file's size instead). Duplicate mapping
  * keys, non-scalar keys, several documents and tags other than YAML's core
  * ones are errors. Every error goes through diag with the file position. */
 #ifndef KBC_YTREE_H
@@ -29,13 +30,14 @@ struct ynode {
 
 struct ylimits {
 	int max_depth;          /* deepest nesting of collections */
-	size_t max_nodes;       /* nodes after alias expansion */
+	size_t max_nodes;       /* nodes added by alias expansion */
 };
 extern const struct ylimits ylimits_default;
 
 /* Parse `text` (len bytes; line 1 of it is file line `line_base`, column
  * offset 0). On success returns the root (NULL for an empty document) and
- * sets *ok to true; on error reports it and sets *ok to false. */
+ * sets *ok to true; on error reports it and sets *ok to false. `lim` NULL
+ * (or with a zero field) means ylimits_default. */
 struct ynode *ytree_parse(const char *text, size_t len, const char *path,
 	int line_base, const struct ylimits *lim, bool *ok);
 void ytree_free(struct ynode *n);
