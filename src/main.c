@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "config.h"
 #include "diag.h"
 #include "frontmatter.h"
@@ -23,6 +24,7 @@
 #include "ledger.h"
 #include "markdown.h"
 #include "output.h"
+#include "pool.h"
 #include "render.h"
 #include "scan.h"
 #include "search.h"
@@ -41,6 +43,7 @@ struct options {
 	const char *output;
 	const char *base_url;
 	bool drafts, quiet, verbose, strict;
+	bool no_cache;          /* build: ignore the build cache (a full build) */
 	bool live;              /* search: last word as a prefix too */
 	bool tsv;               /* search: machine-readable output */
 	long jobs;
@@ -71,6 +74,7 @@ static const char *usage_text =
 	"  --drafts       include notes marked draft: true\n"
 	"  --strict       treat warnings as errors\n"
 	"  -j N           worker threads (default: number of cores)\n"
+	"  --no-cache     build: rebuild everything, ignoring .kbc/cache.sqlite\n"
 	"  -q             quiet: errors only, no warnings or summary\n"
 	"  -v             verbose: print each stage and its time\n"
 	"  -h, --help     this help;  -V, --version  print the version\n"
@@ -79,14 +83,18 @@ static const char *usage_text =
 	"See kbc(1) and README.md for kb.yaml, front matter, links and the ledger.\n";
 
 static const char *help_build =
-	"usage: kbc build [-C DIR] [-o DIR] [--base-url URL] [--drafts] [--strict] [-j N] [-q] [-v]\n"
+	"usage: kbc build [-C DIR] [-o DIR] [--base-url URL] [--drafts] [--strict] [-j N] [--no-cache] [-q] [-v]\n"
 	"\n"
 	"Reads kb.yaml (if present), every *.md under the notes folder and the\n"
 	"topic ledger, checks everything, and writes the site. The site is built\n"
 	"in a staging folder beside the output and swapped in at the end: when any\n"
 	"error is found nothing is written and the previous site stays as it was.\n"
 	"kbc refuses an output folder that overlaps the project root, the notes\n"
-	"folder, templates/ or assets/, or that holds files kbc did not write.\n";
+	"folder, templates/ or assets/, or that holds files kbc did not write.\n"
+	"A build is incremental: notes unchanged since the last build are not parsed\n"
+	"again and pages whose inputs did not change are taken from the previous\n"
+	"site (.kbc/cache.sqlite; the site is the same as a full build's).\n"
+	"--no-cache rebuilds everything.\n";
 
 static const char *help_check =
 	"usage: kbc check [-C DIR] [--drafts] [--strict] [-q] [-v]\n"
@@ -204,6 +212,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(val, "json") && strcmp(val, "dot"))
 				return usage_error("--format must be json or dot, not '%s'", val);
 			o->format = val;
+		} else if (!strcmp(a, "--no-cache")) {
+			o->no_cache = true;
 		} else if (!strcmp(a, "--live")) {
 			o->live = true;
 		} else if (!strcmp(a, "--tsv")) {
@@ -285,6 +295,78 @@ static bool same_dir(const char *a, const char *b)
 	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
 }
 
+/* ---- the parse stage: front matter and Markdown, note by note ---- */
+
+struct parse_job {
+	struct kb *kb;
+	bool *parsed;           /* per note: parsed in this build */
+	bool *clean;            /* per note: its parse reported nothing */
+};
+
+static void parse_one(void *arg, size_t i)
+{
+	struct parse_job *j = arg;
+	struct kb_note *n = &j->kb->notes[i];
+	if (n->skip || !n->src)
+		return;
+	size_t before = diag_thread_reports();
+	frontmatter_parse(n);
+	if (n->draft && !j->kb->cfg.drafts) {
+		n->skip = true;
+		return;
+	}
+	markdown_parse(&j->kb->cfg, n);
+	j->parsed[i] = true;
+	j->clean[i] = diag_thread_reports() == before;
+}
+
+/* Restore what the cache holds, parse the rest on `jobs` threads, keep
+ * what was parsed cleanly, then free the sources: no later stage reads
+ * them, and they are the bulk of a large vault's memory. */
+static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbose)
+{
+	struct parse_job j = { kb, xcalloc(kb->n_notes + 1, sizeof *j.parsed),
+		xcalloc(kb->n_notes + 1, sizeof *j.clean) };
+	size_t restored = 0;
+	bool *from_cache = xcalloc(kb->n_notes + 1, sizeof *from_cache);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (!n->skip && cache_note_restore(cache, i, n) == 0) {
+			from_cache[i] = true;
+			restored++;
+			if (n->draft && !kb->cfg.drafts)
+				n->skip = true;
+		}
+	}
+	/* Restored notes have no src to parse: hide them from the workers. */
+	char **src = xcalloc(kb->n_notes + 1, sizeof *src);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (from_cache[i]) {
+			src[i] = kb->notes[i].src;
+			kb->notes[i].src = NULL;
+		}
+	pool_for(kb->n_notes, jobs, parse_one, &j);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (from_cache[i])
+			n->src = src[i];
+		else if (j.parsed[i] && j.clean[i])
+			cache_note_keep(cache, i, n);
+		free(n->src);
+		n->src = NULL;
+		free(n->line_off);
+		n->line_off = NULL;
+		n->n_lines = 0;
+	}
+	if (verbose && cache)
+		fprintf(stderr, "kbc: %zu of %zu notes unchanged since the last build, not parsed again\n", restored,
+			kb->n_notes);
+	free(src);
+	free(from_cache);
+	free(j.parsed);
+	free(j.clean);
+}
+
 static int run(const struct options *o, bool write)
 {
 	struct kb kb = { 0 };
@@ -292,6 +374,8 @@ static int run(const struct options *o, bool write)
 	int status = EXIT_OK;
 	char *written = NULL;   /* output folder, once the site is in place */
 	bool refused = false;   /* the output folder was refused: a usage error */
+	struct cache *cache = NULL;  /* the build cache (build only) */
+	bool built = false;     /* the new site is in place */
 	struct diag_options dopt = { o->quiet, str_eq(getenv("GITHUB_ACTIONS"), "true"), o->strict };
 	diag_setup(&dopt);
 	diag_collect();   /* printed sorted by file and position at the end */
@@ -333,17 +417,16 @@ static int run(const struct options *o, bool write)
 	stage(o, "scan", &t);
 
 	markdown_init();
-	for (size_t i = 0; i < kb.n_notes; i++) {
-		struct kb_note *n = &kb.notes[i];
-		if (n->skip)
-			continue;
-		frontmatter_parse(n);
-		if (n->draft && !kb.cfg.drafts) {
-			n->skip = true;
-			continue;
-		}
-		markdown_parse(&kb.cfg, n);
-	}
+	char *data = find_data_dir();
+	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
+	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
+	const char *tdirs[2] = { proj_t, data_t };
+	const char *adirs[2] = { data_a, proj_a };
+	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
+	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
+	if (write)
+		cache = cache_open(&kb.cfg, tdirs, n_t, o->no_cache, o->verbose);
+	parse_notes(&kb, cache, (int)o->jobs, o->verbose);
 	stage(o, "parse", &t);
 
 	char *ledger_default = path_join(kb.cfg.notes_dir, "ledger.yaml");
@@ -357,23 +440,21 @@ static int run(const struct options *o, bool write)
 	if (!strcmp(o->command, "graph")) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0)
 			print_graph(&kb, o->format);
-		goto done;
+		goto free_dirs;
 	}
-	char *data = find_data_dir();
-	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
-	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
-	const char *tdirs[2] = { proj_t, data_t };
-	const char *adirs[2] = { data_a, proj_a };
-	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
-	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
 	struct template_set *ts = template_set_new(tdirs, n_t);
 
 	struct site_out out = { 0 };
 	bool writing = write && diag_errors() == 0 && diag_sys_errors() == 0;
 	if (writing && output_begin(&out, &kb.cfg) < 0)
 		writing = false;
-	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs);
+	if (writing)
+		cache_pages_begin(cache, &out);
+	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
 	stage(o, "render", &t);
+	if (o->verbose && writing)
+		fprintf(stderr, "kbc: rendered %zu of %zu pages (the others are unchanged)\n", render_pages_rendered,
+			render_pages);
 	if (o->verbose)
 		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",
 			render_graph_ms, render_graph_global_ms);
@@ -390,27 +471,33 @@ static int run(const struct options *o, bool write)
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
 			written = xstrdup(out.shown);
+			char *final = xstrdup(out.final);
 			if (output_commit(&out) < 0) {
 				free(written);
 				written = NULL;
 			} else {
+				cache_pages_commit(cache, final);
+				built = true;
 				/* The knowledge base database, beside the project's notes. */
 				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
 				store_write(&kb, db);
 				free(db);
 			}
+			free(final);
 		} else {
 			output_abort(&out);
 		}
 		stage(o, "write", &t);
 	}
 	template_set_free(ts);
+free_dirs:
 	free(proj_t);
 	free(data_t);
 	free(proj_a);
 	free(data_a);
 	free(data);
 done:;
+	cache_close(cache, built);
 	diag_flush();
 	size_t notes = 0;
 	for (size_t i = 0; i < kb.n_notes; i++)
@@ -428,8 +515,6 @@ done:;
 		status = EXIT_SYSTEM;
 	else if (diag_errors())
 		status = EXIT_CONTENT;
-	for (size_t i = 0; i < kb.n_notes; i++)
-		markdown_free(&kb.notes[i]);
 	kb_free(&kb);
 	return status;
 }

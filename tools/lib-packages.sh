@@ -4,7 +4,8 @@
 # Building kbc.
 BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 	libcmark-gfm-extensions-dev libyaml-dev libsqlite3-dev libstemmer-dev
-	libutf8proc-dev libgraphviz-dev)
+	libutf8proc-dev libgraphviz-dev
+	libxxhash-dev)
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
