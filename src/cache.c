@@ -370,7 +370,7 @@ static void unpack_note(struct rd *r, struct kb_note *n)
 	}
 	n->html = get_s(r);
 	n->words = (size_t)get_u64(r);
-	if (!n->title || !n->html || r->p != r->end)
+	if (!n->html || r->p != r->end)
 		r->bad = true;
 }
 

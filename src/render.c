@@ -84,7 +84,10 @@ static struct tval *url_val(const char *from, const char *to, const char *id)
 	return tv_str_own(buf_detach(&b));
 }
 
-static struct tval *site_val(struct site *s, const char *from_slug)
+/* `figures`: the whole-site counts that change with almost any edit
+ * (words, reading minutes, links, topics) are given to the home page only,
+ * so that editing one note does not change every page's data. */
+static struct tval *site_val(struct site *s, const char *from_slug, bool figures)
 {
 	struct kb *kb = s->kb;
 	struct tval *m = tv_map();
@@ -114,6 +117,8 @@ static struct tval *site_val(struct site *s, const char *from_slug)
 	char num[32];
 	snprintf(num, sizeof num, "%zu", notes);
 	tv_set(m, "notes_count", tv_str(num));
+	if (!figures)
+		return m;
 	snprintf(num, sizeof num, "%zu", s->words);
 	tv_set(m, "words", tv_str(num));
 	snprintf(num, sizeof num, "%zu", (s->words + WORDS_PER_MINUTE / 2) / WORDS_PER_MINUTE);
@@ -304,7 +309,8 @@ static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *
 static struct tval *base_ctx(struct site *s, int current, const char *slug)
 {
 	struct tval *ctx = tv_map();
-	tv_set(ctx, "site", site_val(s, slug));
+	bool home = current >= 0 ? current == s->kb->home : s->kb->home < 0 && !strcmp(slug, "index");
+	tv_set(ctx, "site", site_val(s, slug, home));
 	tv_set(ctx, "nav", nav_val(s, current, slug, ctx));
 	tv_set(ctx, "page", tv_null());
 	return ctx;
