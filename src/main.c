@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -253,8 +254,12 @@ static double now(void)
 static void stage(const struct options *o, const char *name, double *t)
 {
 	double n = now();
-	if (o->verbose)
+	if (o->verbose) {
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "kbc: %-10s %7.1f ms\n", name, (n - *t) * 1000);
+		fprintf(stderr, "kbc: peak RSS after %s: %ld MiB\n", name, ru.ru_maxrss / 1024);
+	}
 	*t = n;
 }
 
