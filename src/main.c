@@ -323,11 +323,18 @@ static void parse_one(void *arg, size_t i)
 	markdown_parse(&j->kb->cfg, n);
 	j->parsed[i] = true;
 	j->clean[i] = diag_thread_reports() == before;
+	/* No later stage reads the source; on a large vault it is a good
+	 * part of the memory, so it goes as soon as its note is parsed. */
+	free(n->src);
+	n->src = NULL;
+	free(n->line_off);
+	n->line_off = NULL;
+	n->n_lines = 0;
 }
 
 /* Restore what the cache holds, parse the rest on `jobs` threads, keep
- * what was parsed cleanly, then free the sources: no later stage reads
- * them, and they are the bulk of a large vault's memory. */
+ * what was parsed cleanly, and free every source (no later stage reads
+ * them; parse_one frees those it parsed). */
 static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbose)
 {
 	struct parse_job j = { kb, xcalloc(kb->n_notes + 1, sizeof *j.parsed),
@@ -477,7 +484,9 @@ static int run(const struct options *o, bool write)
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
 			written = xstrdup(out.shown);
 			char *final = xstrdup(out.final);
-			if (output_commit(&out) < 0) {
+			int committed = output_commit(&out);
+			stage(o, "swap", &t);
+			if (committed < 0) {
 				free(written);
 				written = NULL;
 			} else {
@@ -495,6 +504,10 @@ static int run(const struct options *o, bool write)
 		stage(o, "write", &t);
 	}
 	template_set_free(ts);
+	cache_close(cache, built);
+	cache = NULL;
+	if (writing)
+		stage(o, "cache", &t);
 free_dirs:
 	free(proj_t);
 	free(data_t);

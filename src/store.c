@@ -325,18 +325,18 @@ out:
 
 /* ---- the build cache (.kbc/cache.sqlite; docs/kb-schema.md) ---- */
 
-#define CACHE_FORMAT "kbc-cache 1"
+#define CACHE_FORMAT "kbc-cache 2"
 
 struct store_cache {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *get_note, *put_note, *get_page;
+	sqlite3_stmt *get_note, *put_note, *get_page, *use_note;
 	bool broken;           /* a query failed: treat as a miss from now on */
 };
 
 static const char *cache_schema =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-	"CREATE TABLE IF NOT EXISTS notes(key BLOB PRIMARY KEY, data BLOB NOT NULL, used INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS notes(key BLOB PRIMARY KEY, data BLOB NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS pages(path TEXT PRIMARY KEY, hash BLOB NOT NULL, size INTEGER NOT NULL,\n"
 	"  ino INTEGER NOT NULL, mtime INTEGER NOT NULL);\n";
 
@@ -345,7 +345,8 @@ static void cache_close_db(struct store_cache *c)
 	sqlite3_finalize(c->get_note);
 	sqlite3_finalize(c->put_note);
 	sqlite3_finalize(c->get_page);
-	c->get_note = c->put_note = c->get_page = NULL;
+	sqlite3_finalize(c->use_note);
+	c->get_note = c->put_note = c->get_page = c->use_note = NULL;
 	sqlite3_close(c->db);
 	c->db = NULL;
 }
@@ -406,13 +407,17 @@ static int cache_try_open(struct store_cache *c, const char *identity)
 		rc = 1;
 	}
 	buf_free(&v);
+	/* Which entries this build used is kept in memory, so that marking
+	 * one never rewrites the table's pages (entries are large). */
+	if (rc == 0 && sqlite3_exec(c->db, "PRAGMA temp_store=MEMORY;"
+		"CREATE TEMP TABLE IF NOT EXISTS used(key BLOB PRIMARY KEY);", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
 	if (rc == 0 &&
 	    (sqlite3_prepare_v2(c->db, "SELECT data FROM notes WHERE key = ?", -1, &c->get_note, NULL) != SQLITE_OK ||
-	     sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO notes VALUES(?, ?, 1)", -1, &c->put_note, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO notes VALUES(?, ?)", -1, &c->put_note, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.used VALUES(?)", -1, &c->use_note, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(c->db, "SELECT path, hash, size, ino, mtime FROM pages ORDER BY path", -1, &c->get_page,
 		NULL) != SQLITE_OK))
-		rc = -1;
-	if (rc == 0 && sqlite3_exec(c->db, "UPDATE notes SET used = 0", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	return rc;
 }
@@ -462,6 +467,15 @@ static void cache_broke(struct store_cache *c)
 	c->broken = true;
 }
 
+static void cache_use(struct store_cache *c, const void *key, size_t key_len)
+{
+	sqlite3_bind_blob(c->use_note, 1, key, (int)key_len, SQLITE_STATIC);
+	if (sqlite3_step(c->use_note) != SQLITE_DONE)
+		cache_broke(c);
+	sqlite3_reset(c->use_note);
+	sqlite3_clear_bindings(c->use_note);
+}
+
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out)
 {
 	if (!c || c->broken)
@@ -482,14 +496,8 @@ int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len,
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc == 0) {
-		sqlite3_stmt *u = NULL;
-		if (sqlite3_prepare_v2(c->db, "UPDATE notes SET used = 1 WHERE key = ?", -1, &u, NULL) == SQLITE_OK) {
-			sqlite3_bind_blob(u, 1, key, (int)key_len, SQLITE_STATIC);
-			sqlite3_step(u);
-		}
-		sqlite3_finalize(u);
-	}
+	if (rc == 0)
+		cache_use(c, key, key_len);
 	return rc;
 }
 
@@ -505,6 +513,8 @@ int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len,
 		cache_broke(c);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (rc == 0)
+		cache_use(c, key, key_len);
 	return rc;
 }
 
@@ -563,7 +573,7 @@ int store_cache_close(struct store_cache *c, bool prune)
 	if (!c)
 		return 0;
 	int rc = c->broken ? -1 : 0;
-	if (rc == 0 && prune && sqlite3_exec(c->db, "DELETE FROM notes WHERE used = 0", NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == 0 && prune && sqlite3_exec(c->db, "DELETE FROM notes WHERE key NOT IN (SELECT key FROM temp.used)", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
