@@ -59,6 +59,14 @@ static void gh_escape(struct buf *b, const char *s, bool property)
 	}
 }
 
+/* Messages reported by this thread (diag_thread_reports). */
+static _Thread_local size_t thread_reports;
+
+size_t diag_thread_reports(void)
+{
+	return thread_reports;
+}
+
 void diag_at(enum diag_level lvl, const char *path, int line, int col,
 	const char *fmt, ...)
 {
@@ -95,6 +103,7 @@ void diag_at(enum diag_level lvl, const char *path, int line, int col,
 		}
 	}
 
+	thread_reports++;
 	pthread_mutex_lock(&lock);
 	if (lvl == DIAG_ERROR)
 		n_errors++;

@@ -31,6 +31,11 @@ void diag_at(enum diag_level lvl, const char *path, int line, int col,
 /* A system-level error with no file position ("kbc: ..."). */
 void diag_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* How many messages (of any level, shown or not) the calling thread has
+ * reported so far: lets a stage tell whether one note's work reported
+ * anything while other threads report about other notes. */
+size_t diag_thread_reports(void);
+
 size_t diag_errors(void);
 size_t diag_warnings(void);
 size_t diag_sys_errors(void);

@@ -42,6 +42,18 @@ static void slug_dir(struct buf *b, const char *rel)
 	}
 }
 
+struct slug_key {
+	char *key;     /* folded page name */
+	size_t note;
+};
+
+static int cmp_slug_key(const void *a, const void *b)
+{
+	const struct slug_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->note > y->note) - (x->note < y->note);
+}
+
 int graph_assign(struct kb *kb)
 {
 	int rc = 0;
@@ -90,22 +102,18 @@ int graph_assign(struct kb *kb)
 			kb->cfg.home);
 		rc = -1;
 	}
-	/* Collisions after folding: pages would overwrite each other. */
-	char **keys = xcalloc(kb->n_notes ? kb->n_notes : 1, sizeof *keys);
+	/* Collisions after folding: pages would overwrite each other. Every
+	 * later note of a group with the same key is reported against the
+	 * group's first (sorting keeps this linear-logarithmic on large
+	 * vaults). */
+	struct slug_key *keys = xcalloc(kb->n_notes ? kb->n_notes : 1, sizeof *keys);
+	size_t nk = 0;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		if (kb->notes[i].skip)
 			continue;
-		keys[i] = text_key(kb->notes[i].slug);
-		for (size_t j = 0; j < i; j++) {
-			if (keys[j] && !strcmp(keys[i], keys[j])) {
-				diag_error(kb->notes[i].path, 0, 0,
-					"page name '%s.html' collides with '%s' (%s); rename one or set 'slug'",
-					kb->notes[i].slug, kb->notes[j].path, kb->notes[j].slug);
-				kb->notes[i].skip = true;
-				rc = -1;
-				break;
-			}
-		}
+		keys[nk].key = text_key(kb->notes[i].slug);
+		keys[nk].note = i;
+		nk++;
 		if (!strcmp(kb->notes[i].slug, "404") || !strcmp(kb->notes[i].slug, "ledger") ||
 		    !strcmp(kb->notes[i].slug, "search") || !strcmp(kb->notes[i].slug, "tags") ||
 		    !strcmp(kb->notes[i].slug, "graph") ||
@@ -115,8 +123,24 @@ int graph_assign(struct kb *kb)
 			rc = -1;
 		}
 	}
-	for (size_t i = 0; i < kb->n_notes; i++)
-		free(keys[i]);
+	if (nk)
+		qsort(keys, nk, sizeof *keys, cmp_slug_key);
+	for (size_t g = 0; g < nk;) {
+		size_t e = g + 1;
+		while (e < nk && !strcmp(keys[e].key, keys[g].key))
+			e++;
+		const struct kb_note *first = &kb->notes[keys[g].note];
+		for (size_t k = g + 1; k < e; k++) {
+			struct kb_note *n = &kb->notes[keys[k].note];
+			diag_error(n->path, 0, 0, "page name '%s.html' collides with '%s' (%s); rename one or set 'slug'",
+				n->slug, first->path, first->slug);
+			n->skip = true;
+			rc = -1;
+		}
+		g = e;
+	}
+	for (size_t i = 0; i < nk; i++)
+		free(keys[i].key);
 	free(keys);
 	return rc;
 }

@@ -61,7 +61,6 @@ struct kb_link {
 	int to_note;           /* resolved note, or -1 */
 	int to_heading;        /* resolved heading of to_note, or -1 */
 	char *context;         /* the sentence or list item around the link */
-	void *node;            /* markdown.c's handle on the link */
 };
 
 /* A section: the introduction (heading -1) or a heading and the text up
@@ -104,8 +103,7 @@ struct kb_note {
 	size_t n_links, cap_links;
 	struct kb_section *sections;
 	size_t n_sections, cap_sections;
-	void *doc;             /* markdown.c's parsed document */
-	char *html;            /* rendered body */
+	char *html;            /* rendered body (link marks until render, markdown.h) */
 	size_t words;          /* words of prose */
 
 	bool skip;             /* draft left out, or unreadable */

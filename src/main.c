@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "config.h"
 #include "diag.h"
 #include "frontmatter.h"
@@ -23,6 +25,7 @@
 #include "ledger.h"
 #include "markdown.h"
 #include "output.h"
+#include "pool.h"
 #include "render.h"
 #include "scan.h"
 #include "search.h"
@@ -42,6 +45,7 @@ struct options {
 	const char *output;
 	const char *base_url;
 	bool drafts, quiet, verbose, strict;
+	bool no_cache;          /* build: ignore the build cache (a full build) */
 	bool live;              /* search: last word as a prefix too */
 	bool tsv;               /* search: machine-readable output */
 	long jobs;
@@ -76,6 +80,7 @@ static const char *usage_text =
 	"  --drafts       include notes marked draft: true\n"
 	"  --strict       treat warnings as errors\n"
 	"  -j N           worker threads (default: number of cores)\n"
+	"  --no-cache     build: rebuild everything, ignoring .kbc/cache.sqlite\n"
 	"  -q             quiet: errors only, no warnings or summary\n"
 	"  -v             verbose: print each stage and its time\n"
 	"  -h, --help     this help;  -V, --version  print the version\n"
@@ -84,14 +89,18 @@ static const char *usage_text =
 	"See kbc(1) and README.md for kb.yaml, front matter, links and the ledger.\n";
 
 static const char *help_build =
-	"usage: kbc build [-C DIR] [-o DIR] [--base-url URL] [--drafts] [--strict] [-j N] [-q] [-v]\n"
+	"usage: kbc build [-C DIR] [-o DIR] [--base-url URL] [--drafts] [--strict] [-j N] [--no-cache] [-q] [-v]\n"
 	"\n"
 	"Reads kb.yaml (if present), every *.md under the notes folder and the\n"
 	"topic ledger, checks everything, and writes the site. The site is built\n"
 	"in a staging folder beside the output and swapped in at the end: when any\n"
 	"error is found nothing is written and the previous site stays as it was.\n"
 	"kbc refuses an output folder that overlaps the project root, the notes\n"
-	"folder, templates/ or assets/, or that holds files kbc did not write.\n";
+	"folder, templates/ or assets/, or that holds files kbc did not write.\n"
+	"A build is incremental: notes unchanged since the last build are not parsed\n"
+	"again and pages whose inputs did not change are taken from the previous\n"
+	"site (.kbc/cache.sqlite; the site is the same as a full build's).\n"
+	"--no-cache rebuilds everything.\n";
 
 static const char *help_check =
 	"usage: kbc check [-C DIR] [--drafts] [--strict] [-q] [-v]\n"
@@ -230,6 +239,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			NEED_VALUE();
 			if (str_to_long(val, &o->port) < 0 || o->port < 0 || o->port > 65535)
 				return usage_error("--port needs a port number from 0 to 65535, not '%s'", val);
+		} else if (!strcmp(a, "--no-cache")) {
+			o->no_cache = true;
 		} else if (!strcmp(a, "--live")) {
 			o->live = true;
 		} else if (!strcmp(a, "--tsv")) {
@@ -269,8 +280,12 @@ static double now(void)
 static void stage(const struct options *o, const char *name, double *t)
 {
 	double n = now();
-	if (o->verbose)
+	if (o->verbose) {
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "kbc: %-10s %7.1f ms\n", name, (n - *t) * 1000);
+		fprintf(stderr, "kbc: peak RSS after %s: %ld MiB\n", name, ru.ru_maxrss / 1024);
+	}
 	*t = n;
 }
 
@@ -311,6 +326,85 @@ static bool same_dir(const char *a, const char *b)
 	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
 }
 
+/* ---- the parse stage: front matter and Markdown, note by note ---- */
+
+struct parse_job {
+	struct kb *kb;
+	bool *parsed;           /* per note: parsed in this build */
+	bool *clean;            /* per note: its parse reported nothing */
+};
+
+static void parse_one(void *arg, size_t i)
+{
+	struct parse_job *j = arg;
+	struct kb_note *n = &j->kb->notes[i];
+	if (n->skip || !n->src)
+		return;
+	size_t before = diag_thread_reports();
+	frontmatter_parse_limits(n, &j->kb->cfg.yaml);
+	if (n->draft && !j->kb->cfg.drafts) {
+		n->skip = true;
+		return;
+	}
+	markdown_parse(&j->kb->cfg, n);
+	j->parsed[i] = true;
+	j->clean[i] = diag_thread_reports() == before;
+	/* No later stage reads the source; on a large vault it is a good
+	 * part of the memory, so it goes as soon as its note is parsed. */
+	free(n->src);
+	n->src = NULL;
+	free(n->line_off);
+	n->line_off = NULL;
+	n->n_lines = 0;
+}
+
+/* Restore what the cache holds, parse the rest on `jobs` threads, keep
+ * what was parsed cleanly, and free every source (no later stage reads
+ * them; parse_one frees those it parsed). */
+static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbose)
+{
+	struct parse_job j = { kb, xcalloc(kb->n_notes + 1, sizeof *j.parsed),
+		xcalloc(kb->n_notes + 1, sizeof *j.clean) };
+	size_t restored = 0;
+	bool *from_cache = xcalloc(kb->n_notes + 1, sizeof *from_cache);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (!n->skip && cache_note_restore(cache, i, n) == 0) {
+			from_cache[i] = true;
+			restored++;
+			if (n->draft && !kb->cfg.drafts)
+				n->skip = true;
+		}
+	}
+	/* Restored notes have no src to parse: hide them from the workers. */
+	char **src = xcalloc(kb->n_notes + 1, sizeof *src);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (from_cache[i]) {
+			src[i] = kb->notes[i].src;
+			kb->notes[i].src = NULL;
+		}
+	pool_for(kb->n_notes, jobs, parse_one, &j);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *n = &kb->notes[i];
+		if (from_cache[i])
+			n->src = src[i];
+		else if (j.parsed[i] && j.clean[i])
+			cache_note_keep(cache, i, n);
+		free(n->src);
+		n->src = NULL;
+		free(n->line_off);
+		n->line_off = NULL;
+		n->n_lines = 0;
+	}
+	if (verbose && cache)
+		fprintf(stderr, "kbc: %zu of %zu notes unchanged since the last build, not parsed again\n", restored,
+			kb->n_notes);
+	free(src);
+	free(from_cache);
+	free(j.parsed);
+	free(j.clean);
+}
+
 static int run(const struct options *o, bool write)
 {
 	struct kb kb = { 0 };
@@ -318,6 +412,8 @@ static int run(const struct options *o, bool write)
 	int status = EXIT_OK;
 	char *written = NULL;   /* output folder, once the site is in place */
 	bool refused = false;   /* the output folder was refused: a usage error */
+	struct cache *cache = NULL;  /* the build cache (build only) */
+	bool built = false;     /* the new site is in place */
 	struct diag_options dopt = { o->quiet, str_eq(getenv("GITHUB_ACTIONS"), "true"), o->strict };
 	diag_setup(&dopt);
 	diag_collect();   /* printed sorted by file and position at the end */
@@ -359,17 +455,16 @@ static int run(const struct options *o, bool write)
 	stage(o, "scan", &t);
 
 	markdown_init();
-	for (size_t i = 0; i < kb.n_notes; i++) {
-		struct kb_note *n = &kb.notes[i];
-		if (n->skip)
-			continue;
-		frontmatter_parse_limits(n, &kb.cfg.yaml);
-		if (n->draft && !kb.cfg.drafts) {
-			n->skip = true;
-			continue;
-		}
-		markdown_parse(&kb.cfg, n);
-	}
+	char *data = find_data_dir();
+	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
+	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
+	const char *tdirs[2] = { proj_t, data_t };
+	const char *adirs[2] = { data_a, proj_a };
+	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
+	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
+	if (write)
+		cache = cache_open(&kb.cfg, tdirs, n_t, o->no_cache, o->verbose);
+	parse_notes(&kb, cache, (int)o->jobs, o->verbose);
 	stage(o, "parse", &t);
 
 	char *ledger_default = path_join(kb.cfg.notes_dir, "ledger.yaml");
@@ -383,23 +478,21 @@ static int run(const struct options *o, bool write)
 	if (!strcmp(o->command, "graph")) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0)
 			print_graph(&kb, o->format);
-		goto done;
+		goto free_dirs;
 	}
-	char *data = find_data_dir();
-	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
-	char *proj_a = path_join(kb.cfg.root, "assets"), *data_a = path_join(data, "assets");
-	const char *tdirs[2] = { proj_t, data_t };
-	const char *adirs[2] = { data_a, proj_a };
-	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
-	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
 	struct template_set *ts = template_set_new(tdirs, n_t);
 
 	struct site_out out = { 0 };
 	bool writing = write && diag_errors() == 0 && diag_sys_errors() == 0;
 	if (writing && output_begin(&out, &kb.cfg) < 0)
 		writing = false;
-	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs);
+	if (writing)
+		cache_pages_begin(cache, &out);
+	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
 	stage(o, "render", &t);
+	if (o->verbose && writing)
+		fprintf(stderr, "kbc: rendered %zu of %zu pages (the others are unchanged)\n", render_pages_rendered,
+			render_pages);
 	if (o->verbose)
 		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",
 			render_graph_ms, render_graph_global_ms);
@@ -416,27 +509,39 @@ static int run(const struct options *o, bool write)
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
 			written = xstrdup(out.shown);
-			if (output_commit(&out) < 0) {
+			char *final = xstrdup(out.final);
+			int committed = output_commit(&out);
+			stage(o, "swap", &t);
+			if (committed < 0) {
 				free(written);
 				written = NULL;
 			} else {
+				cache_pages_commit(cache, final);
+				built = true;
 				/* The knowledge base database, beside the project's notes. */
 				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
 				store_write(&kb, db);
 				free(db);
 			}
+			free(final);
 		} else {
 			output_abort(&out);
 		}
 		stage(o, "write", &t);
 	}
 	template_set_free(ts);
+	cache_close(cache, built);
+	cache = NULL;
+	if (writing)
+		stage(o, "cache", &t);
+free_dirs:
 	free(proj_t);
 	free(data_t);
 	free(proj_a);
 	free(data_a);
 	free(data);
 done:;
+	cache_close(cache, built);
 	diag_flush();
 	size_t notes = 0;
 	for (size_t i = 0; i < kb.n_notes; i++)
@@ -454,8 +559,6 @@ done:;
 		status = EXIT_SYSTEM;
 	else if (diag_errors())
 		status = EXIT_CONTENT;
-	for (size_t i = 0; i < kb.n_notes; i++)
-		markdown_free(&kb.notes[i]);
 	kb_free(&kb);
 	return status;
 }

@@ -1,8 +1,10 @@
 /* markdown.c - parsing and rendering notes with cmark-gfm; see markdown.h. */
 #include "markdown.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <cmark-gfm.h>
@@ -22,9 +24,12 @@
  * so the renderer may pass it through; URLs are checked in check_url(). */
 #define RENDER_OPTS (CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES)
 
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const char *gfm_exts[] = { "table", "strikethrough", "autolink", "tasklist", "tagfilter" };
 
 static cmark_llist *render_extensions(void);
+static void render_body(struct kb_note *n, cmark_node *doc);
 
 /* Registers the GFM extensions and builds the renderer's extension list
  * once, before any thread renders. */
@@ -304,11 +309,19 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(gfm_exts[i]));
 	cmark_syntax_extension *wiki = wikilink_extension_new(n);
 	cmark_parser_attach_syntax_extension(parser, wiki);
+	/* cmark-gfm 0.29 keeps the inline parser's table of special
+	 * characters in one process-wide array, which every parser switches
+	 * on (extension characters added) and off (set to 0) around its
+	 * inline pass, and the table extension around each row: two parsers
+	 * at once would see each other's switches. So only this part runs
+	 * one note at a time; the walk and the rendering below run in
+	 * parallel on trees no other thread sees. */
+	pthread_mutex_lock(&parse_lock);
 	cmark_parser_feed(parser, n->src + n->body_off, n->len - n->body_off);
 	cmark_node *doc = cmark_parser_finish(parser);
+	pthread_mutex_unlock(&parse_lock);
 	cmark_parser_free(parser);
 	wikilink_extension_free(wiki);
-	n->doc = doc;
 
 	cmark_node **drop = NULL;
 	size_t n_drop = 0, cap_drop = 0;
@@ -432,6 +445,8 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		cmark_node_free(drop[i]);
 	free(drop);
 	buf_free(&text);
+	render_body(n, doc);
+	cmark_node_free(doc);
 	return rc;
 }
 
@@ -596,45 +611,28 @@ static bool alone_in_paragraph(cmark_node *node)
 	return true;
 }
 
-static void render_link(const struct kb *kb, int ni, cmark_node *node, markdown_href_fn href)
+/* A link recorded in n->links becomes a mark for markdown_links(): its
+ * opening tag depends on where the link resolves, which is known only
+ * after every note is parsed. An embed alone in its paragraph becomes an
+ * embed mark for render.c. */
+static void render_link(const struct kb_note *n, cmark_node *node)
 {
-	const struct kb_note *n = &kb->notes[ni];
 	size_t li = (size_t)(uintptr_t)cmark_node_get_user_data(node) - 1;
-	const struct kb_link *l = &n->links[li];
-	if (l->kind == KB_LINK_EMBED && l->to_note >= 0 && alone_in_paragraph(node)) {
-		/* The paragraph becomes a placeholder that render.c fills in
-		 * with the embedded note or section. */
-		char ph[64];
+	char ph[64];
+	if (n->links[li].kind == KB_LINK_EMBED && alone_in_paragraph(node)) {
 		snprintf(ph, sizeof ph, MARKDOWN_EMBED_MARK "%zu-->", li);
 		cmark_node *para = cmark_node_parent(node);
 		cmark_node_insert_before(para, html_node(true, ph));
 		cmark_node_free(para);
 		return;
 	}
-	struct buf b = BUF_INIT, url = BUF_INIT;
-	if (l->kind == KB_LINK_TAG) {
-		buf_puts(&b, "<a class=\"tag\" href=\"");
-		href(kb, ni, l, &url);
-	} else {
-		buf_printf(&b, "<a id=\"kbc-ref-%zu\" class=\"internal", li);
-		if (l->kind == KB_LINK_EMBED)
-			buf_puts(&b, " embed");
-		if (l->to_note < 0)
-			buf_puts(&b, " broken");
-		buf_puts(&b, "\" href=\"");
-		if (l->to_note >= 0)
-			href(kb, ni, l, &url);
-	}
-	html_escape_str(&b, url.data);
-	buf_puts(&b, "\">");
-	cmark_node_insert_before(node, html_node(false, b.data));
+	snprintf(ph, sizeof ph, MARKDOWN_LINK_MARK "%zu-->", li);
+	cmark_node_insert_before(node, html_node(false, ph));
 	cmark_node *c;
 	while ((c = cmark_node_first_child(node)))
 		cmark_node_insert_before(node, c);
 	cmark_node_insert_before(node, html_node(false, "</a>"));
 	cmark_node_free(node);
-	buf_free(&b);
-	buf_free(&url);
 }
 
 /* Callouts: a block quote whose first line is `[!type]` (Obsidian and
@@ -775,12 +773,10 @@ static char *label_task_boxes(char *html)
 	return buf_detach(&b);
 }
 
-int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
+/* The note's body as HTML with link marks (see markdown.h), from its
+ * parsed tree, which this consumes. */
+static void render_body(struct kb_note *n, cmark_node *doc)
 {
-	struct kb_note *n = &kb->notes[ni];
-	cmark_node *doc = n->doc;
-	if (!doc)
-		return -1;
 	/* Collect the nodes to rewrite, then rewrite: the iterator must not
 	 * see nodes it has already passed being replaced. */
 	cmark_node **todo = NULL;
@@ -801,7 +797,7 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 	/* Links first (they may sit inside headings), then blocks in order. */
 	for (size_t i = 0; i < n_todo; i++)
 		if (cmark_node_get_type(todo[i]) == CMARK_NODE_LINK) {
-			render_link(kb, ni, todo[i], href);
+			render_link(n, todo[i]);
 			todo[i] = NULL;   /* freed */
 		}
 	/* Callouts from the innermost out, so nested ones unwrap cleanly. */
@@ -837,12 +833,48 @@ int markdown_render(const struct kb *kb, int ni, markdown_href_fn href)
 	free(todo);
 	char *html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
 	n->html = label_task_boxes(html);
-	return 0;
 }
 
-void markdown_free(struct kb_note *n)
+/* The opening tag that replaces link li's mark. */
+static void link_open_tag(const struct kb *kb, int ni, size_t li, markdown_href_fn href, struct buf *b)
 {
-	if (n->doc)
-		cmark_node_free(n->doc);
-	n->doc = NULL;
+	const struct kb_link *l = &kb->notes[ni].links[li];
+	struct buf url = BUF_INIT;
+	if (l->kind == KB_LINK_TAG) {
+		buf_puts(b, "<a class=\"tag\" href=\"");
+		href(kb, ni, l, &url);
+	} else {
+		buf_printf(b, "<a id=\"kbc-ref-%zu\" class=\"internal", li);
+		if (l->kind == KB_LINK_EMBED)
+			buf_puts(b, " embed");
+		if (l->to_note < 0)
+			buf_puts(b, " broken");
+		buf_puts(b, "\" href=\"");
+		if (l->to_note >= 0)
+			href(kb, ni, l, &url);
+	}
+	html_escape_str(b, url.data);
+	buf_puts(b, "\">");
+	buf_free(&url);
+}
+
+void markdown_links(const struct kb *kb, int ni, markdown_href_fn href, struct buf *out)
+{
+	const struct kb_note *n = &kb->notes[ni];
+	const char *p = n->html ? n->html : "", *mark;
+	size_t ml = strlen(MARKDOWN_LINK_MARK);
+	while ((mark = strstr(p, MARKDOWN_LINK_MARK))) {
+		buf_put(out, p, (size_t)(mark - p));
+		char *end;
+		unsigned long li = strtoul(mark + ml, &end, 10);
+		if (end == mark + ml || strncmp(end, "-->", 3) || li >= n->n_links) {
+			/* not one of ours (raw HTML kept by unsafe_html): as is */
+			buf_put(out, mark, ml);
+			p = mark + ml;
+			continue;
+		}
+		link_open_tag(kb, ni, li, href, out);
+		p = end + 3;
+	}
+	buf_puts(out, p);
 }

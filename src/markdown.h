@@ -12,9 +12,13 @@
  * cfg->max_nesting are an error at the first one too deep. Returns 0, or
  * -1 when the note had errors (reported).
  *
- * markdown_render() turns the parsed document into the note's HTML body
- * once links are resolved; `href` gives the URL for each link of the note.
- * markdown_free() releases the parsed document. */
+ * markdown_parse() also renders the body to HTML (n->html) at once and
+ * frees the parsed tree, so no tree outlives its note's parse and the
+ * parse of different notes can run on different threads. The HTML of a
+ * body depends on nothing but the note and the configuration: where a
+ * link's opening tag would depend on where the link resolves, the HTML
+ * holds a mark, MARKDOWN_LINK_MARK "<link index>-->", which
+ * markdown_links() replaces once links are resolved. */
 #ifndef KBC_MARKDOWN_H
 #define KBC_MARKDOWN_H
 
@@ -26,12 +30,19 @@ struct buf;
  * MARKDOWN_EMBED_MARK "<link index>-->" for render.c to replace. */
 #define MARKDOWN_EMBED_MARK "<!--kbc-embed:"
 
+/* A link's opening tag in a body, before resolution. */
+#define MARKDOWN_LINK_MARK "<!--kbc-link:"
+
+/* Set up cmark-gfm's extensions; call once before any markdown_parse(). */
 void markdown_init(void);
+/* Parse and render `note` (see above). Safe to call for different notes
+ * on several threads at once. 0, or -1 when the note had errors. */
 int markdown_parse(const struct kb_config *cfg, struct kb_note *note);
 typedef void (*markdown_href_fn)(const struct kb *kb, int from, const struct kb_link *l,
 	struct buf *out);
-int markdown_render(const struct kb *kb, int note, markdown_href_fn href);
-void markdown_free(struct kb_note *note);
+/* Append note `note`'s HTML to `out` with every link mark replaced by the
+ * link's opening tag (`href` gives its URL). Reads only the model. */
+void markdown_links(const struct kb *kb, int note, markdown_href_fn href, struct buf *out);
 
 /* Unique id for `text` among note->headings[0..count) ids. malloc'd. */
 char *markdown_unique_id(const struct kb_note *note, size_t count, const char *text);

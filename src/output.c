@@ -219,12 +219,33 @@ int output_write(struct site_out *o, const char *rel, const void *data, size_t n
 	*slash = '\0';
 	int rc = mkdir_p(p);
 	*slash = '/';
+	/* A file hard-linked from the previous site (output_link) is shared
+	 * with it: replace it, never write through it. */
+	if (rc == 0 && unlink(p) < 0 && errno != ENOENT)
+		rc = -1;
 	if (rc == 0)
 		rc = file_write(p, data, n);
 	if (rc < 0)
 		diag_sys("cannot write %s/%s: %s", o->shown, rel, strerror(errno));
 	free(p);
 	return rc;
+}
+
+int output_link(struct site_out *o, const char *rel, const char *from)
+{
+	if (!output_safe_relpath(rel))
+		return -1;
+	char *p = path_join(o->stage, rel);
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	int rc = mkdir_p(p);
+	*slash = '/';
+	if (rc == 0)
+		unlink(p);
+	if (rc == 0)
+		rc = link(from, p);
+	free(p);
+	return rc < 0 ? -1 : 0;
 }
 
 static int copy_tree(struct site_out *o, const char *src, const char *rel, int depth)

@@ -27,6 +27,11 @@ struct site_out {
 int output_check(const struct kb_config *cfg, const char *out);
 int output_begin(struct site_out *o, const struct kb_config *cfg);
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n);
+/* Put the existing file `from` (in the previous site) at `rel` in the
+ * site as a hard link, so it costs no copy and the previous site stays
+ * intact. Returns 0, or -1 without a report (the caller then writes the
+ * file itself). Thread-safe for different `rel`. */
+int output_link(struct site_out *o, const char *rel, const char *from);
 /* Copy every file under `src` (recursively, hidden files skipped) to
  * `dst_rel` in the site; files already written there are replaced. A
  * missing `src` is not an error. */

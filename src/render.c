@@ -4,17 +4,18 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "diag.h"
 #include "graph.h"
 #include "graphview.h"
 #include "markdown.h"
 #include "output.h"
+#include "pool.h"
 #include "template.h"
 #include "text.h"
 #include "util.h"
@@ -23,6 +24,7 @@
 #define WORDS_PER_MINUTE 200
 
 double render_graph_ms, render_graph_global_ms;
+size_t render_pages, render_pages_rendered;
 
 static double now_ms(void)
 {
@@ -49,6 +51,10 @@ struct site {
 	size_t n_order;
 	size_t words;          /* all notes */
 	size_t links;          /* resolved links */
+	struct cache *cache;   /* pages of the last build, or NULL */
+	int *pos;              /* per note: its place in order[], or -1 */
+	size_t *ref_start;     /* per note: its first entry in refs[] (n_notes + 1) */
+	atomic_size_t pages, rendered;  /* template pages, and those rendered anew */
 	atomic_bool failed;    /* set from any thread */
 	atomic_llong graph_us; /* time in graph views, from any thread */
 };
@@ -78,7 +84,10 @@ static struct tval *url_val(const char *from, const char *to, const char *id)
 	return tv_str_own(buf_detach(&b));
 }
 
-static struct tval *site_val(struct site *s, const char *from_slug)
+/* `figures`: the whole-site counts that change with almost any edit
+ * (words, reading minutes, links, topics) are given to the home page only,
+ * so that editing one note does not change every page's data. */
+static struct tval *site_val(struct site *s, const char *from_slug, bool figures)
 {
 	struct kb *kb = s->kb;
 	struct tval *m = tv_map();
@@ -108,6 +117,8 @@ static struct tval *site_val(struct site *s, const char *from_slug)
 	char num[32];
 	snprintf(num, sizeof num, "%zu", notes);
 	tv_set(m, "notes_count", tv_str(num));
+	if (!figures)
+		return m;
 	snprintf(num, sizeof num, "%zu", s->words);
 	tv_set(m, "words", tv_str(num));
 	snprintf(num, sizeof num, "%zu", (s->words + WORDS_PER_MINUTE / 2) / WORDS_PER_MINUTE);
@@ -130,10 +141,7 @@ static struct tval *nav_val(struct site *s, int current, const char *from_slug, 
 	struct tval *list = tv_list();
 	size_t from = 0, to = s->n_order;
 	if (s->n_order > NAV_WINDOW && current != s->kb->home) {
-		size_t at = 0;
-		for (size_t i = 0; i < s->n_order; i++)
-			if (s->order[i] == current)
-				at = i;
+		size_t at = current >= 0 && s->pos[current] >= 0 ? (size_t)s->pos[current] : 0;
 		from = at > NAV_WINDOW / 2 ? at - NAV_WINDOW / 2 : 0;
 		if (from + NAV_WINDOW > s->n_order)
 			from = s->n_order - NAV_WINDOW;
@@ -225,23 +233,21 @@ static struct tval *page_val(struct site *s, int ni)
 	}
 	/* Previous and next in reading order. */
 	int prev = -1, next = -1;
-	for (size_t i = 0; i < s->n_order; i++)
-		if (s->order[i] == ni) {
-			if (i > 0)
-				prev = s->order[i - 1];
-			if (i + 1 < s->n_order)
-				next = s->order[i + 1];
-		}
+	if (s->pos[ni] >= 0) {
+		size_t i = (size_t)s->pos[ni];
+		if (i > 0)
+			prev = s->order[i - 1];
+		if (i + 1 < s->n_order)
+			next = s->order[i + 1];
+	}
 	tv_set(m, "prev", note_ref(s, prev, n->slug));
 	tv_set(m, "next", note_ref(s, next, n->slug));
 	/* Notes linking here, grouped by note, each link with its context. */
 	struct tval *back = tv_set(m, "backlinks", tv_list());
 	struct tval *group = NULL;
 	int last_source = -1;
-	for (size_t i = 0; i < s->n_refs; i++) {
+	for (size_t i = s->ref_start[ni]; i < s->ref_start[ni + 1]; i++) {
 		const struct backref *r = &s->refs[i];
-		if (r->target != ni)
-			continue;
 		const struct kb_note *src = &kb->notes[r->source];
 		if (r->source != last_source) {
 			group = tv_push(back, tv_map());
@@ -284,6 +290,16 @@ static struct tval *page_val(struct site *s, int ni)
 
 static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *ctx)
 {
+	atomic_fetch_add(&s->pages, 1);
+	if (s->out && s->cache) {
+		unsigned char hash[16];
+		cache_page_hash(s->cache, tmpl, rel, ctx, hash);
+		if (cache_page_reuse(s->cache, rel, hash)) {
+			tv_free(ctx);
+			return 0;
+		}
+	}
+	atomic_fetch_add(&s->rendered, 1);
 	struct buf b = BUF_INIT;
 	int rc = template_render(s->ts, tmpl, ctx, &b);
 	if (rc == 0 && s->out)
@@ -298,7 +314,8 @@ static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *
 static struct tval *base_ctx(struct site *s, int current, const char *slug)
 {
 	struct tval *ctx = tv_map();
-	tv_set(ctx, "site", site_val(s, slug));
+	bool home = current >= 0 ? current == s->kb->home : s->kb->home < 0 && !strcmp(slug, "index");
+	tv_set(ctx, "site", site_val(s, slug, home));
 	tv_set(ctx, "nav", nav_val(s, current, slug, ctx));
 	tv_set(ctx, "page", tv_null());
 	return ctx;
@@ -331,43 +348,25 @@ static struct tval *groups_val(struct site *s, const char *from_slug)
 	return groups;
 }
 
-/* ---- running per-note work on several threads ---- */
+/* ---- running per-note work on several threads (pool.h) ---- */
 
-struct pool {
+struct site_job {
 	struct site *s;
 	void (*fn)(struct site *s, size_t i);
-	size_t n;
-	atomic_size_t next;
 };
 
-static void *pool_worker(void *arg)
+static void site_job_run(void *arg, size_t i)
 {
-	struct pool *p = arg;
-	size_t i;
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->fn(p->s, i);
-	return NULL;
+	struct site_job *j = arg;
+	j->fn(j->s, i);
 }
 
 /* fn(s, i) for i in [0, n), on s->jobs threads. Each call must touch only
  * its own note's data and thread-safe shared state. */
 static void parallel_for(struct site *s, size_t n, void (*fn)(struct site *s, size_t i))
 {
-	struct pool p = { s, fn, n, 0 };
-	int threads = s->jobs < 1 ? 1 : s->jobs;
-	if ((size_t)threads > n)
-		threads = n ? (int)n : 1;
-	pthread_t *tid = xcalloc((size_t)threads, sizeof *tid);
-	int started = 0;
-	for (int t = 1; t < threads; t++)
-		if (pthread_create(&tid[t], NULL, pool_worker, &p) == 0)
-			started = t;
-		else
-			break;
-	pool_worker(&p);   /* this thread works too */
-	for (int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	free(tid);
+	struct site_job j = { s, fn };
+	pool_for(n, s->jobs, site_job_run, &j);
 }
 
 static void render_note_page(struct site *s, size_t i)
@@ -386,11 +385,16 @@ static void render_note_page(struct site *s, size_t i)
 	buf_free(&rel);
 }
 
+/* The body's link marks become links, now that they are resolved. */
 static void render_note_body(struct site *s, size_t i)
 {
 	struct kb_note *n = &s->kb->notes[i];
-	if (!n->skip && markdown_render(s->kb, (int)i, graph_link_href) < 0)
-		s->failed = true;
+	if (n->skip || !n->html)
+		return;
+	struct buf b = BUF_INIT;
+	markdown_links(s->kb, (int)i, graph_link_href, &b);
+	free(n->html);
+	n->html = buf_detach(&b);
 }
 
 static void render_notes(struct site *s)
@@ -573,6 +577,12 @@ static void collect_backrefs(struct site *s)
 	}
 	if (s->n_refs)
 		qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
+	/* refs[ref_start[t] .. ref_start[t + 1]) are the links into note t */
+	s->ref_start = xcalloc(s->kb->n_notes + 2, sizeof *s->ref_start);
+	for (size_t i = 0; i < s->n_refs; i++)
+		s->ref_start[s->refs[i].target + 1]++;
+	for (size_t t = 0; t < s->kb->n_notes; t++)
+		s->ref_start[t + 1] += s->ref_start[t];
 }
 
 /* previews.js: for every note, its title, purpose and the start of each
@@ -807,6 +817,8 @@ static char *expand(struct embed_state *e, int ni)
 		if (e->depth == 0)
 			e->origin = l;
 		int t = l->to_note;
+		if (t < 0)
+			continue;   /* unresolved: reported, and nothing is written */
 		/* A cycle: the target is already being expanded. */
 		int cyc = -1;
 		for (int d = 0; d <= e->depth; d++)
@@ -881,10 +893,10 @@ static void expand_embeds(struct site *s)
 }
 
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out, int jobs)
+	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache)
 {
 	render_graph_ms = 0;
-	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out };
+	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
 	parallel_for(&s, kb->n_notes, render_note_body);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
@@ -900,6 +912,11 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 			s.order[s.n_order++] = (int)i;
 	if (s.n_order)
 		qsort_r(s.order, s.n_order, sizeof *s.order, cmp_order, kb);
+	s.pos = xmalloc((kb->n_notes ? kb->n_notes : 1) * sizeof *s.pos);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		s.pos[i] = -1;
+	for (size_t i = 0; i < s.n_order; i++)
+		s.pos[s.order[i]] = (int)i;
 
 	expand_embeds(&s);
 	collect_backrefs(&s);
@@ -939,7 +956,11 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
 				s.failed = true;
 	free(s.order);
+	free(s.pos);
 	free(s.refs);
+	free(s.ref_start);
+	render_pages = atomic_load(&s.pages);
+	render_pages_rendered = atomic_load(&s.rendered);
 	graphview_free(s.graph);
 	render_graph_ms += (double)atomic_load(&s.graph_us) / 1000.0;
 	return s.failed ? -1 : 0;

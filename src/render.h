@@ -1,6 +1,7 @@
 /* render.h - pages from templates.
  *
- * render_site() renders every note's body (markdown_render), builds the
+ * render_site() turns every note's body into its final HTML (link marks
+ * resolved, embeds expanded), builds the
  * template data for each page and renders note pages, the home page, the
  * topic ledger, 404.html and sitemap.xml (when base_url is set), then the
  * assets. With `out` NULL nothing is written (kbc check): templates are
@@ -19,9 +20,17 @@ struct template_set;
  * graph views (reported by kbc -v). */
 extern double render_graph_ms, render_graph_global_ms;
 
+/* Template pages the last render_site() made, and how many of them it
+ * rendered anew rather than took from the previous site (kbc -v). */
+extern size_t render_pages, render_pages_rendered;
+
+struct cache;
+
 /* `jobs` threads render note bodies and note pages; the output does not
- * depend on it. */
+ * depend on it. With a `cache` (cache.h), a page whose template data and
+ * templates are those the previous site's file was made from is linked
+ * from there instead of rendered. */
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out, int jobs);
+	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache);
 
 #endif

@@ -209,7 +209,9 @@ int scan_notes(struct kb *kb)
 			n->skip = true;
 		}
 		n->len = n->skip ? 0 : b.len;
-		n->src = n->skip ? xstrdup("") : buf_detach(&b);
+		/* file_read leaves room to spare: give it back, since every
+		 * note's source is held until the parse. */
+		n->src = n->skip ? xstrdup("") : xrealloc(buf_detach(&b), n->len + 1);
 		buf_free(&b);
 		free(w.files[i].abs);
 	}

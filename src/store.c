@@ -322,3 +322,268 @@ out:
 	sqlite3_close(db);
 	return rc;
 }
+
+/* ---- the build cache (.kbc/cache.sqlite; docs/kb-schema.md) ---- */
+
+#define CACHE_FORMAT "kbc-cache 2"
+
+struct store_cache {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *get_note, *put_note, *get_page, *use_note;
+	bool broken;           /* a query failed: treat as a miss from now on */
+};
+
+static const char *cache_schema =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS notes(key BLOB PRIMARY KEY, data BLOB NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS pages(path TEXT PRIMARY KEY, hash BLOB NOT NULL, size INTEGER NOT NULL,\n"
+	"  ino INTEGER NOT NULL, mtime INTEGER NOT NULL);\n";
+
+static void cache_close_db(struct store_cache *c)
+{
+	sqlite3_finalize(c->get_note);
+	sqlite3_finalize(c->put_note);
+	sqlite3_finalize(c->get_page);
+	sqlite3_finalize(c->use_note);
+	c->get_note = c->put_note = c->get_page = c->use_note = NULL;
+	sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+static const char *cache_meta(struct store_cache *c, const char *key, struct buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	const char *r = NULL;
+	buf_reset(out);
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+			r = out->data;
+		}
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Open (creating) the file and check that it is a cache of this format
+ * made by this kbc: 0 yes (or new), 1 foreign or other version, -1 not a
+ * usable database. */
+static int cache_try_open(struct store_cache *c, const char *identity)
+{
+	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(c->db, 2000);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int tables = -1;
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		tables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (tables < 0)
+		return -1;
+	struct buf v = BUF_INIT;
+	int rc = 0;
+	if (tables == 0) {
+		char *err = NULL;
+		struct buf ddl = BUF_INIT;
+		/* The identity is bound below, not spliced into SQL. */
+		buf_printf(&ddl, "BEGIN; %s INSERT INTO meta VALUES('format', '" CACHE_FORMAT "'); COMMIT;",
+			cache_schema);
+		if (sqlite3_exec(c->db, ddl.data, NULL, NULL, &err) != SQLITE_OK)
+			rc = -1;
+		sqlite3_free(err);
+		buf_free(&ddl);
+		if (rc == 0 && (sqlite3_prepare_v2(c->db, "INSERT INTO meta VALUES('identity', ?)", -1, &st, NULL) !=
+			SQLITE_OK || sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC) != SQLITE_OK ||
+			sqlite3_step(st) != SQLITE_DONE))
+			rc = -1;
+		sqlite3_finalize(st);
+	} else if (!str_eq(cache_meta(c, "format", &v), CACHE_FORMAT) ||
+		   !str_eq(cache_meta(c, "identity", &v), identity)) {
+		rc = 1;
+	}
+	buf_free(&v);
+	/* Which entries this build used is kept in memory, so that marking
+	 * one never rewrites the table's pages (entries are large). */
+	if (rc == 0 && sqlite3_exec(c->db, "PRAGMA temp_store=MEMORY;"
+		"CREATE TEMP TABLE IF NOT EXISTS used(key BLOB PRIMARY KEY);", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	if (rc == 0 &&
+	    (sqlite3_prepare_v2(c->db, "SELECT data FROM notes WHERE key = ?", -1, &c->get_note, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO notes VALUES(?, ?)", -1, &c->put_note, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.used VALUES(?)", -1, &c->use_note, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(c->db, "SELECT path, hash, size, ino, mtime FROM pages ORDER BY path", -1, &c->get_page,
+		NULL) != SQLITE_OK))
+		rc = -1;
+	return rc;
+}
+
+struct store_cache *store_cache_open(const char *path, const char *identity, bool fresh, bool verbose)
+{
+	struct store_cache *c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir_p(dir);
+	}
+	free(dir);
+	int rc = fresh ? 1 : cache_try_open(c, identity);
+	if (rc != 0) {
+		if (!fresh)
+			fprintf(stderr, "kbc: note: build cache %s %s; building everything\n", path,
+				rc > 0 ? "was made by another kbc or format" : "is damaged or unreadable");
+		else if (verbose)
+			fprintf(stderr, "kbc: note: --no-cache: building everything\n");
+		cache_close_db(c);
+		unlink(path);
+		struct buf j = BUF_INIT;
+		buf_printf(&j, "%s-journal", path);
+		unlink(j.data);
+		buf_free(&j);
+		if (cache_try_open(c, identity) != 0) {
+			fprintf(stderr, "kbc: note: cannot create the build cache %s; building without it\n", path);
+			cache_close_db(c);
+			free(c->path);
+			free(c);
+			return NULL;
+		}
+	}
+	sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+	return c;
+}
+
+/* A query failed mid-build: the rest of this build does without. */
+static void cache_broke(struct store_cache *c)
+{
+	if (!c->broken)
+		fprintf(stderr, "kbc: note: build cache %s: %s; building the rest without it\n", c->path,
+			sqlite3_errmsg(c->db));
+	c->broken = true;
+}
+
+static void cache_use(struct store_cache *c, const void *key, size_t key_len)
+{
+	sqlite3_bind_blob(c->use_note, 1, key, (int)key_len, SQLITE_STATIC);
+	if (sqlite3_step(c->use_note) != SQLITE_DONE)
+		cache_broke(c);
+	sqlite3_reset(c->use_note);
+	sqlite3_clear_bindings(c->use_note);
+}
+
+int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out)
+{
+	if (!c || c->broken)
+		return -1;
+	int rc = -1;
+	sqlite3_stmt *st = c->get_note;
+	sqlite3_bind_blob(st, 1, key, (int)key_len, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		const void *d = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (d && n > 0) {
+			buf_put(out, d, (size_t)n);
+			rc = 0;
+		}
+	} else if (s != SQLITE_DONE) {
+		cache_broke(c);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == 0)
+		cache_use(c, key, key_len);
+	return rc;
+}
+
+int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n)
+{
+	if (!c || c->broken)
+		return -1;
+	sqlite3_stmt *st = c->put_note;
+	sqlite3_bind_blob(st, 1, key, (int)key_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 2, data, n, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	if (rc < 0)
+		cache_broke(c);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == 0)
+		cache_use(c, key, key_len);
+	return rc;
+}
+
+int store_cache_pages_each(struct store_cache *c, void (*fn)(void *arg, const char *rel, const struct store_page *p),
+	void *arg)
+{
+	if (!c || c->broken)
+		return -1;
+	sqlite3_stmt *st = c->get_page;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_page p;
+		const char *rel = (const char *)sqlite3_column_text(st, 0);
+		if (!rel || sqlite3_column_bytes(st, 1) != (int)sizeof p.hash)
+			continue;
+		memcpy(p.hash, sqlite3_column_blob(st, 1), sizeof p.hash);
+		p.size = sqlite3_column_int64(st, 2);
+		p.ino = sqlite3_column_int64(st, 3);
+		p.mtime = sqlite3_column_int64(st, 4);
+		fn(arg, rel, &p);
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE) {
+		cache_broke(c);
+		return -1;
+	}
+	return 0;
+}
+
+int store_cache_pages_set(struct store_cache *c, const char *const *rels, const struct store_page *pages, size_t n)
+{
+	if (!c || c->broken)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(c->db, "DELETE FROM pages", NULL, NULL, NULL) == SQLITE_OK &&
+		sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?, ?, ?, ?, ?)", -1, &st, NULL) ==
+		SQLITE_OK ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_text(st, 1, rels[i], -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, pages[i].hash, (int)sizeof pages[i].hash, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, pages[i].size);
+		sqlite3_bind_int64(st, 4, pages[i].ino);
+		sqlite3_bind_int64(st, 5, pages[i].mtime);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		cache_broke(c);
+	return rc;
+}
+
+int store_cache_close(struct store_cache *c, bool prune)
+{
+	if (!c)
+		return 0;
+	int rc = c->broken ? -1 : 0;
+	if (rc == 0 && prune && sqlite3_exec(c->db, "DELETE FROM notes WHERE key NOT IN (SELECT key FROM temp.used)", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	if (rc < 0) {
+		/* Never leave a cache that may disagree with itself. */
+		cache_close_db(c);
+		unlink(c->path);
+	}
+	cache_close_db(c);
+	free(c->path);
+	free(c);
+	return rc;
+}

@@ -13,12 +13,50 @@
 #define KBC_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "kb.h"
+
+struct buf;
 
 #define STORE_SCHEMA_VERSION 1
 
 int store_write(const struct kb *kb, const char *path);
+
+/* The build cache: a second database (.kbc/cache.sqlite, documented in
+ * docs/kb-schema.md) that only kbc reads. Notes' parse products are kept
+ * under a key that hashes everything they depend on, so an entry can
+ * never be stale, only unused; pages keep the hash of what they were
+ * rendered from and the identity of the file written. The functions here
+ * store and fetch bytes; cache.c decides what they mean. */
+struct store_cache;
+struct store_page {
+	unsigned char hash[16];  /* hash of everything the page was made from */
+	long long size, ino, mtime;  /* the file as written (mtime in ns) */
+};
+/* Open or create the cache at `path`. A file that is not a cache of this
+ * format made by the kbc `identity` names, or is damaged, is replaced by
+ * an empty one with a one-line note on stderr (so is any file when `fresh`
+ * is set: --no-cache). NULL, after a note, when no cache can be created:
+ * the build goes on without one. Everything until store_cache_close() is
+ * one transaction. */
+struct store_cache *store_cache_open(const char *path, const char *identity, bool fresh, bool verbose);
+/* Append the note entry under `key` to `out` and mark it used: 0, or -1
+ * when there is none (or the cache failed: a note says so once, and
+ * every later call misses). */
+int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out);
+int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n);
+/* fn(arg, rel, record) for every page recorded by the last build (rel
+ * is site-relative; both valid during the call only). 0, or -1. */
+int store_cache_pages_each(struct store_cache *c, void (*fn)(void *arg, const char *rel, const struct store_page *p),
+	void *arg);
+/* Replace all page records by these n. */
+int store_cache_pages_set(struct store_cache *c, const char *const *rels, const struct store_page *pages, size_t n);
+/* Commit and close; with `prune`, drop note entries this build did not
+ * use. On failure the file is removed (the next build is a full one) and
+ * -1 returned. NULL is a no-op. Not thread-safe: the whole cache is used
+ * from one thread at a time. */
+int store_cache_close(struct store_cache *c, bool prune);
 int store_query(const char *path, const char *sql, bool tsv);
 
 #endif

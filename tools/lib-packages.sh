@@ -4,7 +4,7 @@
 # Building kbc.
 BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 	libcmark-gfm-extensions-dev libyaml-dev libsqlite3-dev libstemmer-dev
-	libutf8proc-dev libgraphviz-dev)
+	libutf8proc-dev libgraphviz-dev libxxhash-dev)
 # kbc serve: the HTTP server library.
 BUILD_PACKAGES+=(libmicrohttpd-dev)
 # Running every test: a browser, node for runnable examples and browser

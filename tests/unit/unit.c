@@ -103,7 +103,6 @@ static struct kb_note *parse_note(const char *src, struct buf *diags)
 static void free_note(struct kb_note *n)
 {
 	struct kb kb = { 0 };
-	markdown_free(n);
 	kb.notes = n;
 	kb.n_notes = 1;
 	kb_free(&kb);   /* frees the note and its fields */

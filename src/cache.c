@@ -1,0 +1,616 @@
+/* cache.c - incremental builds; see cache.h. Hashes are xxHash's XXH3
+ * (128-bit for keys and page hashes, 64-bit as the checksum of an entry):
+ * a well-kept library, and fast enough that hashing whole pages' data
+ * costs little next to rendering them. */
+#include "cache.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "buf.h"
+#include "output.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+#include "version.h"
+
+/* Bump when the packed note layout changes. */
+#define NOTE_FORMAT 1
+#define NOTE_MAGIC "KBCN"
+
+struct page_rec {
+	char *rel;
+	struct store_page p;
+};
+
+struct cache {
+	struct store_cache *store;
+	unsigned char settings[16];   /* kb.yaml settings a note's parse depends on */
+	unsigned char identity[16];   /* kbc's executable */
+	unsigned char templates[16];  /* the template folders' files */
+	unsigned char (*keys)[16];    /* per note, once computed */
+	size_t n_keys;
+	/* pages */
+	struct site_out *out;
+	struct page_rec *old;         /* last build's pages, sorted by rel */
+	size_t n_old, cap_old;
+	pthread_mutex_t lock;         /* guards new */
+	struct page_rec *new;         /* this build's pages */
+	size_t n_new, cap_new;
+};
+
+static void hash_bytes(XXH3_state_t *st, const void *p, size_t n)
+{
+	uint64_t len = n;
+	XXH3_128bits_update(st, &len, sizeof len);
+	XXH3_128bits_update(st, p, n);
+}
+
+static void hash_str(XXH3_state_t *st, const char *s)
+{
+	if (!s) {
+		uint64_t none = UINT64_MAX;
+		XXH3_128bits_update(st, &none, sizeof none);
+		return;
+	}
+	hash_bytes(st, s, strlen(s));
+}
+
+static void digest(XXH3_state_t *st, unsigned char out[16])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	memcpy(out, c.digest, 16);
+}
+
+static XXH3_state_t *hash_new(void)
+{
+	XXH3_state_t *st = XXH3_createState();
+	if (!st)
+		die_oom();
+	XXH3_128bits_reset(st);
+	return st;
+}
+
+/* Every regular, non-hidden file directly in `dir`, in name order. */
+static void hash_dir(XXH3_state_t *st, const char *dir)
+{
+	hash_str(st, dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			*VEC_PUSH(names, n, cap) = xstrdup(de->d_name);
+	closedir(d);
+	/* insertion sort: a template folder holds a handful of files */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		char *p = path_join(dir, names[i]);
+		struct buf b = BUF_INIT;
+		struct stat sb;
+		if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && file_read(p, &b) == 0) {
+			hash_str(st, names[i]);
+			hash_bytes(st, b.data, b.len);
+		}
+		buf_free(&b);
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* kbc's identity: its version and the bytes of the running executable,
+ * so a rebuilt kbc never trusts what an older one cached. */
+static int identity(unsigned char out[16])
+{
+	struct buf b = BUF_INIT;
+	if (file_read("/proc/self/exe", &b) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	XXH3_state_t *st = hash_new();
+	hash_str(st, "kbc " KBC_VERSION);
+	hash_bytes(st, b.data, b.len);
+	digest(st, out);
+	XXH3_freeState(st);
+	buf_free(&b);
+	return 0;
+}
+
+struct cache *cache_open(const struct kb_config *cfg, const char *const *template_dirs, size_t n_dirs,
+	bool fresh, bool verbose)
+{
+	unsigned char id[16];
+	if (identity(id) < 0) {
+		fprintf(stderr, "kbc: note: cannot read kbc's own executable to identify it; building without a cache\n");
+		return NULL;
+	}
+	char hex[40];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	char *path = path_join(cfg->root, ".kbc/cache.sqlite");
+	struct store_cache *sc = store_cache_open(path, hex, fresh, verbose);
+	free(path);
+	if (!sc)
+		return NULL;
+	struct cache *c = xcalloc(1, sizeof *c);
+	c->store = sc;
+	memcpy(c->identity, id, 16);
+	/* Everything in kb.yaml that changes what parsing a note gives: raw
+	 * HTML kept or dropped, and the limits that turn a note into errors. */
+	XXH3_state_t *st = hash_new();
+	hash_str(st, cfg->unsafe_html ? "unsafe_html" : "safe_html");
+	long lim[] = { cfg->max_note_bytes, cfg->max_line_bytes, cfg->max_nesting,
+		cfg->yaml.max_depth, (long)cfg->yaml.max_nodes };
+	hash_bytes(st, lim, sizeof lim);
+	digest(st, c->settings);
+	XXH3_128bits_reset(st);
+	for (size_t i = 0; i < n_dirs; i++)
+		hash_dir(st, template_dirs[i]);
+	digest(st, c->templates);
+	XXH3_freeState(st);
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+/* ---- notes: packing ---- */
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+	unsigned char x[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	buf_put(b, x, 8);
+}
+
+static void put_i(struct buf *b, long long v)
+{
+	put_u64(b, (uint64_t)v);
+}
+
+static void put_s(struct buf *b, const char *s)
+{
+	if (!s) {
+		put_u64(b, UINT64_MAX);
+		return;
+	}
+	size_t n = strlen(s);
+	put_u64(b, n);
+	buf_put(b, s, n);
+}
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t get_u64(struct rd *r)
+{
+	if (r->bad || r->end - r->p < 8) {
+		r->bad = true;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += 8;
+	return v;
+}
+
+static long long get_i(struct rd *r)
+{
+	return (long long)get_u64(r);
+}
+
+/* An int field that must lie in [lo, hi]. */
+static int get_int(struct rd *r, long long lo, long long hi)
+{
+	long long v = get_i(r);
+	if (v < lo || v > hi) {
+		r->bad = true;
+		return (int)lo;
+	}
+	return (int)v;
+}
+
+static char *get_s(struct rd *r)
+{
+	uint64_t n = get_u64(r);
+	if (r->bad || n == UINT64_MAX)
+		return NULL;
+	if (n > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n)) {
+		r->bad = true;
+		return NULL;
+	}
+	char *s = xstrndup((const char *)r->p, n);
+	r->p += n;
+	return s;
+}
+
+/* A count of items that each take at least `min` bytes. */
+static size_t get_count(struct rd *r, size_t min)
+{
+	uint64_t n = get_u64(r);
+	if (r->bad || n > (uint64_t)(r->end - r->p) / min) {
+		r->bad = true;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static void pack_note(const struct kb_note *n, struct buf *b)
+{
+	put_s(b, n->title);
+	put_i(b, n->title_line);
+	put_i(b, n->title_col);
+	put_i(b, n->title_from_h1);
+	put_u64(b, n->n_aliases);
+	for (size_t i = 0; i < n->n_aliases; i++) {
+		put_s(b, n->aliases[i]);
+		put_i(b, n->alias_lines[i]);
+	}
+	put_u64(b, n->n_tags);
+	for (size_t i = 0; i < n->n_tags; i++)
+		put_s(b, n->tags[i]);
+	put_i(b, n->order);
+	put_i(b, n->has_order);
+	put_s(b, n->purpose);
+	put_i(b, n->draft);
+	put_s(b, n->slug);
+	put_s(b, n->date);
+	put_u64(b, n->body_off);
+	put_i(b, n->body_line);
+	put_u64(b, n->n_headings);
+	for (size_t i = 0; i < n->n_headings; i++) {
+		const struct kb_heading *h = &n->headings[i];
+		put_i(b, h->level);
+		put_s(b, h->text);
+		put_s(b, h->id);
+		put_i(b, h->line);
+		put_i(b, h->col);
+	}
+	put_u64(b, n->n_links);
+	for (size_t i = 0; i < n->n_links; i++) {
+		const struct kb_link *l = &n->links[i];
+		put_i(b, l->kind);
+		put_s(b, l->target);
+		put_s(b, l->heading);
+		put_s(b, l->label);
+		put_i(b, l->line);
+		put_i(b, l->col);
+		put_s(b, l->context);
+	}
+	put_u64(b, n->n_sections);
+	for (size_t i = 0; i < n->n_sections; i++) {
+		put_i(b, n->sections[i].heading);
+		put_s(b, n->sections[i].text);
+	}
+	put_s(b, n->html);
+	put_u64(b, n->words);
+}
+
+/* Fill `n` from `r`; on a malformed entry leaves what it allocated in
+ * `n` (freed with the model) and sets r->bad. */
+static void unpack_note(struct rd *r, struct kb_note *n)
+{
+	n->title = get_s(r);
+	n->title_line = get_int(r, 0, INT_MAX);
+	n->title_col = get_int(r, 0, INT_MAX);
+	n->title_from_h1 = get_int(r, 0, 1);
+	n->n_aliases = get_count(r, 16);
+	n->aliases = xcalloc(n->n_aliases + 1, sizeof *n->aliases);
+	n->alias_lines = xcalloc(n->n_aliases + 1, sizeof *n->alias_lines);
+	for (size_t i = 0; i < n->n_aliases && !r->bad; i++) {
+		n->aliases[i] = get_s(r);
+		n->alias_lines[i] = get_int(r, 0, INT_MAX);
+		if (!n->aliases[i])
+			r->bad = true;
+	}
+	n->n_tags = get_count(r, 8);
+	n->tags = xcalloc(n->n_tags + 1, sizeof *n->tags);
+	for (size_t i = 0; i < n->n_tags && !r->bad; i++)
+		if (!(n->tags[i] = get_s(r)))
+			r->bad = true;
+	n->order = (long)get_i(r);
+	n->has_order = get_int(r, 0, 1);
+	n->purpose = get_s(r);
+	n->draft = get_int(r, 0, 1);
+	n->slug = get_s(r);
+	n->date = get_s(r);
+	n->body_off = (size_t)get_u64(r);
+	n->body_line = get_int(r, 0, INT_MAX);
+	size_t nh = get_count(r, 40);
+	n->headings = xcalloc(nh + 1, sizeof *n->headings);
+	n->cap_headings = nh + 1;
+	for (size_t i = 0; i < nh && !r->bad; i++) {
+		struct kb_heading *h = &n->headings[n->n_headings++];
+		h->level = get_int(r, 1, 6);
+		h->text = get_s(r);
+		h->id = get_s(r);
+		h->line = get_int(r, 0, INT_MAX);
+		h->col = get_int(r, 0, INT_MAX);
+		if (!h->text || !h->id)
+			r->bad = true;
+	}
+	size_t nl = get_count(r, 56);
+	n->links = xcalloc(nl + 1, sizeof *n->links);
+	n->cap_links = nl + 1;
+	for (size_t i = 0; i < nl && !r->bad; i++) {
+		struct kb_link *l = &n->links[n->n_links++];
+		l->to_note = l->to_heading = -1;
+		l->kind = (enum kb_link_kind)get_int(r, KB_LINK_WIKI, KB_LINK_TAG);
+		l->target = get_s(r);
+		l->heading = get_s(r);
+		l->label = get_s(r);
+		l->line = get_int(r, 0, INT_MAX);
+		l->col = get_int(r, 0, INT_MAX);
+		l->context = get_s(r);
+		if (!l->target)
+			r->bad = true;
+	}
+	size_t ns = get_count(r, 16);
+	n->sections = xcalloc(ns + 1, sizeof *n->sections);
+	n->cap_sections = ns + 1;
+	for (size_t i = 0; i < ns && !r->bad; i++) {
+		struct kb_section *s = &n->sections[n->n_sections++];
+		s->heading = get_int(r, -1, (long long)nh - 1);
+		s->text = get_s(r);
+		if (!s->text)
+			r->bad = true;
+	}
+	n->html = get_s(r);
+	n->words = (size_t)get_u64(r);
+	if (!n->html || r->p != r->end)
+		r->bad = true;
+}
+
+/* Undo a failed unpack: back to the state scan left. */
+static void clear_parsed(struct kb_note *n)
+{
+	free(n->title);
+	for (size_t i = 0; i < n->n_aliases; i++)
+		free(n->aliases[i]);
+	free(n->aliases);
+	free(n->alias_lines);
+	for (size_t i = 0; i < n->n_tags; i++)
+		free(n->tags[i]);
+	free(n->tags);
+	free(n->purpose);
+	free(n->slug);
+	free(n->date);
+	for (size_t i = 0; i < n->n_headings; i++) {
+		free(n->headings[i].text);
+		free(n->headings[i].id);
+	}
+	free(n->headings);
+	for (size_t i = 0; i < n->n_links; i++) {
+		free(n->links[i].target);
+		free(n->links[i].heading);
+		free(n->links[i].label);
+		free(n->links[i].context);
+	}
+	free(n->links);
+	for (size_t i = 0; i < n->n_sections; i++)
+		free(n->sections[i].text);
+	free(n->sections);
+	free(n->html);
+	char *path = n->path, *rel = n->rel, *src = n->src;
+	size_t len = n->len;
+	bool skip = n->skip;
+	memset(n, 0, sizeof *n);
+	n->path = path;
+	n->rel = rel;
+	n->src = src;
+	n->len = len;
+	n->skip = skip;
+}
+
+static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_note *n)
+{
+	if (i >= c->n_keys) {
+		size_t want = i + 1 > 2 * c->n_keys ? i + 1 : 2 * c->n_keys;
+		c->keys = xrealloc(c->keys, want * sizeof *c->keys);
+		memset(c->keys + c->n_keys, 0, (want - c->n_keys) * sizeof *c->keys);
+		c->n_keys = want;
+	}
+	XXH3_state_t *st = hash_new();
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, c->settings, 16);
+	hash_str(st, n->rel);
+	hash_bytes(st, n->src, n->len);
+	digest(st, c->keys[i]);
+	XXH3_freeState(st);
+	return c->keys[i];
+}
+
+int cache_note_restore(struct cache *c, size_t i, struct kb_note *n)
+{
+	if (!c || !n->src)
+		return -1;
+	const unsigned char *key = note_key(c, i, n);
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 16 && !memcmp(b.data, NOTE_MAGIC, 4)) {
+		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+		uint64_t format = get_u64(&r);
+		uint64_t sum = get_u64(&r);
+		if (format == NOTE_FORMAT && !r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
+			unpack_note(&r, n);
+			if (r.bad)
+				clear_parsed(n);
+			else
+				rc = 0;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
+{
+	if (!c || i >= c->n_keys)
+		return;
+	struct buf payload = BUF_INIT, b = BUF_INIT;
+	pack_note(n, &payload);
+	buf_puts(&b, NOTE_MAGIC);
+	put_u64(&b, NOTE_FORMAT);
+	put_u64(&b, XXH3_64bits(payload.data, payload.len));
+	buf_put(&b, payload.data, payload.len);
+	store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len);
+	buf_free(&payload);
+	buf_free(&b);
+}
+
+/* ---- pages ---- */
+
+static void hash_tval(XXH3_state_t *st, const struct tval *v)
+{
+	unsigned char k = v ? (unsigned char)v->kind : 0xFF;
+	XXH3_128bits_update(st, &k, 1);
+	if (!v)
+		return;
+	switch (v->kind) {
+	case TV_NULL:
+		break;
+	case TV_BOOL: {
+		unsigned char b = v->b;
+		XXH3_128bits_update(st, &b, 1);
+		break;
+	}
+	case TV_STR:
+		hash_str(st, v->s);
+		break;
+	case TV_LIST:
+	case TV_MAP: {
+		uint64_t n = v->n;
+		XXH3_128bits_update(st, &n, sizeof n);
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->kind == TV_MAP)
+				hash_str(st, v->keys[i]);
+			hash_tval(st, v->items[i]);
+		}
+		break;
+	}
+	}
+}
+
+void cache_page_hash(const struct cache *c, const char *tmpl, const char *rel, const struct tval *ctx,
+	unsigned char hash[16])
+{
+	if (!c) {
+		memset(hash, 0, 16);
+		return;
+	}
+	XXH3_state_t *st = hash_new();
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, c->templates, 16);
+	hash_str(st, tmpl);
+	hash_str(st, rel);
+	hash_tval(st, ctx);
+	digest(st, hash);
+	XXH3_freeState(st);
+}
+
+static void load_page(void *arg, const char *rel, const struct store_page *p)
+{
+	struct cache *c = arg;
+	struct page_rec *r = VEC_PUSH(c->old, c->n_old, c->cap_old);
+	r->rel = xstrdup(rel);
+	r->p = *p;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct page_rec *)a)->rel, ((const struct page_rec *)b)->rel);
+}
+
+void cache_pages_begin(struct cache *c, struct site_out *out)
+{
+	if (!c)
+		return;
+	c->out = out;
+	store_cache_pages_each(c->store, load_page, c);
+	if (c->n_old)
+		qsort(c->old, c->n_old, sizeof *c->old, cmp_rec);   /* already in order; cheap */
+}
+
+bool cache_page_reuse(struct cache *c, const char *rel, const unsigned char hash[16])
+{
+	if (!c || !c->out)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	struct page_rec *n = VEC_PUSH(c->new, c->n_new, c->cap_new);
+	n->rel = xstrdup(rel);
+	memcpy(n->p.hash, hash, 16);
+	pthread_mutex_unlock(&c->lock);
+	struct page_rec key = { (char *)rel, { { 0 }, 0, 0, 0 } };
+	const struct page_rec *old = c->n_old ? bsearch(&key, c->old, c->n_old, sizeof *c->old, cmp_rec) : NULL;
+	if (!old || memcmp(old->p.hash, hash, 16))
+		return false;
+	char *prev = path_join(c->out->final, rel);
+	struct stat sb;
+	bool ok = lstat(prev, &sb) == 0 && S_ISREG(sb.st_mode) && (long long)sb.st_size == old->p.size &&
+		(long long)sb.st_ino == old->p.ino &&
+		(long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec == old->p.mtime &&
+		output_link(c->out, rel, prev) == 0;
+	free(prev);
+	return ok;
+}
+
+void cache_pages_commit(struct cache *c, const char *final)
+{
+	if (!c)
+		return;
+	const char **rels = xcalloc(c->n_new + 1, sizeof *rels);
+	struct store_page *pages = xcalloc(c->n_new + 1, sizeof *pages);
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_new; i++) {
+		char *p = path_join(final, c->new[i].rel);
+		struct stat sb;
+		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			rels[n] = c->new[i].rel;
+			pages[n] = c->new[i].p;
+			pages[n].size = (long long)sb.st_size;
+			pages[n].ino = (long long)sb.st_ino;
+			pages[n].mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+			n++;
+		}
+		free(p);
+	}
+	store_cache_pages_set(c->store, rels, pages, n);
+	free(rels);
+	free(pages);
+}
+
+void cache_close(struct cache *c, bool ok)
+{
+	if (!c)
+		return;
+	store_cache_close(c->store, ok);
+	for (size_t i = 0; i < c->n_old; i++)
+		free(c->old[i].rel);
+	free(c->old);
+	for (size_t i = 0; i < c->n_new; i++)
+		free(c->new[i].rel);
+	free(c->new);
+	free(c->keys);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
