@@ -106,6 +106,19 @@ sed -i 's/^title: Basic test vault$/title: Basic vault, renamed/' "$B/kb.yaml"
 step "change kb.yaml" "$B"
 sed -i 's/The fixed order in which the loop visits its queues./The order of the queues./' "$B/notes/ledger.yaml"
 step "change the ledger" "$B"
+# A lower limit in kb.yaml turns a cached, once clean note into an error:
+# the incremental build must report exactly what a full build reports.
+printf '\n- outer\n  - inner\n' >>"$B/notes/alpha.md"
+step "a nested list added" "$B"
+cp "$B/kb.yaml" "$TMP/kb.yaml.saved"
+printf 'limits:\n  nesting: 1\n' >>"$B/kb.yaml"
+"$KBC" build -C "$B" -o "$B/site" 2>"$TMP/limit.inc"
+inc_status=$?
+"$KBC" build --no-cache -C "$B" -o "$B/site" 2>"$TMP/limit.full"
+check "basic: a lowered nesting limit fails the incremental build" is "$inc_status" 1
+check "basic: ... with the full build's diagnostics" diff "$TMP/limit.full" "$TMP/limit.inc"
+cp "$TMP/kb.yaml.saved" "$B/kb.yaml"
+step "limit restored" "$B"
 step "-j 1" "$B" -j 1
 check "basic: -j 1 after -j 2 renders no page" is "$(rendered)" 0
 cache_damage "$B"
