@@ -259,6 +259,8 @@ void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct
 	/* Decode once; invalid bytes become separators. */
 	size_t ncp = 0, i = 0;
 	pool_start(out);
+	size_t cap_before = out->cap_pool;   /* the pool moves only when it grows */
+	size_t n_before = out->n;
 	while (i < n) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
@@ -296,8 +298,10 @@ void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct
 			in = false;
 		}
 	}
-	/* The pool may have moved: point every tok at its strings again. */
-	for (size_t k = 0; k < out->n; k++) {
+	/* Point this call's toks at their strings, and every earlier one too
+	 * when the pool moved (it grows geometrically, so callers appending
+	 * many short texts to one list stay linear). */
+	for (size_t k = out->cap_pool == cap_before ? n_before : 0; k < out->n; k++) {
 		struct tok *t = &out->v[k];
 		t->term = t->term_at ? out->pool + t->term_at : NULL;
 		t->norm = out->pool + t->norm_at;
