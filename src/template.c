@@ -307,6 +307,27 @@ static struct template *load(struct template_set *ts, const char *name)
 	return t;
 }
 
+int template_set_add(struct template_set *ts, const char *name, const char *path, const char *src,
+	size_t len)
+{
+	pthread_mutex_lock(&ts->lock);
+	int rc = -1;
+	for (size_t i = 0; i < ts->n; i++)
+		if (!strcmp(ts->t[i].name, name))
+			goto out;
+	struct template *t = VEC_PUSH(ts->t, ts->n, ts->cap);
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(name);
+	t->path = xstrdup(path);
+	char *copy = xstrndup(src, len);   /* compile() needs the terminator */
+	compile(t, copy, len);
+	free(copy);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ts->lock);
+	return rc;
+}
+
 const char *template_path(struct template_set *ts, const char *name)
 {
 	pthread_mutex_lock(&ts->lock);
