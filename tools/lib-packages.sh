@@ -8,6 +8,9 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
+# Fuzzing and memory checks (tools/fuzz, tools/valgrind): clang with its
+# libFuzzer and sanitizer runtimes, and valgrind.
+TEST_PACKAGES+=(clang libclang-rt-14-dev valgrind)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {
