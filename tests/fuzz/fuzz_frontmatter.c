@@ -2,7 +2,7 @@
  * (frontmatter.c, ytree.c) on one note's text.
  *
  * Checks: the body offset and line stay inside the note and agree with
- * each other (the body starts right after a line break, or at the top
+ * each other (the body starts right after a line break, at the end, or at the top
  * past a BOM), and every list field holds its count of strings (an invalid tag
  * only with an error reported). */
 #include <string.h>
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n->body_off; i++)
 		lines += n->src[i] == '\n';
 	FUZZ_CHECK(n->body_line == lines);
-	FUZZ_CHECK(n->body_off <= 3 || n->src[n->body_off - 1] == '\n');
+	FUZZ_CHECK(n->body_off <= 3 || n->body_off == n->len || n->src[n->body_off - 1] == '\n');
 	for (size_t i = 0; i < n->n_aliases; i++)
 		FUZZ_CHECK(n->aliases[i] != NULL);
 	for (size_t i = 0; i < n->n_tags; i++)
