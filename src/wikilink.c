@@ -167,14 +167,48 @@ static void link_before(cmark_node *at, const struct kb_note *n, const char *sho
 	cmark_node_insert_before(at, link);
 }
 
+/* Body position (line, byte column) of a text node. cmark-gfm leaves some
+ * text nodes without one (0:0), such as the text it makes of a footnote
+ * reference that names no footnote: those take the end of the nearest
+ * earlier sibling that has a position (or the start of the line when line
+ * breaks lie between), else the start of the nearest ancestor that has
+ * one. Columns are then found by source_col(), which looks for the "[["
+ * from there on. */
+static void text_pos(cmark_node *text, int *line, int *col)
+{
+	if (cmark_node_get_start_line(text) > 0) {
+		*line = cmark_node_get_start_line(text);
+		*col = cmark_node_get_start_column(text);
+		return;
+	}
+	int breaks = 0;   /* line breaks between that sibling and the text */
+	for (cmark_node *s = cmark_node_previous(text); s; s = cmark_node_previous(s)) {
+		if (cmark_node_get_end_line(s) > 0) {
+			*line = cmark_node_get_end_line(s) + breaks;
+			*col = breaks ? 1 : cmark_node_get_end_column(s) + 1;
+			return;
+		}
+		cmark_node_type t = cmark_node_get_type(s);
+		breaks += t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK;
+	}
+	for (cmark_node *a = cmark_node_parent(text); a; a = cmark_node_parent(a))
+		if (cmark_node_get_start_line(a) > 0) {
+			*line = cmark_node_get_start_line(a);
+			*col = cmark_node_get_start_column(a);
+			return;
+		}
+	*line = *col = 1;
+}
+
 static void replace_text(struct ctx *c, cmark_node *text)
 {
 	const char *lit = cmark_node_get_literal(text);
 	const char *tag_end;
 	if (!lit || (!strstr(lit, "[[") && !next_tag(lit, lit, &tag_end)))
 		return;
-	int line = cmark_node_get_start_line(text) + c->note->body_line - 1;
-	int col0 = cmark_node_get_start_column(text);
+	int line, col0;
+	text_pos(text, &line, &col0);
+	line += c->note->body_line - 1;
 	const char *p = lit, *start = lit;
 	bool changed = false;
 	for (;;) {

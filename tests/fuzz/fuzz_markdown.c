@@ -3,8 +3,9 @@
  * rendered with every other link resolved to the note itself.
  *
  * Checks: every link and heading has a file position inside the note
- * (line 1..lines, column >= 1), a target string, and a link's heading
- * and label, when present, are strings; headings have unique ids. */
+ * (line 1..lines, column >= 1), a wikilink's or embed's position is its
+ * "[[" or "![[" in the file, every link has a target, and headings have
+ * unique ids. */
 #include <string.h>
 
 #include "buf.h"
@@ -53,6 +54,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kb_link *l = &n->links[i];
 		FUZZ_CHECK(l->target != NULL);
 		FUZZ_CHECK(l->line >= 1 && l->line <= lines && l->col >= 1);
+		if (l->kind == KB_LINK_WIKI || l->kind == KB_LINK_EMBED) {
+			/* The position is the link's "[[" (or "![[") in the file. */
+			const char *p = kb_line_start(n, l->line), *end = n->src + n->len;
+			for (int c = 1; c < l->col && p < end; c++) {
+				p++;
+				while (p < end && ((unsigned char)*p & 0xC0) == 0x80)
+					p++;
+			}
+			FUZZ_CHECK((end - p >= 2 && !memcmp(p, "[[", 2)) || (end - p >= 3 && !memcmp(p, "![[", 3)));
+		}
 		l->to_note = i % 2 ? 0 : -1;
 		l->to_heading = l->to_note == 0 && n->n_headings ? 0 : -1;
 	}
