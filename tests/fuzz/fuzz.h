@@ -39,6 +39,9 @@ void fuzz_end(void);
  * notes that fail this are refused before front matter or Markdown see
  * them, so the targets skip them too.) */
 int fuzz_is_text(const uint8_t *data, size_t size);
+/* A note's source as scan.c hands it to the parsers: a NUL-terminated
+ * copy with lone CRs read as LF (text_lone_cr_to_lf). malloc'd. */
+char *fuzz_note_text(const uint8_t *data, size_t size);
 
 /* Split data[0..size) at each occurrence of `sep` into at most `max`
  * parts (the last part keeps any further separators). Parts point into

@@ -5,6 +5,7 @@
 
 #include "diag.h"
 #include "text.h"
+#include "util.h"
 
 static struct buf sink = BUF_INIT;
 
@@ -46,4 +47,11 @@ size_t fuzz_split(const uint8_t *data, size_t size, const char *sep, struct fuzz
 	parts[n].p = data + start;
 	parts[n++].n = size - start;
 	return n;
+}
+
+char *fuzz_note_text(const uint8_t *data, size_t size)
+{
+	char *s = xstrndup((const char *)data, size);
+	text_lone_cr_to_lf(s, size);
+	return s;
 }

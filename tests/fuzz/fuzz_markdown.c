@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(n, 0, sizeof *n);
 	n->path = xstrdup("notes/fuzz.md");
 	n->rel = xstrdup("fuzz.md");
-	n->src = xstrndup((const char *)data, size);
+	n->src = fuzz_note_text(data, size);
 	n->len = size;
 	frontmatter_parse(n);
 	struct kb_config cfg = { 0 };

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run-found.sh KBC - what the fuzzers found, checked end to end through the
+# kbc command (the replay inputs in regress/ check the parsers alone): each
+# case is a one-note vault whose diagnostics must carry exact positions.
+. "$(dirname "$0")/../lib.sh"
+KBC=$1
+
+# note NAME CONTENT: a vault $TMP/NAME with notes/n.md holding CONTENT
+# (printf format); `kbc check` stderr lands in $TMP/NAME.err.
+note() {
+	mkdir -p "$TMP/$1/notes"
+	printf -- "$2" > "$TMP/$1/notes/n.md"
+	"$KBC" check -C "$TMP/$1" >/dev/null 2>"$TMP/$1.err"
+}
+has() { grep -qF -- "$2" "$TMP/$1.err" || { cat "$TMP/$1.err"; return 1; }; }
+
+# A lone CR ends a line for cmark-gfm and libyaml: kbc counts lines the same.
+note cr 'Old\rMac [[x]]\r\r- [[y]]\n'
+check "lone CR: link on line 2" has cr "notes/n.md:2:5: error: no note named 'x'"
+check "lone CR: link on line 4" has cr "notes/n.md:4:3: error: no note named 'y'"
+note cr-front '---\rtitle: T\rtags: [bad tag]\r---\r[[z]]\r'
+check "lone CR in front matter: tag error on line 3" has cr-front "notes/n.md:3:8: error: tag 'bad tag'"
+check "lone CR in front matter: body link on line 5" has cr-front "notes/n.md:5:1: error: no note named 'z'"
+
+# cmark-gfm gives no position to the text of an undefined footnote reference.
+note footnote '[^x] [[a]]\nb\n[^y] and ![[c]]\n'
+check "undefined footnote: link keeps its column" has footnote "notes/n.md:1:6: error: no note named 'a'"
+check "undefined footnote after a line break: next line" has footnote "notes/n.md:3:10: error: no note named 'c'"
+finish
