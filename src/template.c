@@ -115,6 +115,7 @@ struct template {
 	struct tnode *nodes;
 	size_t n, cap;
 	bool ok;
+	bool too_big;       /* "expands too much" reported for it */
 };
 
 struct template_set {
@@ -343,11 +344,22 @@ struct frame {
 	const struct frame *up;
 };
 
+/* Steps (template nodes visited) one render may take. Partials and
+ * sections nested in each other multiply: three partials that each
+ * include the next twice, 16 deep, are 43 million steps for a few bytes of
+ * template. Real pages take far fewer (a list of 100,000 notes, each
+ * with a link, a title and a few tags, is about 2 million), so a render
+ * that gets here is stopped with an error instead of running for minutes
+ * (10 million steps take under a second). */
+#define TEMPLATE_MAX_STEPS 10000000u
+
 struct rctx {
 	struct template_set *ts;
 	struct buf *out;
 	int depth;           /* partial nesting */
 	bool failed;
+	size_t steps;        /* nodes visited so far */
+	bool stopped;        /* over TEMPLATE_MAX_STEPS: render nothing more */
 };
 
 static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
@@ -439,10 +451,22 @@ static void render_template(struct rctx *r, struct template *t, const struct fra
 static void render_range(struct rctx *r, struct template *t, size_t from, size_t to,
 	const struct frame *f)
 {
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = from; i < to && !r->stopped; i++) {
 		struct tnode *n = &t->nodes[i];
 		bool found;
 		const struct tval *v;
+		if (++r->steps > TEMPLATE_MAX_STEPS) {
+			r->stopped = true;
+			r->failed = true;
+			pthread_mutex_lock(&r->ts->lock);
+			bool first = !t->too_big;
+			t->too_big = true;
+			pthread_mutex_unlock(&r->ts->lock);
+			if (first)
+				diag_error(t->path, n->line, n->col, "template expands too much: over %u steps "
+					"(partials or sections nested in each other?)", TEMPLATE_MAX_STEPS);
+			break;
+		}
 		switch (n->kind) {
 		case TK_TEXT:
 			buf_put(r->out, n->s, n->len);
@@ -524,7 +548,7 @@ int template_render(struct template_set *ts, const char *name, const struct tval
 		diag_sys("template '%s' not found in any template folder", name);
 		return -1;
 	}
-	struct rctx r = { ts, out, 0, false };
+	struct rctx r = { ts, out, 0, false, 0, false };
 	struct frame f = { ctx, NULL };
 	render_template(&r, t, &f);
 	return r.failed ? -1 : 0;

@@ -26,4 +26,15 @@ check "lone CR in front matter: body link on line 5" has cr-front "notes/n.md:5:
 note footnote '[^x] [[a]]\nb\n[^y] and ![[c]]\n'
 check "undefined footnote: link keeps its column" has footnote "notes/n.md:1:6: error: no note named 'a'"
 check "undefined footnote after a line break: next line" has footnote "notes/n.md:3:10: error: no note named 'c'"
+# Partials that include each other three times over, 16 deep, are 43
+# million expansions: the render stops with an error instead of running on.
+mkdir -p "$TMP/blowup/notes" "$TMP/blowup/templates"
+printf 'Text.\n' > "$TMP/blowup/notes/n.md"
+printf '{{> fa}}' > "$TMP/blowup/templates/note.html"
+printf '{{> fb}}{{> fb}}{{> fb}}' > "$TMP/blowup/templates/fa.html"
+printf '{{> fa}}{{> fa}}{{> fa}}' > "$TMP/blowup/templates/fb.html"
+check "template blow-up: build fails" status_is 1 "$KBC" build -q -C "$TMP/blowup" -o "$TMP/blowup-site"
+"$KBC" build -q -C "$TMP/blowup" -o "$TMP/blowup-site" 2>"$TMP/blowup.err"
+check "template blow-up: one error at the template" has blowup "error: template expands too much: over 10000000 steps"
+check "template blow-up: no site written" test ! -e "$TMP/blowup-site"
 finish
