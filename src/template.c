@@ -121,7 +121,8 @@ struct template {
 struct template_set {
 	char **dirs;
 	size_t n_dirs;
-	struct template *t;
+	struct template **t;  /* each template stays where it is while others
+	                       * load: renders hold pointers to them */
 	size_t n, cap;
 	pthread_mutex_t lock;
 };
@@ -145,12 +146,13 @@ void template_set_free(struct template_set *ts)
 		free(ts->dirs[i]);
 	free(ts->dirs);
 	for (size_t i = 0; i < ts->n; i++) {
-		struct template *t = &ts->t[i];
+		struct template *t = ts->t[i];
 		for (size_t j = 0; j < t->n; j++)
 			free(t->nodes[j].s);
 		free(t->nodes);
 		free(t->name);
 		free(t->path);
+		free(t);
 	}
 	free(ts->t);
 	pthread_mutex_destroy(&ts->lock);
@@ -280,10 +282,10 @@ static void compile(struct template *t, const char *src, size_t len)
 static struct template *load(struct template_set *ts, const char *name)
 {
 	for (size_t i = 0; i < ts->n; i++)
-		if (!strcmp(ts->t[i].name, name))
-			return &ts->t[i];
-	struct template *t = VEC_PUSH(ts->t, ts->n, ts->cap);
-	memset(t, 0, sizeof *t);
+		if (!strcmp(ts->t[i]->name, name))
+			return ts->t[i];
+	struct template *t = xcalloc(1, sizeof *t);
+	*VEC_PUSH(ts->t, ts->n, ts->cap) = t;
 	t->name = xstrdup(name);
 	for (size_t d = 0; d < ts->n_dirs; d++) {
 		char *p = path_join(ts->dirs[d], name);
@@ -314,10 +316,10 @@ int template_set_add(struct template_set *ts, const char *name, const char *path
 	pthread_mutex_lock(&ts->lock);
 	int rc = -1;
 	for (size_t i = 0; i < ts->n; i++)
-		if (!strcmp(ts->t[i].name, name))
+		if (!strcmp(ts->t[i]->name, name))
 			goto out;
-	struct template *t = VEC_PUSH(ts->t, ts->n, ts->cap);
-	memset(t, 0, sizeof *t);
+	struct template *t = xcalloc(1, sizeof *t);
+	*VEC_PUSH(ts->t, ts->n, ts->cap) = t;
 	t->name = xstrdup(name);
 	t->path = xstrdup(path);
 	char *copy = xstrndup(src, len);   /* compile() needs the terminator */

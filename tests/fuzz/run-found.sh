@@ -37,4 +37,16 @@ check "template blow-up: build fails" status_is 1 "$KBC" build -q -C "$TMP/blowu
 "$KBC" build -q -C "$TMP/blowup" -o "$TMP/blowup-site" 2>"$TMP/blowup.err"
 check "template blow-up: one error at the template" has blowup "error: template expands too much: over 10000000 steps"
 check "template blow-up: no site written" test ! -e "$TMP/blowup-site"
+# Loading a partial for the first time while a page renders must not move
+# the templates already loaded (the 9th one grew their array and the page
+# being rendered read freed memory: caught by the ASan run of this test).
+mkdir -p "$TMP/partials/notes" "$TMP/partials/templates"
+printf 'Text.\n' > "$TMP/partials/notes/n.md"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	printf '<p>%s</p>' "$i" > "$TMP/partials/templates/p$i.html"
+	printf '{{> p%s}}' "$i" >> "$TMP/partials/templates/note.html"
+done
+printf '<i>{{site.title}}</i>\n' >> "$TMP/partials/templates/note.html"
+check "ten partials: build succeeds" "$KBC" build -q -C "$TMP/partials" -o "$TMP/partials-site"
+check "ten partials: the page has all of them" grep -q '<p>10</p><i>' "$TMP/partials-site/n.html"
 finish
