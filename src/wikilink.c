@@ -68,8 +68,24 @@ static char *default_label(const struct kb_link *l)
 	return buf_detach(&b);
 }
 
+/* The k-th "[[" in [p, eol), or NULL. */
+static const char *nth_open(const char *p, const char *eol, int k)
+{
+	for (int seen = 0; p + 1 < eol; p++) {
+		if (p[0] == '[' && p[1] == '[') {
+			if (seen++ == k)
+				return p;
+			p++;
+		}
+	}
+	return NULL;
+}
+
 /* Column (1-based, in characters) of the k-th "[[" at or after byte
- * column col0 of file line `line` (the "!" before it for an embed). */
+ * column col0 of file line `line` (the "!" before it for an embed).
+ * cmark-gfm's column can be past the text on lazy continuation lines of
+ * nested containers (a footnote holding a list): then the k-th "[[" of
+ * the whole line, else the line's first, else the line's end. */
 static int source_col(const struct kb_note *n, int line, int col0, int k, int embed)
 {
 	const char *end = n->src + n->len;
@@ -80,18 +96,13 @@ static int source_col(const struct kb_note *n, int line, int col0, int k, int em
 	const char *p = bol + (col0 > 0 ? col0 - 1 : 0);
 	if (p > eol)
 		p = eol;
-	const char *hit = NULL;
-	for (int seen = 0; p + 1 < eol; p++) {
-		if (p[0] == '[' && p[1] == '[') {
-			if (seen++ == k) {
-				hit = p;
-				break;
-			}
-			p++;
-		}
-	}
+	const char *hit = nth_open(p, eol, k);
 	if (!hit)
-		return col0 > 0 ? col0 : 1;
+		hit = nth_open(bol, eol, k);
+	if (!hit)
+		hit = nth_open(bol, eol, 0);
+	if (!hit)
+		return (int)utf8_count(bol, (size_t)(p - bol)) + 1;
 	if (embed && hit > bol && hit[-1] == '!')
 		hit--;
 	return (int)utf8_count(bol, (size_t)(hit - bol)) + 1;
