@@ -354,6 +354,10 @@ struct frame {
  * that gets here is stopped with an error instead of running for minutes
  * (10 million steps take under a second). */
 #define TEMPLATE_MAX_STEPS 10000000u
+/* Bytes one render may write: the same blow-up with a kilobyte of text in
+ * each partial fills memory long before the step limit. A page of the
+ * 100,000-note graph with its inline SVG is about 50 MB. */
+#define TEMPLATE_MAX_BYTES ((size_t)256 << 20)
 
 struct rctx {
 	struct template_set *ts;
@@ -361,7 +365,8 @@ struct rctx {
 	int depth;           /* partial nesting */
 	bool failed;
 	size_t steps;        /* nodes visited so far */
-	bool stopped;        /* over TEMPLATE_MAX_STEPS: render nothing more */
+	size_t start;        /* out->len when the render began */
+	bool stopped;        /* over a limit: render nothing more */
 };
 
 static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
@@ -457,7 +462,7 @@ static void render_range(struct rctx *r, struct template *t, size_t from, size_t
 		struct tnode *n = &t->nodes[i];
 		bool found;
 		const struct tval *v;
-		if (++r->steps > TEMPLATE_MAX_STEPS) {
+		if (++r->steps > TEMPLATE_MAX_STEPS || r->out->len - r->start > TEMPLATE_MAX_BYTES) {
 			r->stopped = true;
 			r->failed = true;
 			pthread_mutex_lock(&r->ts->lock);
@@ -466,7 +471,8 @@ static void render_range(struct rctx *r, struct template *t, size_t from, size_t
 			pthread_mutex_unlock(&r->ts->lock);
 			if (first)
 				diag_error(t->path, n->line, n->col, "template expands too much: over %u steps "
-					"(partials or sections nested in each other?)", TEMPLATE_MAX_STEPS);
+					"or %zu MiB (partials or sections nested in each other?)", TEMPLATE_MAX_STEPS,
+					TEMPLATE_MAX_BYTES >> 20);
 			break;
 		}
 		switch (n->kind) {
@@ -550,7 +556,7 @@ int template_render(struct template_set *ts, const char *name, const struct tval
 		diag_sys("template '%s' not found in any template folder", name);
 		return -1;
 	}
-	struct rctx r = { ts, out, 0, false, 0, false };
+	struct rctx r = { ts, out, 0, false, 0, out->len, false };
 	struct frame f = { ctx, NULL };
 	render_template(&r, t, &f);
 	return r.failed ? -1 : 0;

@@ -3,7 +3,8 @@
  * page.html, a.html and b.html (so {{> a}} and {{> b}} reach the others),
  * then page.html rendered with fixed data shaped like a page's.
  *
- * Checks: a failed check or render reports at least one diagnostic, and
+ * Checks: a render writes at most 256 MiB (template.c's limit), a failed
+ * check or render reports at least one diagnostic, and
  * a render that succeeds after a failed check is impossible; and every
  * string of the data printed with {{name}} is escaped. For the last, the
  * page is rendered twice, with data whose strings hold '<' and with the
@@ -77,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tval *ctx = page_data(1), *tame = page_data(0);
 	struct buf out = BUF_INIT, out2 = BUF_INIT;
 	int rc = template_render(ts, "page.html", ctx, &out);
+	/* template.c stops a render past 256 MiB (plus the node that crossed). */
+	FUZZ_CHECK(out.len <= ((size_t)257 << 20));
 	FUZZ_CHECK(rc == 0 || diag_errors() + diag_sys_errors() > 0);
 	if (rc == 0) {
 		FUZZ_CHECK(checked == 0);
