@@ -682,7 +682,8 @@ static void hostile_run(const char *what, const char *lang, const struct buf *in
 	double t0 = now();
 	highlight(&out, lang, in->data, in->len);
 	double dt = now() - t0;
-	/* Under valgrind (tools/valgrind sets KBC_TEST_SLOW) time means nothing. */
+	/* Under valgrind or ASan (tools/valgrind and tools/test set
+	 * KBC_TEST_SLOW) time means nothing. */
 	CHECK(dt < 1.0 || getenv("KBC_TEST_SLOW"), "%s [%s]: %.2f s for %zu bytes", what, lang, dt, in->len);
 	check_output(what, lang, out.data, out.len, in->data, in->len);
 	buf_free(&out);
