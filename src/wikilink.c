@@ -178,14 +178,15 @@ static void link_before(cmark_node *at, const struct kb_note *n, const char *sho
 	cmark_node_insert_before(at, link);
 }
 
-/* Body position (line, byte column) of a text node. cmark-gfm leaves some
- * text nodes without one (0:0), such as the text it makes of a footnote
- * reference that names no footnote: those take the end of the nearest
+/* Body position (line, byte column) of a node; see wikilink.h. cmark-gfm
+ * leaves some inline nodes without one (0:0), such as the text it makes of
+ * a footnote reference that names no footnote and what follows it: those
+ * take the end of the nearest
  * earlier sibling that has a position (or the start of the line when line
  * breaks lie between), else the start of the nearest ancestor that has
  * one. Columns are then found by source_col(), which looks for the "[["
  * from there on. */
-static void text_pos(cmark_node *text, int *line, int *col)
+void wikilink_node_pos(cmark_node *text, int *line, int *col)
 {
 	if (cmark_node_get_start_line(text) > 0) {
 		*line = cmark_node_get_start_line(text);
@@ -218,7 +219,7 @@ static void replace_text(struct ctx *c, cmark_node *text)
 	if (!lit || (!strstr(lit, "[[") && !next_tag(lit, lit, &tag_end)))
 		return;
 	int line, col0;
-	text_pos(text, &line, &col0);
+	wikilink_node_pos(text, &line, &col0);
 	line += c->note->body_line - 1;
 	const char *p = lit, *start = lit;
 	bool changed = false;
