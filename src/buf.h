@@ -30,7 +30,8 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, int c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Append a decimal integer (faster than buf_printf on hot paths). */
 void buf_putint(struct buf *b, long v);
 /* Return the bytes (malloc'd, NUL-terminated) and leave `b` empty. */

@@ -206,7 +206,9 @@ int frontmatter_parse_limits(struct kb_note *n, const struct ylimits *lim)
 		return -1;
 	}
 	n->body_off = (size_t)(after - s);
-	n->body_line = line + 1;
+	/* A closing fence on the last line, with no line break after it,
+	 * leaves an empty body on that same line. */
+	n->body_line = after > close && after[-1] == '\n' ? line + 1 : line;
 
 	bool ok;
 	struct ynode *doc = ytree_parse(yaml, (size_t)(close - yaml), n->path, 2, lim, &ok);

@@ -147,24 +147,31 @@ int ledger_load(struct kb *kb, bool explicit_path)
 {
 	int rc = -1;
 	struct buf text = BUF_INIT;
+	kb->ledger_shown = kb_display_path(kb->cfg.ledger_path);
+	if (file_read(kb->cfg.ledger_path, &text) < 0) {
+		if (errno == ENOENT && !explicit_path)
+			rc = 0;
+		else
+			diag_error(kb->ledger_shown, 0, 0, "cannot read ledger: %s", strerror(errno));
+	} else {
+		rc = ledger_parse(kb, text.data, text.len);
+	}
+	buf_free(&text);
+	return rc;
+}
+
+int ledger_parse(struct kb *kb, const char *text, size_t len)
+{
+	int rc = -1;
 	struct ynode *doc = NULL;
 	struct term_set ts = { 0 };
-	kb->ledger_shown = kb_display_path(kb->cfg.ledger_path);
 	const char *path = kb->ledger_shown;
-	if (file_read(kb->cfg.ledger_path, &text) < 0) {
-		if (errno == ENOENT && !explicit_path) {
-			rc = 0;
-			goto out;
-		}
-		diag_error(path, 0, 0, "cannot read ledger: %s", strerror(errno));
-		goto out;
-	}
-	if (utf8_invalid_at(text.data, text.len) != text.len || strlen(text.data) != text.len) {
+	if (utf8_invalid_at(text, len) != len || memchr(text, '\0', len)) {
 		diag_error(path, 0, 0, "ledger is not valid UTF-8 text");
 		goto out;
 	}
 	bool ok;
-	doc = ytree_parse(text.data, text.len, path, 1, &kb->cfg.yaml, &ok);
+	doc = ytree_parse(text, len, path, 1, &kb->cfg.yaml, &ok);
 	if (!ok)
 		goto out;
 	const struct ynode *groups = ymap_get(doc, "groups");
@@ -211,6 +218,5 @@ out:
 	free(ts.keys);
 	free(ts.slots);
 	ytree_free(doc);
-	buf_free(&text);
 	return rc;
 }

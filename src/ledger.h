@@ -21,5 +21,9 @@
 #include "kb.h"
 
 int ledger_load(struct kb *kb, bool explicit_path);
+/* The same from memory: text[0..len) is the ledger's contents (need not
+ * be NUL-terminated), kb->ledger_shown (set by the caller) names it in
+ * diagnostics. ledger_load() reads the file and calls this. */
+int ledger_parse(struct kb *kb, const char *text, size_t len);
 
 #endif

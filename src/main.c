@@ -168,6 +168,21 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* The words of `search`, `query` and `help` live until the process ends:
+ * free them then, so memory checkers see no leak (main's options are gone
+ * by the time exit handlers run, hence the copy of the pointer). */
+static char *words_heap;
+static void free_words(void)
+{
+	free(words_heap);
+}
+static void words_at_exit(const struct buf *words)
+{
+	if (!words_heap)
+		atexit(free_words);
+	words_heap = words->data;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -190,6 +205,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->words.len)
 				buf_putc(&o->words, ' ');
 			buf_puts(&o->words, a);
+			words_at_exit(&o->words);
 			continue;
 		}
 #define NEED_VALUE()                                                   \
@@ -262,6 +278,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->words.len)
 				buf_putc(&o->words, ' ');
 			buf_puts(&o->words, a);
+			words_at_exit(&o->words);
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}

@@ -61,6 +61,14 @@ static void file_pos(const struct kb_note *n, int bline, int bcol, int *line, in
 	*col = (int)utf8_count(p, off) + 1;
 }
 
+/* File position of a node, also one cmark-gfm left without a position. */
+static void node_file_pos(const struct kb_note *n, cmark_node *node, int *line, int *col)
+{
+	int bline, bcol;
+	wikilink_node_pos(node, &bline, &bcol);
+	file_pos(n, bline, bcol, line, col);
+}
+
 /* Plain text of a node's inline content. */
 static void plain_text(cmark_node *node, struct buf *b)
 {
@@ -193,7 +201,7 @@ static void markdown_link(struct kb_note *n, cmark_node *node, const char *url)
 	if (memchr(url, '?', plen))
 		return;
 	int line, col;
-	file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+	node_file_pos(n, node, &line, &col);
 	struct kb_link *l = VEC_PUSH(n->links, n->n_links, n->cap_links);
 	memset(l, 0, sizeof *l);
 	l->kind = KB_LINK_MARKDOWN;
@@ -346,7 +354,7 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 				nesting--;
 			} else if (++nesting > cfg->max_nesting && cfg->max_nesting > 0 && !too_deep) {
 				too_deep = true;
-				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				node_file_pos(n, node, &line, &col);
 				diag_error(n->path, line, col,
 					"lists and block quotes nested more than %ld deep (limits: nesting in kb.yaml)",
 					cfg->max_nesting);
@@ -359,7 +367,7 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		case CMARK_NODE_HEADING: {
 			buf_reset(&text);
 			plain_text(node, &text);
-			file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+			node_file_pos(n, node, &line, &col);
 			char *trimmed = str_trim_dup(text.data, text.len);
 			if (!n->title && cmark_node_get_heading_level(node) == 1 && *trimmed) {
 				n->title = xstrdup(trimmed);
@@ -407,13 +415,13 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 			const char *url = cmark_node_get_url(node);
 			if (url && (url[0] == '/' || url[0] == '\\') && url[1] != '/' && url[1] != '\\') {
 				/* From file:// an absolute path is the reader's own disk. */
-				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				node_file_pos(n, node, &line, &col);
 				diag_warning(n->path, line, col, "%s URL '%.40s' removed: an absolute path points outside the site "
 					"(opened from file:// it reads the reader's disk); use a relative path or a full URL",
 					t == CMARK_NODE_IMAGE ? "image" : "link", url);
 				cmark_node_set_url(node, "");
 			} else if (url && dangerous_url(url, t == CMARK_NODE_IMAGE)) {
-				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				node_file_pos(n, node, &line, &col);
 				diag_warning(n->path, line, col, "%s URL '%.40s' removed: its scheme can run script or read local files",
 					t == CMARK_NODE_IMAGE ? "image" : "link", url);
 				cmark_node_set_url(node, "");
@@ -428,7 +436,7 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 		case CMARK_NODE_HTML_BLOCK:
 		case CMARK_NODE_HTML_INLINE:
 			if (!cfg->unsafe_html) {
-				file_pos(n, cmark_node_get_start_line(node), cmark_node_get_start_column(node), &line, &col);
+				node_file_pos(n, node, &line, &col);
 				diag_warning(n->path, line, col,
 					"raw HTML dropped (set unsafe_html: true in kb.yaml to keep it)");
 				*VEC_PUSH(drop, n_drop, cap_drop) = node;

@@ -207,6 +207,8 @@ int scan_notes(struct kb *kb)
 			n->skip = true;
 		} else if (!check_encoding(n->path, b.data, b.len)) {
 			n->skip = true;
+		} else {
+			text_lone_cr_to_lf(b.data, b.len);
 		}
 		n->len = n->skip ? 0 : b.len;
 		/* file_read leaves room to spare: give it back, since every

@@ -6,7 +6,9 @@
  * file system. Symbolic links are followed only when they stay inside the
  * notes dir and do not loop; others are skipped with a warning. Each note's
  * source is read whole and checked: over the size limit, invalid UTF-8 or
- * NUL bytes are errors at their position and the note is marked skip.
+ * NUL bytes are errors at their position and the note is marked skip. A
+ * lone CR (old Mac line ending) is read as LF, as CommonMark and YAML read
+ * it, so that every stage counts the same lines.
  * Returns 0, or -1 when the notes dir itself cannot be read (reported). */
 #ifndef KBC_SCAN_H
 #define KBC_SCAN_H

@@ -56,7 +56,9 @@ struct tshard {
 };
 
 struct search_db {
-	char *dir;
+	search_read_fn read;         /* how index files are read */
+	void *read_ctx;
+	char *dir;                   /* search_open's folder (read_ctx), owned */
 	uint32_t n_docs, n_notes, n_shards, n_texts;
 	uint32_t k1, w[N_FIELDS];    /* k1 x 1000, field weights x 100 */
 	char **note_title, **note_url;
@@ -76,15 +78,37 @@ static char *dup_str(const char *s, uint32_t n)
 	return xstrndup(s, n);
 }
 
+/* The reader search_open() uses: files under a folder. */
+static int read_dir_file(void *ctx, const char *name, struct buf *out, char *why, size_t n_why)
+{
+	char *path = path_join(ctx, name);
+	int rc = file_read(path, out);
+	if (rc < 0)
+		snprintf(why, n_why, "cannot read %s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
 struct search_db *search_open(const char *dir, char *why, size_t n_why)
 {
+	char *copy = xstrdup(dir);
+	struct search_db *db = search_open_with(read_dir_file, copy, why, n_why);
+	if (db)
+		db->dir = copy;
+	else
+		free(copy);
+	return db;
+}
+
+struct search_db *search_open_with(search_read_fn read, void *ctx, char *why, size_t n_why)
+{
 	struct search_db *db = xcalloc(1, sizeof *db);
-	db->dir = xstrdup(dir);
-	char *path = path_join(dir, "meta.bin");
+	db->read = read;
+	db->read_ctx = ctx;
 	const unsigned char *p;
 	size_t n;
-	if (file_read(path, &db->meta) < 0)
-		FAIL("cannot read %s: %s", path, strerror(errno));
+	if (db->read(db->read_ctx, "meta.bin", &db->meta, why, n_why) < 0)
+		goto fail_keep;
 	if (index_open_block((const unsigned char *)db->meta.data, db->meta.len, INDEX_META, &p, &n, why, n_why) < 0)
 		goto fail_keep;
 	struct index_cursor c = { p, p + n, 0 };
@@ -166,11 +190,9 @@ struct search_db *search_open(const char *dir, char *why, size_t n_why)
 	if (c.p != c.end)
 		FAIL("meta block is corrupt: %zu unexpected bytes at the end", (size_t)(c.end - c.p));
 	db->tz = tokenizer_new();
-	free(path);
 	return db;
 fail:
 fail_keep:
-	free(path);
 	search_close(db);
 	return NULL;
 }
@@ -240,16 +262,11 @@ static int load_shard(struct search_db *db, uint32_t i, char *why, size_t n_why)
 		return 0;
 	char name[32];
 	snprintf(name, sizeof name, "t-%03u.bin", i);
-	char *path = path_join(db->dir, name);
 	const unsigned char *p;
 	size_t n;
 	char inner[200];
-	if (file_read(path, &s->data) < 0) {
-		snprintf(why, n_why, "cannot read %s: %s", path, strerror(errno));
-		free(path);
+	if (db->read(db->read_ctx, name, &s->data, why, n_why) < 0)
 		return -1;
-	}
-	free(path);
 	if (index_open_block((const unsigned char *)s->data.data, s->data.len, INDEX_TERMS, &p, &n, inner,
 		sizeof inner) < 0)
 		FAIL("terms shard %u: %s", i, inner);

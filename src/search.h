@@ -24,6 +24,15 @@ struct search_hit {
  * with the reason in why[0..n_why). */
 struct search_db *search_open(const char *dir, char *why, size_t n_why);
 void search_close(struct search_db *db);
+/* Where index files come from: append file `name` ("meta.bin",
+ * "t-000.bin", ...) to `out` and return 0, or return -1 with the reason in
+ * why[0..n_why). */
+struct buf;
+typedef int (*search_read_fn)(void *ctx, const char *name, struct buf *out, char *why, size_t n_why);
+/* search_open() with files from `read` (called with `ctx`, which must
+ * outlive the db; the db does not own it). For tests and fuzzing, which
+ * hand the index over from memory. */
+struct search_db *search_open_with(search_read_fn read, void *ctx, char *why, size_t n_why);
 /* Run `query`; `live` treats the last word as a prefix too (as-you-type).
  * On success *hits (malloc'd, ranked) and *n are set and 0 returned; -1
  * with `why` when an index file is bad. */

@@ -115,12 +115,14 @@ struct template {
 	struct tnode *nodes;
 	size_t n, cap;
 	bool ok;
+	bool too_big;       /* "expands too much" reported for it */
 };
 
 struct template_set {
 	char **dirs;
 	size_t n_dirs;
-	struct template *t;
+	struct template **t;  /* each template stays where it is while others
+	                       * load: renders hold pointers to them */
 	size_t n, cap;
 	pthread_mutex_t lock;
 };
@@ -144,12 +146,13 @@ void template_set_free(struct template_set *ts)
 		free(ts->dirs[i]);
 	free(ts->dirs);
 	for (size_t i = 0; i < ts->n; i++) {
-		struct template *t = &ts->t[i];
+		struct template *t = ts->t[i];
 		for (size_t j = 0; j < t->n; j++)
 			free(t->nodes[j].s);
 		free(t->nodes);
 		free(t->name);
 		free(t->path);
+		free(t);
 	}
 	free(ts->t);
 	pthread_mutex_destroy(&ts->lock);
@@ -279,10 +282,10 @@ static void compile(struct template *t, const char *src, size_t len)
 static struct template *load(struct template_set *ts, const char *name)
 {
 	for (size_t i = 0; i < ts->n; i++)
-		if (!strcmp(ts->t[i].name, name))
-			return &ts->t[i];
-	struct template *t = VEC_PUSH(ts->t, ts->n, ts->cap);
-	memset(t, 0, sizeof *t);
+		if (!strcmp(ts->t[i]->name, name))
+			return ts->t[i];
+	struct template *t = xcalloc(1, sizeof *t);
+	*VEC_PUSH(ts->t, ts->n, ts->cap) = t;
 	t->name = xstrdup(name);
 	for (size_t d = 0; d < ts->n_dirs; d++) {
 		char *p = path_join(ts->dirs[d], name);
@@ -307,6 +310,27 @@ static struct template *load(struct template_set *ts, const char *name)
 	return t;
 }
 
+int template_set_add(struct template_set *ts, const char *name, const char *path, const char *src,
+	size_t len)
+{
+	pthread_mutex_lock(&ts->lock);
+	int rc = -1;
+	for (size_t i = 0; i < ts->n; i++)
+		if (!strcmp(ts->t[i]->name, name))
+			goto out;
+	struct template *t = xcalloc(1, sizeof *t);
+	*VEC_PUSH(ts->t, ts->n, ts->cap) = t;
+	t->name = xstrdup(name);
+	t->path = xstrdup(path);
+	char *copy = xstrndup(src, len);   /* compile() needs the terminator */
+	compile(t, copy, len);
+	free(copy);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&ts->lock);
+	return rc;
+}
+
 const char *template_path(struct template_set *ts, const char *name)
 {
 	pthread_mutex_lock(&ts->lock);
@@ -322,11 +346,27 @@ struct frame {
 	const struct frame *up;
 };
 
+/* Steps (template nodes visited) one render may take. Partials and
+ * sections nested in each other multiply: three partials that each
+ * include the next twice, 16 deep, are 43 million steps for a few bytes of
+ * template. Real pages take far fewer (a list of 100,000 notes, each
+ * with a link, a title and a few tags, is about 2 million), so a render
+ * that gets here is stopped with an error instead of running for minutes
+ * (10 million steps take under a second). */
+#define TEMPLATE_MAX_STEPS 10000000u
+/* Bytes one render may write: the same blow-up with a kilobyte of text in
+ * each partial fills memory long before the step limit. A page of the
+ * 100,000-note graph with its inline SVG is about 50 MB. */
+#define TEMPLATE_MAX_BYTES ((size_t)256 << 20)
+
 struct rctx {
 	struct template_set *ts;
 	struct buf *out;
 	int depth;           /* partial nesting */
 	bool failed;
+	size_t steps;        /* nodes visited so far */
+	size_t start;        /* out->len when the render began */
+	bool stopped;        /* over a limit: render nothing more */
 };
 
 static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
@@ -418,10 +458,23 @@ static void render_template(struct rctx *r, struct template *t, const struct fra
 static void render_range(struct rctx *r, struct template *t, size_t from, size_t to,
 	const struct frame *f)
 {
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = from; i < to && !r->stopped; i++) {
 		struct tnode *n = &t->nodes[i];
 		bool found;
 		const struct tval *v;
+		if (++r->steps > TEMPLATE_MAX_STEPS || r->out->len - r->start > TEMPLATE_MAX_BYTES) {
+			r->stopped = true;
+			r->failed = true;
+			pthread_mutex_lock(&r->ts->lock);
+			bool first = !t->too_big;
+			t->too_big = true;
+			pthread_mutex_unlock(&r->ts->lock);
+			if (first)
+				diag_error(t->path, n->line, n->col, "template expands too much: over %u steps "
+					"or %zu MiB (partials or sections nested in each other?)", TEMPLATE_MAX_STEPS,
+					TEMPLATE_MAX_BYTES >> 20);
+			break;
+		}
 		switch (n->kind) {
 		case TK_TEXT:
 			buf_put(r->out, n->s, n->len);
@@ -503,7 +556,7 @@ int template_render(struct template_set *ts, const char *name, const struct tval
 		diag_sys("template '%s' not found in any template folder", name);
 		return -1;
 	}
-	struct rctx r = { ts, out, 0, false };
+	struct rctx r = { ts, out, 0, false, 0, out->len, false };
 	struct frame f = { ctx, NULL };
 	render_template(&r, t, &f);
 	return r.failed ? -1 : 0;

@@ -50,6 +50,13 @@ struct template_set;
 /* A set reading templates from `dirs` (first match wins). Copies them. */
 struct template_set *template_set_new(const char *const *dirs, size_t n_dirs);
 void template_set_free(struct template_set *ts);
+/* Add template `name` from memory (src[0..len), not NUL-terminated, shown
+ * as `path` in diagnostics), compiled now and found before any folder.
+ * Compile errors are reported now and make later renders of it fail.
+ * Returns 0, or -1 (nothing added) when `name` is already loaded. For
+ * tests and fuzzing, which need no files. */
+int template_set_add(struct template_set *ts, const char *name, const char *path, const char *src,
+	size_t len);
 /* Render template `name` ("note.html") with `ctx` appended to `out`.
  * Returns 0, or -1 on any error (reported, once per template tag). */
 int template_render(struct template_set *ts, const char *name, const struct tval *ctx,

@@ -200,3 +200,10 @@ void json_escape(struct buf *b, const char *s)
 		}
 	}
 }
+
+void text_lone_cr_to_lf(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))
+			s[i] = '\n';
+}

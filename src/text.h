@@ -13,6 +13,10 @@ struct buf;
 
 /* Offset of the first invalid UTF-8 byte in s[0..n), or n if valid. */
 size_t utf8_invalid_at(const char *s, size_t n);
+/* Make each CR in s[0..n) that is not followed by LF an LF, in place.
+ * CommonMark and YAML both end a line at a lone CR; after this, kbc's own
+ * line counting (LF) sees the same lines as cmark-gfm and libyaml. */
+void text_lone_cr_to_lf(char *s, size_t n);
 /* Number of code points in s[0..n) (for 1-based columns). */
 size_t utf8_count(const char *s, size_t n);
 /* Lookup key: NFC, case-folded, inner whitespace runs made one space,

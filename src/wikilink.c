@@ -68,8 +68,24 @@ static char *default_label(const struct kb_link *l)
 	return buf_detach(&b);
 }
 
+/* The k-th "[[" in [p, eol), or NULL. */
+static const char *nth_open(const char *p, const char *eol, int k)
+{
+	for (int seen = 0; p + 1 < eol; p++) {
+		if (p[0] == '[' && p[1] == '[') {
+			if (seen++ == k)
+				return p;
+			p++;
+		}
+	}
+	return NULL;
+}
+
 /* Column (1-based, in characters) of the k-th "[[" at or after byte
- * column col0 of file line `line` (the "!" before it for an embed). */
+ * column col0 of file line `line` (the "!" before it for an embed).
+ * cmark-gfm's column can be past the text on lazy continuation lines of
+ * nested containers (a footnote holding a list): then the k-th "[[" of
+ * the whole line, else the line's first, else the line's end. */
 static int source_col(const struct kb_note *n, int line, int col0, int k, int embed)
 {
 	const char *end = n->src + n->len;
@@ -80,18 +96,13 @@ static int source_col(const struct kb_note *n, int line, int col0, int k, int em
 	const char *p = bol + (col0 > 0 ? col0 - 1 : 0);
 	if (p > eol)
 		p = eol;
-	const char *hit = NULL;
-	for (int seen = 0; p + 1 < eol; p++) {
-		if (p[0] == '[' && p[1] == '[') {
-			if (seen++ == k) {
-				hit = p;
-				break;
-			}
-			p++;
-		}
-	}
+	const char *hit = nth_open(p, eol, k);
 	if (!hit)
-		return col0 > 0 ? col0 : 1;
+		hit = nth_open(bol, eol, k);
+	if (!hit)
+		hit = nth_open(bol, eol, 0);
+	if (!hit)
+		return (int)utf8_count(bol, (size_t)(p - bol)) + 1;
 	if (embed && hit > bol && hit[-1] == '!')
 		hit--;
 	return (int)utf8_count(bol, (size_t)(hit - bol)) + 1;
@@ -167,14 +178,49 @@ static void link_before(cmark_node *at, const struct kb_note *n, const char *sho
 	cmark_node_insert_before(at, link);
 }
 
+/* Body position (line, byte column) of a node; see wikilink.h. cmark-gfm
+ * leaves some inline nodes without one (0:0), such as the text it makes of
+ * a footnote reference that names no footnote and what follows it: those
+ * take the end of the nearest
+ * earlier sibling that has a position (or the start of the line when line
+ * breaks lie between), else the start of the nearest ancestor that has
+ * one. Columns are then found by source_col(), which looks for the "[["
+ * from there on. */
+void wikilink_node_pos(cmark_node *text, int *line, int *col)
+{
+	if (cmark_node_get_start_line(text) > 0) {
+		*line = cmark_node_get_start_line(text);
+		*col = cmark_node_get_start_column(text);
+		return;
+	}
+	int breaks = 0;   /* line breaks between that sibling and the text */
+	for (cmark_node *s = cmark_node_previous(text); s; s = cmark_node_previous(s)) {
+		if (cmark_node_get_end_line(s) > 0) {
+			*line = cmark_node_get_end_line(s) + breaks;
+			*col = breaks ? 1 : cmark_node_get_end_column(s) + 1;
+			return;
+		}
+		cmark_node_type t = cmark_node_get_type(s);
+		breaks += t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK;
+	}
+	for (cmark_node *a = cmark_node_parent(text); a; a = cmark_node_parent(a))
+		if (cmark_node_get_start_line(a) > 0) {
+			*line = cmark_node_get_start_line(a);
+			*col = cmark_node_get_start_column(a);
+			return;
+		}
+	*line = *col = 1;
+}
+
 static void replace_text(struct ctx *c, cmark_node *text)
 {
 	const char *lit = cmark_node_get_literal(text);
 	const char *tag_end;
 	if (!lit || (!strstr(lit, "[[") && !next_tag(lit, lit, &tag_end)))
 		return;
-	int line = cmark_node_get_start_line(text) + c->note->body_line - 1;
-	int col0 = cmark_node_get_start_column(text);
+	int line, col0;
+	wikilink_node_pos(text, &line, &col0);
+	line += c->note->body_line - 1;
 	const char *p = lit, *start = lit;
 	bool changed = false;
 	for (;;) {

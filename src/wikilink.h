@@ -25,6 +25,13 @@ struct cmark_syntax_extension;
 struct cmark_syntax_extension *wikilink_extension_new(struct kb_note *note);
 void wikilink_extension_free(struct cmark_syntax_extension *ext);
 
+/* Body position (1-based line, byte column) of an inline node, also when
+ * cmark-gfm gave it none (after a footnote reference that names no
+ * footnote): then taken from the nearest earlier sibling or ancestor that
+ * has one. Used for wikilinks here and Markdown links in markdown.c. */
+struct cmark_node;
+void wikilink_node_pos(struct cmark_node *node, int *line, int *col);
+
 /* Split the inside of [[...]] into target, heading and label (each
  * malloc'd, heading/label NULL when absent). Returns 0, or -1 when there
  * is no target and no heading (`[[]]`, `[[|x]]`). Exposed for unit tests. */

@@ -12,6 +12,9 @@ BUILD_PACKAGES+=(libmicrohttpd-dev)
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
 # kbc serve's load test.
 TEST_PACKAGES+=(wrk)
+# Fuzzing and memory checks (tools/fuzz, tools/valgrind): clang with its
+# libFuzzer and sanitizer runtimes, and valgrind.
+TEST_PACKAGES+=(clang libclang-rt-14-dev valgrind)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {
