@@ -8,6 +8,9 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
+# The build benchmark (tools/bench/build-bench): the peers it times kbc
+# against, GNU time for CPU time and peak memory, perf for profiles.
+BENCH_PACKAGES=(hugo mkdocs time cmark-gfm linux-perf)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {
