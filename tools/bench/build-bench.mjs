@@ -16,8 +16,9 @@
 // holds the vaults and each tool's output, removed after the run unless --keep.
 //
 // Per vault and per repeat, in turn (so a change in the machine's load falls
-// on every tool alike), each from a clean output folder and, for kbc, without
-// .kbc/ (a full build):
+// on every tool alike; each repeat starts with the next tool, so none always
+// follows the same one), each after `sync` (not timed), from a clean output
+// folder and, for kbc, without .kbc/ (a full build):
 //   kbc       `kbc build -q` at the default -j (the number of cores)
 //   kbc -j1, kbc -j2 (not on 100k unless --jobs-100k: the default -j is -j2
 //             on 2 cores, and the two add minutes there)
@@ -136,6 +137,9 @@ function timed(cmd, args, o = {}) {
   const pre = o.timeout ? ['timeout', String(o.timeout), cmd] : [cmd];
   let out = 'ignore';
   if (o.stdout) out = fs.openSync(o.stdout, 'w');
+  // Write back what the previous run left dirty, so that its disk writes are
+  // not charged to this one.
+  spawnSync('sync');
   const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', tf, ...pre, ...args],
     { cwd: o.cwd, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -151,6 +155,17 @@ function timed(cmd, args, o = {}) {
   const err = ok ? '' : (r.status === 124 && o.timeout ? `timed out after ${o.timeout} s`
     : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-5).join(' | ')}`);
   return { wall, cpu, rss, ok, err };
+}
+
+// The edited note is put back on SIGINT/SIGTERM too (after the running tool
+// ends: the runs are synchronous).
+let restore = () => {};
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    restore();
+    console.error(`build-bench: stopped by ${sig}`);
+    process.exit(1);
+  });
 }
 
 // ---- the vaults ----
@@ -229,6 +244,7 @@ function benchVault(v) {
   const mkcfg = opt.mkdocs ? mkdocsConfig(work, notesDir, md) : null;
   const edited = path.join(notesDir, md[Math.floor(md.length / 2)]);
   const original = fs.readFileSync(edited);
+  restore = () => fs.writeFileSync(edited, original);
   const kout = path.join(work, 'kbc-out');
   const hout = path.join(work, 'hugo-out');
   const kbcFull = (j) => {
@@ -245,37 +261,49 @@ function benchVault(v) {
   const load = { before: loadavg() };
   console.error(`build-bench: ${v.name}: ${md.length} notes, ${(mdBytes / 1048576).toFixed(1)} MiB of Markdown, ${v.repeats} repeat(s); load ${load.before}`);
   try {
-    for (let r = 0; r < v.repeats; r++) {
-      add('kbc', kbcFull(0));
-      fs.appendFileSync(edited, `\nA line added by build-bench, repeat ${r + 1}.\n`);
-      try {
-        add('kbc incremental', timed(opt.kbc, ['build', '-q', '-C', project, '-o', kout]));
-      } finally {
-        fs.writeFileSync(edited, original);
-      }
-      if (opt.jobs || v.name !== '100k') {
-        add('kbc -j1', kbcFull(1));
-        add('kbc -j2', kbcFull(2));
-      }
-      rm(kout);
-      rm(path.join(project, '.kbc'));
-      rm(hout);
-      rm(path.join(hugo, 'resources'));
-      const h = timed('hugo', ['--quiet', '--source', hugo, '--destination', hout]);
-      add('hugo', h);
-      const p = h.ok ? timed(PAGEFIND, ['--silent', '--site', hout]) : { ok: false, err: 'hugo failed', wall: NaN, cpu: NaN, rss: NaN };
-      add('pagefind', p);
-      add('hugo+pagefind', { ok: h.ok && p.ok, err: h.ok ? p.err : h.err, wall: h.wall + p.wall, cpu: h.cpu + p.cpu, rss: Math.max(h.rss, p.rss) });
-      rm(hout);
-      if (opt.mkdocs && !mkdocsSkipped) {
+    // Tools in groups; each repeat starts one group later, so that no tool
+    // always runs right after the same other one.
+    const groups = [
+      (r) => {
+        add('kbc', kbcFull(0));
+        fs.appendFileSync(edited, `\nA line added by build-bench, repeat ${r + 1}.\n`);
+        try {
+          add('kbc incremental', timed(opt.kbc, ['build', '-q', '-C', project, '-o', kout]));
+        } finally {
+          fs.writeFileSync(edited, original);
+        }
+      },
+      () => { if (opt.jobs || v.name !== '100k') add('kbc -j1', kbcFull(1)); },
+      () => { if (opt.jobs || v.name !== '100k') add('kbc -j2', kbcFull(2)); },
+      () => {
+        rm(hout);
+        rm(path.join(hugo, 'resources'));
+        const h = timed('hugo', ['--quiet', '--source', hugo, '--destination', hout]);
+        add('hugo', h);
+        const p = h.ok ? timed(PAGEFIND, ['--silent', '--site', hout]) : { ok: false, err: 'hugo failed', wall: NaN, cpu: NaN, rss: NaN };
+        add('pagefind', p);
+        add('hugo+pagefind', { ok: h.ok && p.ok, err: h.ok ? p.err : h.err, wall: h.wall + p.wall, cpu: h.cpu + p.cpu, rss: Math.max(h.rss, p.rss) });
+        rm(hout);
+      },
+      () => {
+        if (!opt.mkdocs || mkdocsSkipped) return;
         rm(path.join(work, 'mkdocs-out'));
         const m = timed('mkdocs', ['build', '-q', '-f', mkcfg], { cwd: work, timeout: opt.mkdocsTimeout });
         if (!m.ok && /timed out/.test(m.err)) mkdocsSkipped = `stopped: longer than ${opt.mkdocsTimeout} s`;
         else add('mkdocs', m);
         rm(path.join(work, 'mkdocs-out'));
+      },
+      () => {
+        add('cmark-gfm', timed('cmark-gfm', [...CMARK_EXT, ...md], { cwd: notesDir, stdout: path.join(work, 'cmark.html') }));
+        rm(path.join(work, 'cmark.html'));
+      },
+    ];
+    for (let r = 0; r < v.repeats; r++) {
+      for (let g = 0; g < groups.length; g++) {
+        groups[(g + r) % groups.length](r);
+        rm(kout);
+        rm(path.join(project, '.kbc'));
       }
-      add('cmark-gfm', timed('cmark-gfm', [...CMARK_EXT, ...md], { cwd: notesDir, stdout: path.join(work, 'cmark.html') }));
-      rm(path.join(work, 'cmark.html'));
       console.error(`build-bench: ${v.name}: repeat ${r + 1}/${v.repeats} done; load ${loadavg()}`);
     }
     let stages = null;
@@ -288,7 +316,8 @@ function benchVault(v) {
     load.after = loadavg();
     return { name: v.name, notes: md.length, mdBytes, repeats: v.repeats, runs, mkdocsSkipped, load, stages };
   } finally {
-    fs.writeFileSync(edited, original);
+    restore();
+    restore = () => {};
     rm(path.join(project, '.kbc'));
     if (!opt.keep) rm(work);
   }
@@ -309,34 +338,39 @@ function med(res, tool, key) {
 function vaultTable(res) {
   const lines = [`### ${res.name}: ${res.notes.toLocaleString('en')} notes, ${res.mdBytes.toLocaleString('en')} bytes of Markdown, ` +
     `median of ${res.repeats} (load average ${res.load.before} before, ${res.load.after} after)`, '',
-  '| tool | wall s | CPU s (user+sys) | peak RSS MiB | wall / kbc |', '|---|--:|--:|--:|--:|'];
+  '| tool | wall s | CPU s (user+sys) | peak RSS MiB | wall / kbc | Markdown MiB/s (wall) |', '|---|--:|--:|--:|--:|--:|'];
   const k = med(res, 'kbc', 'wall');
   for (const t of TOOLS) {
-    if (t === 'mkdocs' && res.mkdocsSkipped) { lines.push(`| mkdocs | ${res.mkdocsSkipped} | | | |`); continue; }
+    if (t === 'mkdocs' && res.mkdocsSkipped) { lines.push(`| mkdocs | ${res.mkdocsSkipped} | | | | |`); continue; }
     const rs = res.runs[t];
     if (!rs) continue;
-    if (rs.some((r) => !r.ok)) { lines.push(`| ${t} | failed: ${rs.find((r) => !r.ok).err.replace(/\|/g, '/')} | | | |`); continue; }
+    if (rs.some((r) => !r.ok)) { lines.push(`| ${t} | failed: ${rs.find((r) => !r.ok).err.replace(/\|/g, '/')} | | | | |`); continue; }
     const w = med(res, t, 'wall');
-    lines.push(`| ${t} | ${fmtS(w)} | ${fmtS(med(res, t, 'cpu'))} | ${fmtMB(med(res, t, 'rss'))} | ${fmtR(w / k)} |`);
+    const rate = t === 'pagefind' || t === 'kbc incremental' ? '' : (res.mdBytes / 1048576 / w).toFixed(1);
+    lines.push(`| ${t} | ${fmtS(w)} | ${fmtS(med(res, t, 'cpu'))} | ${fmtMB(med(res, t, 'rss'))} | ${fmtR(w / k)} | ${rate} |`);
   }
   return lines;
 }
 
 // Issue 8's targets. `where` names the vaults the issue sets the target on;
 // elsewhere the ratio is printed for information.
+const ratio = (a, b, key) => (r) => med(r, a, key) / med(r, b, key);
 const TARGETS = [
-  { name: 'kbc / cmark-gfm (wall)', where: ['nodeapi', '10k'], goal: '<= 1.5', f: (r) => med(r, 'kbc', 'wall') / med(r, 'cmark-gfm', 'wall'), ok: (x) => x <= 1.5 },
-  { name: 'hugo / kbc (wall)', where: ['nodeapi', '10k'], goal: '>= 3', f: (r) => med(r, 'hugo', 'wall') / med(r, 'kbc', 'wall'), ok: (x) => x >= 3 },
-  { name: '(hugo + pagefind) / kbc (wall)', where: ['nodeapi', '10k'], goal: '>= 5', f: (r) => med(r, 'hugo+pagefind', 'wall') / med(r, 'kbc', 'wall'), ok: (x) => x >= 5 },
-  { name: 'mkdocs / kbc (wall)', where: [], goal: 'report', f: (r) => med(r, 'mkdocs', 'wall') / med(r, 'kbc', 'wall') },
-  { name: 'kbc -j1 / -j2 (wall)', where: ['10k'], goal: '>= 1.6', f: (r) => med(r, 'kbc -j1', 'wall') / med(r, 'kbc -j2', 'wall'), ok: (x) => x >= 1.6 },
-  { name: 'incremental (one note edited) / full (wall)', where: ['10k'], goal: '<= 0.05', f: (r) => med(r, 'kbc incremental', 'wall') / med(r, 'kbc', 'wall'), ok: (x) => x <= 0.05 },
+  { name: 'kbc / cmark-gfm', where: ['nodeapi', '10k'], goal: '<= 1.5', f: ratio('kbc', 'cmark-gfm', 'wall'), cpu: ratio('kbc', 'cmark-gfm', 'cpu'), ok: (x) => x <= 1.5 },
+  { name: 'hugo / kbc', where: ['nodeapi', '10k'], goal: '>= 3', f: ratio('hugo', 'kbc', 'wall'), cpu: ratio('hugo', 'kbc', 'cpu'), ok: (x) => x >= 3 },
+  { name: '(hugo + pagefind) / kbc', where: ['nodeapi', '10k'], goal: '>= 5', f: ratio('hugo+pagefind', 'kbc', 'wall'), cpu: ratio('hugo+pagefind', 'kbc', 'cpu'), ok: (x) => x >= 5 },
+  { name: 'mkdocs / kbc', where: [], goal: 'report', f: ratio('mkdocs', 'kbc', 'wall'), cpu: ratio('mkdocs', 'kbc', 'cpu') },
+  { name: 'kbc -j1 / -j2', where: ['10k'], goal: '>= 1.6', f: ratio('kbc -j1', 'kbc -j2', 'wall'), ok: (x) => x >= 1.6 },
+  { name: 'incremental (one note edited) / full', where: ['10k'], goal: '<= 0.05', f: ratio('kbc incremental', 'kbc', 'wall'), cpu: ratio('kbc incremental', 'kbc', 'cpu'), ok: (x) => x <= 0.05 },
   { name: 'kbc peak RSS / Markdown bytes', where: ['100k'], goal: '<= 2', f: (r) => med(r, 'kbc', 'rss') / r.mdBytes, ok: (x) => x <= 2 },
-  { name: 'kbc / hugo (wall), shipped notes', where: ['notes'], goal: '<= 0.3', f: (r) => med(r, 'kbc', 'wall') / med(r, 'hugo', 'wall'), ok: (x) => x <= 0.3, only: true },
+  { name: 'kbc / hugo, shipped notes', where: ['notes'], goal: '<= 0.3', f: ratio('kbc', 'hugo', 'wall'), cpu: ratio('kbc', 'hugo', 'cpu'), ok: (x) => x <= 0.3, only: true },
 ];
 
+// The verdict is on wall time, as issue 8 states its targets; the CPU-time
+// ratio beside it is steadier when the machine is loaded (it ignores waiting
+// for a core, and also what parallelism gains).
 function targetTable(results) {
-  const lines = ['| target | vault | measured | goal | status |', '|---|---|--:|--:|---|'];
+  const lines = ['| target | vault | measured (wall) | goal | status | same ratio of CPU time |', '|---|---|--:|--:|---|--:|'];
   for (const t of TARGETS) {
     for (const r of results) {
       const set = t.where.includes(r.name);
@@ -345,7 +379,7 @@ function targetTable(results) {
       let status = 'no target here';
       if (!Number.isFinite(x)) status = 'not measured';
       else if (set) status = t.ok(x) ? '**MET**' : '**MISSED**';
-      lines.push(`| ${t.name} | ${r.name} | ${fmtR(x)} | ${set ? t.goal : ''} | ${status} |`);
+      lines.push(`| ${t.name} | ${r.name} | ${fmtR(x)} | ${set ? t.goal : ''} | ${status} | ${t.cpu ? fmtR(t.cpu(r)) : ''} |`);
     }
   }
   return lines;
