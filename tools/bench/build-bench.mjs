@@ -399,6 +399,7 @@ fs.mkdirSync(opt.dir, { recursive: true });
 const started = new Date();
 const uptimeBefore = sh('uptime', []);
 const results = [];
+const KEEP = '<!-- build-bench keeps everything from this line on -->';
 function report(done) {
   const out = ['# Build benchmark: kbc, Hugo, Hugo + Pagefind, MkDocs, cmark-gfm', '',
     `Written by \`${COMMAND}\` (started ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ` +
@@ -415,8 +416,16 @@ function report(done) {
     if (r.stages) out.push('`kbc build -v` stages (one run):', '', '```text', ...r.stages, '```', '');
   }
   const text = out.join('\n');
+  // Notes written by hand below the KEEP line (profiles, readings) survive a
+  // new run; they describe the run they were written for, which they name.
+  let kept = '';
+  try {
+    const old = fs.readFileSync(opt.md, 'utf8');
+    const i = old.indexOf(KEEP);
+    if (i >= 0) kept = '\n' + old.slice(i);
+  } catch { /* no file yet */ }
   fs.mkdirSync(path.dirname(opt.md), { recursive: true });
-  fs.writeFileSync(opt.md, text);
+  fs.writeFileSync(opt.md, text + kept);
   return text;
 }
 for (const v of opt.vaults) {
