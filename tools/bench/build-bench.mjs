@@ -132,7 +132,7 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
 // time(label, cmd, args, {cwd, stdout, timeout}) -> {wall, cpu, rss, ok, err}
 // wall in seconds around GNU time; cpu = user + sys; rss in bytes.
 function timed(cmd, args, o = {}) {
-  const tf = path.join(opt.dir, '.time');
+  const tf = path.join(opt.dir, `.time-${process.pid}`);
   rm(tf);
   const pre = o.timeout ? ['timeout', String(o.timeout), cmd] : [cmd];
   let out = 'ignore';
@@ -151,21 +151,23 @@ function timed(cmd, args, o = {}) {
     cpu = last[0] + last[1];
     rss = last[2] * 1024;
   } catch { /* reported below as a failure */ }
+  rm(tf);
   const ok = r.status === 0;
   const err = ok ? '' : (r.status === 124 && o.timeout ? `timed out after ${o.timeout} s`
     : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-5).join(' | ')}`);
   return { wall, cpu, rss, ok, err };
 }
 
-// The edited note is put back on SIGINT/SIGTERM too (after the running tool
-// ends: the runs are synchronous).
-let restore = () => {};
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    restore();
-    console.error(`build-bench: stopped by ${sig}`);
-    process.exit(1);
-  });
+// The note the incremental run edits is saved to DIR/.edited-note.json
+// first; a run that was killed before putting it back leaves that file, and
+// the next run puts the note back before anything else.
+const BACKUP = path.join(opt.dir, '.edited-note.json');
+function restorePending() {
+  if (!fs.existsSync(BACKUP)) return;
+  const b = JSON.parse(fs.readFileSync(BACKUP, 'utf8'));
+  fs.writeFileSync(b.path, Buffer.from(b.data, 'base64'));
+  rm(BACKUP);
+  console.error(`build-bench: put back ${b.path}, left edited by a run that was stopped`);
 }
 
 // ---- the vaults ----
@@ -232,7 +234,7 @@ function mkdocsConfig(work, notesDir, mdFiles) {
 }
 
 // ---- one vault ----
-function benchVault(v) {
+function benchVault(v, progress) {
   const project = prepareVault(v.name);
   const notesDir = path.join(project, 'notes');
   const md = listMd(notesDir);
@@ -244,7 +246,10 @@ function benchVault(v) {
   const mkcfg = opt.mkdocs ? mkdocsConfig(work, notesDir, md) : null;
   const edited = path.join(notesDir, md[Math.floor(md.length / 2)]);
   const original = fs.readFileSync(edited);
-  restore = () => fs.writeFileSync(edited, original);
+  const restore = () => {
+    fs.writeFileSync(edited, original);
+    rm(BACKUP);
+  };
   const kout = path.join(work, 'kbc-out');
   const hout = path.join(work, 'hugo-out');
   const kbcFull = (j) => {
@@ -253,24 +258,28 @@ function benchVault(v) {
     return timed(opt.kbc, ['build', '-q', ...(j ? ['-j', String(j)] : []), '-C', project, '-o', kout]);
   };
   const runs = {};
+  // The result so far, reported after each tool so that a long run stopped
+  // halfway still leaves what it measured in --md.
+  const res = { name: v.name, notes: md.length, mdBytes, repeats: v.repeats, done: 0, runs, mkdocsSkipped: '', load: {}, stages: null };
   const add = (k, r) => {
     (runs[k] ||= []).push(r);
     if (!r.ok) console.error(`build-bench: ${v.name}: ${k} failed: ${r.err}`);
   };
   let mkdocsSkipped = opt.mkdocs ? '' : 'not run (--no-mkdocs)';
-  const load = { before: loadavg() };
-  console.error(`build-bench: ${v.name}: ${md.length} notes, ${(mdBytes / 1048576).toFixed(1)} MiB of Markdown, ${v.repeats} repeat(s); load ${load.before}`);
+  res.load.before = loadavg();
+  console.error(`build-bench: ${v.name}: ${md.length} notes, ${(mdBytes / 1048576).toFixed(1)} MiB of Markdown, ${v.repeats} repeat(s); load ${res.load.before}`);
   try {
     // Tools in groups; each repeat starts one group later, so that no tool
     // always runs right after the same other one.
     const groups = [
       (r) => {
         add('kbc', kbcFull(0));
+        fs.writeFileSync(BACKUP, JSON.stringify({ path: edited, data: original.toString('base64') }));
         fs.appendFileSync(edited, `\nA line added by build-bench, repeat ${r + 1}.\n`);
         try {
           add('kbc incremental', timed(opt.kbc, ['build', '-q', '-C', project, '-o', kout]));
         } finally {
-          fs.writeFileSync(edited, original);
+          restore();
         }
       },
       () => { if (opt.jobs || v.name !== '100k') add('kbc -j1', kbcFull(1)); },
@@ -303,7 +312,11 @@ function benchVault(v) {
         groups[(g + r) % groups.length](r);
         rm(kout);
         rm(path.join(project, '.kbc'));
+        res.mkdocsSkipped = mkdocsSkipped;
+        res.load.after = loadavg();
+        progress(res);
       }
+      res.done = r + 1;
       console.error(`build-bench: ${v.name}: repeat ${r + 1}/${v.repeats} done; load ${loadavg()}`);
     }
     let stages = null;
@@ -313,11 +326,10 @@ function benchVault(v) {
       const r = spawnSync(opt.kbc, ['build', '-q', '-v', '-C', project, '-o', kout], { encoding: 'utf8', maxBuffer: 1 << 28 });
       stages = (r.stderr || '').split('\n').filter((l) => /^kbc: \S+ +[\d.]+ ms/.test(l) || /^kbc: search index:/.test(l));
     }
-    load.after = loadavg();
-    return { name: v.name, notes: md.length, mdBytes, repeats: v.repeats, runs, mkdocsSkipped, load, stages };
+    res.stages = stages;
+    res.load.after = loadavg();
+    return res;
   } finally {
-    restore();
-    restore = () => {};
     rm(path.join(project, '.kbc'));
     if (!opt.keep) rm(work);
   }
@@ -337,7 +349,7 @@ function med(res, tool, key) {
 
 function vaultTable(res) {
   const lines = [`### ${res.name}: ${res.notes.toLocaleString('en')} notes, ${res.mdBytes.toLocaleString('en')} bytes of Markdown, ` +
-    `median of ${res.repeats} (load average ${res.load.before} before, ${res.load.after} after)`, '',
+    `median of ${res.done < res.repeats ? `the runs done so far (${res.done} of ${res.repeats} repeats complete)` : res.repeats} (load average ${res.load.before} before, ${res.load.after} after)`, '',
   '| tool | wall s | fastest wall s | CPU s (user+sys) | peak RSS MiB | wall / kbc | Markdown MiB/s (wall) |',
   '|---|--:|--:|--:|--:|--:|--:|'];
   const k = med(res, 'kbc', 'wall');
@@ -398,15 +410,17 @@ function machine() {
 
 // ---- main ----
 fs.mkdirSync(opt.dir, { recursive: true });
+restorePending();
 const started = new Date();
 const uptimeBefore = sh('uptime', []);
 const results = [];
+let vaultsDone = 0;
 const KEEP = '<!-- build-bench keeps everything from this line on -->';
 function report(done) {
   const out = ['# Build benchmark: kbc, Hugo, Hugo + Pagefind, MkDocs, cmark-gfm', '',
     `Written by \`${COMMAND}\` (started ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ` +
     `${done ? 'finished' : 'still running, written at'} ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}` +
-    `${done ? '' : `; ${results.length} of ${opt.vaults.length} vaults done`}). ` +
+    `${done ? '' : `; ${vaultsDone} of ${opt.vaults.length} vaults done`}). ` +
     'Not a test: wall times depend on the machine and its load.', '',
     ...machine(),
     `- uptime before: \`${uptimeBefore}\``,
@@ -432,8 +446,10 @@ function report(done) {
   return text;
 }
 for (const v of opt.vaults) {
-  results.push(benchVault(v));
-  if (results.length < opt.vaults.length) report(false);
+  const i = results.length;
+  results[i] = benchVault(v, (partial) => { results[i] = partial; report(false); });
+  vaultsDone++;
+  if (vaultsDone < opt.vaults.length) report(false);
 }
 console.log(report(true));
 console.error(`build-bench: wrote ${opt.md}`);
