@@ -271,7 +271,13 @@ function benchVault(v, progress) {
   try {
     // Tools in groups; each repeat starts one group later, so that no tool
     // always runs right after the same other one.
+    // The first repeat runs them in this order: the floor first and MkDocs,
+    // the slowest, last, so a long run stopped early has the ratios that matter.
     const groups = [
+      () => {
+        add('cmark-gfm', timed('cmark-gfm', [...CMARK_EXT, ...md], { cwd: notesDir, stdout: path.join(work, 'cmark.html') }));
+        rm(path.join(work, 'cmark.html'));
+      },
       (r) => {
         add('kbc', kbcFull(0));
         fs.writeFileSync(BACKUP, JSON.stringify({ path: edited, data: original.toString('base64') }));
@@ -301,10 +307,6 @@ function benchVault(v, progress) {
         if (!m.ok && /timed out/.test(m.err)) mkdocsSkipped = `stopped: longer than ${opt.mkdocsTimeout} s`;
         else add('mkdocs', m);
         rm(path.join(work, 'mkdocs-out'));
-      },
-      () => {
-        add('cmark-gfm', timed('cmark-gfm', [...CMARK_EXT, ...md], { cwd: notesDir, stdout: path.join(work, 'cmark.html') }));
-        rm(path.join(work, 'cmark.html'));
       },
     ];
     for (let r = 0; r < v.repeats; r++) {
