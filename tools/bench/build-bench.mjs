@@ -104,6 +104,17 @@ for (const c of ['hugo', 'cmark-gfm', ...(opt.mkdocs ? ['mkdocs'] : [])]) {
 
 // ---- helpers ----
 const rm = (p) => fs.rmSync(p, { recursive: true, force: true });
+// Between runs, outputs are moved aside and deleted only after the vault's
+// last run: deleting thousands of files is slow where the file system
+// discards freed blocks at once (ext4 -o discard), and it would fall on the
+// next tool's time.
+let trashed = 0;
+const trash = (p) => {
+  if (!fs.existsSync(p)) return;
+  const t = path.join(opt.dir, '.trash');
+  fs.mkdirSync(t, { recursive: true });
+  fs.renameSync(p, path.join(t, String(trashed++)));
+};
 const sh = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return ((r.stdout || '') + (r.stderr || '')).trim();
@@ -253,8 +264,8 @@ function benchVault(v, progress) {
   const kout = path.join(work, 'kbc-out');
   const hout = path.join(work, 'hugo-out');
   const kbcFull = (j) => {
-    rm(kout);
-    rm(path.join(project, '.kbc'));
+    trash(kout);
+    trash(path.join(project, '.kbc'));
     return timed(opt.kbc, ['build', '-q', ...(j ? ['-j', String(j)] : []), '-C', project, '-o', kout]);
   };
   const runs = {};
@@ -276,7 +287,7 @@ function benchVault(v, progress) {
     const groups = [
       () => {
         add('cmark-gfm', timed('cmark-gfm', [...CMARK_EXT, ...md], { cwd: notesDir, stdout: path.join(work, 'cmark.html') }));
-        rm(path.join(work, 'cmark.html'));
+        trash(path.join(work, 'cmark.html'));
       },
       (r) => {
         add('kbc', kbcFull(0));
@@ -291,29 +302,29 @@ function benchVault(v, progress) {
       () => { if (opt.jobs || v.name !== '100k') add('kbc -j1', kbcFull(1)); },
       () => { if (opt.jobs || v.name !== '100k') add('kbc -j2', kbcFull(2)); },
       () => {
-        rm(hout);
-        rm(path.join(hugo, 'resources'));
+        trash(hout);
+        trash(path.join(hugo, 'resources'));
         const h = timed('hugo', ['--quiet', '--source', hugo, '--destination', hout]);
         add('hugo', h);
         const p = h.ok ? timed(PAGEFIND, ['--silent', '--site', hout]) : { ok: false, err: 'hugo failed', wall: NaN, cpu: NaN, rss: NaN };
         add('pagefind', p);
         add('hugo+pagefind', { ok: h.ok && p.ok, err: h.ok ? p.err : h.err, wall: h.wall + p.wall, cpu: h.cpu + p.cpu, rss: Math.max(h.rss, p.rss) });
-        rm(hout);
+        trash(hout);
       },
       () => {
         if (!opt.mkdocs || mkdocsSkipped) return;
-        rm(path.join(work, 'mkdocs-out'));
+        trash(path.join(work, 'mkdocs-out'));
         const m = timed('mkdocs', ['build', '-q', '-f', mkcfg], { cwd: work, timeout: opt.mkdocsTimeout });
         if (!m.ok && /timed out/.test(m.err)) mkdocsSkipped = `stopped: longer than ${opt.mkdocsTimeout} s`;
         else add('mkdocs', m);
-        rm(path.join(work, 'mkdocs-out'));
+        trash(path.join(work, 'mkdocs-out'));
       },
     ];
     for (let r = 0; r < v.repeats; r++) {
       for (let g = 0; g < groups.length; g++) {
         groups[(g + r) % groups.length](r);
-        rm(kout);
-        rm(path.join(project, '.kbc'));
+        trash(kout);
+        trash(path.join(project, '.kbc'));
         res.mkdocsSkipped = mkdocsSkipped;
         res.load.after = loadavg();
         progress(res);
@@ -323,8 +334,8 @@ function benchVault(v, progress) {
     }
     let stages = null;
     if (opt.profile) {
-      rm(kout);
-      rm(path.join(project, '.kbc'));
+      trash(kout);
+      trash(path.join(project, '.kbc'));
       const r = spawnSync(opt.kbc, ['build', '-q', '-v', '-C', project, '-o', kout], { encoding: 'utf8', maxBuffer: 1 << 28 });
       stages = (r.stderr || '').split('\n').filter((l) => /^kbc: \S+ +[\d.]+ ms/.test(l) || /^kbc: search index:/.test(l));
     }
@@ -333,6 +344,7 @@ function benchVault(v, progress) {
     return res;
   } finally {
     rm(path.join(project, '.kbc'));
+    rm(path.join(opt.dir, '.trash'));
     if (!opt.keep) rm(work);
   }
 }
@@ -413,6 +425,7 @@ function machine() {
 // ---- main ----
 fs.mkdirSync(opt.dir, { recursive: true });
 restorePending();
+rm(path.join(opt.dir, '.trash'));
 const started = new Date();
 const uptimeBefore = sh('uptime', []);
 const results = [];
