@@ -108,10 +108,12 @@ const rm = (p) => fs.rmSync(p, { recursive: true, force: true });
 // last run: deleting thousands of files is slow where the file system
 // discards freed blocks at once (ext4 -o discard), and it would fall on the
 // next tool's time.
+// One trash folder per process, so that runs sharing DIR do not collide.
 let trashed = 0;
+const TRASH = path.join(opt.dir, `.trash-${process.pid}`);
 const trash = (p) => {
   if (!fs.existsSync(p)) return;
-  const t = path.join(opt.dir, '.trash');
+  const t = TRASH;
   fs.mkdirSync(t, { recursive: true });
   fs.renameSync(p, path.join(t, String(trashed++)));
 };
@@ -169,16 +171,27 @@ function timed(cmd, args, o = {}) {
   return { wall, cpu, rss, ok, err };
 }
 
-// The note the incremental run edits is saved to DIR/.edited-note.json
+// The note the incremental run edits is saved to DIR/.edited-note-VAULT.json
 // first; a run that was killed before putting it back leaves that file, and
-// the next run puts the note back before anything else.
-const BACKUP = path.join(opt.dir, '.edited-note.json');
-function restorePending() {
-  if (!fs.existsSync(BACKUP)) return;
-  const b = JSON.parse(fs.readFileSync(BACKUP, 'utf8'));
+// the next run on that vault puts the note back before anything else. Trash
+// folders of runs that are no longer running are deleted then too.
+const backupOf = (name) => path.join(opt.dir, `.edited-note-${name}.json`);
+function restorePending(name) {
+  const f = backupOf(name);
+  if (!fs.existsSync(f)) return;
+  const b = JSON.parse(fs.readFileSync(f, 'utf8'));
   fs.writeFileSync(b.path, Buffer.from(b.data, 'base64'));
-  rm(BACKUP);
+  rm(f);
   console.error(`build-bench: put back ${b.path}, left edited by a run that was stopped`);
+}
+function removeStaleTrash() {
+  for (const e of fs.readdirSync(opt.dir)) {
+    const m = /^\.trash-(\d+)$/.exec(e);
+    if (!m) continue;
+    let alive = true;
+    try { process.kill(Number(m[1]), 0); } catch { alive = false; }
+    if (!alive) rm(path.join(opt.dir, e));
+  }
 }
 
 // ---- the vaults ----
@@ -257,6 +270,7 @@ function benchVault(v, progress) {
   const mkcfg = opt.mkdocs ? mkdocsConfig(work, notesDir, md) : null;
   const edited = path.join(notesDir, md[Math.floor(md.length / 2)]);
   const original = fs.readFileSync(edited);
+  const BACKUP = backupOf(v.name);
   const restore = () => {
     fs.writeFileSync(edited, original);
     rm(BACKUP);
@@ -344,7 +358,7 @@ function benchVault(v, progress) {
     return res;
   } finally {
     rm(path.join(project, '.kbc'));
-    rm(path.join(opt.dir, '.trash'));
+    rm(TRASH);
     if (!opt.keep) rm(work);
   }
 }
@@ -424,8 +438,8 @@ function machine() {
 
 // ---- main ----
 fs.mkdirSync(opt.dir, { recursive: true });
-restorePending();
-rm(path.join(opt.dir, '.trash'));
+removeStaleTrash();
+for (const v of opt.vaults) restorePending(v.name);
 const started = new Date();
 const uptimeBefore = sh('uptime', []);
 const results = [];
