@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // gen-vault: write a synthetic knowledge base for benchmarks and tests.
 //
-//   node tools/gen-vault.mjs --notes N [--seed S] [--links-per-note L] OUT_DIR
+//   node tools/gen-vault.mjs --notes N [--seed S] [--links-per-note L]
+//                            [--sections MIN-MAX] OUT_DIR
 //
 // Deterministic for a given seed. Each note has front matter (title,
-// aliases, tags, order, purpose), 3 to 8 sections under H2/H3 headings, and
+// aliases, tags, order, purpose), MIN to MAX sections (default 3 to 8, about
+// 1 KiB each; --sections 40-56 gives about 50 KiB notes) under H2/H3 headings, and
 // realistic Markdown: paragraphs, bullet and numbered lists, tables, fenced
 // code, inline code, emphasis. Wikilinks follow a power law (a few notes are
 // linked from many), a quarter of them to a heading; OUT_DIR/notes/ledger.yaml
@@ -13,18 +15,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-let notes = 1000, seed = 1, linksPerNote = 10, out = null;
+let notes = 1000, seed = 1, linksPerNote = 10, out = null, secMin = 3, secMax = 8;
+const USAGE = 'usage: node tools/gen-vault.mjs --notes N [--seed S] [--links-per-note L] [--sections MIN-MAX] OUT_DIR';
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--notes') notes = Number(args[++i]);
   else if (args[i] === '--seed') seed = Number(args[++i]);
   else if (args[i] === '--links-per-note') linksPerNote = Number(args[++i]);
-  else if (args[i] === '-h' || args[i] === '--help') {
-    console.log('usage: node tools/gen-vault.mjs --notes N [--seed S] [--links-per-note L] OUT_DIR');
+  else if (args[i] === '--sections') {
+    const m = /^(\d+)-(\d+)$/.exec(args[++i] || '');
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
+      console.error(`gen-vault: --sections needs MIN-MAX with 1 <= MIN <= MAX\n${USAGE}`);
+      process.exit(2);
+    }
+    secMin = Number(m[1]);
+    secMax = Number(m[2]);
+  } else if (args[i] === '-h' || args[i] === '--help') {
+    console.log(USAGE);
     process.exit(0);
   } else out = args[i];
 }
 if (!out || !(notes > 0)) {
-  console.error('usage: node tools/gen-vault.mjs --notes N [--seed S] [--links-per-note L] OUT_DIR');
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -64,7 +75,7 @@ for (let i = 0; i < notes; i++) {
   let title;
   do title = `${titleWords()} ${i}`; while (used.has(title));
   used.add(title);
-  const headings = Array.from({ length: between(3, 8) }, (_, k) => `${titleWords()} ${k}`);
+  const headings = Array.from({ length: between(secMin, secMax) }, (_, k) => `${titleWords()} ${k}`);
   meta.push({ title, headings, file: `n${String(i).padStart(6, '0')}.md` });
 }
 // Power law: target index = floor(N * u^3) favours the first notes.

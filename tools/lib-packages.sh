@@ -15,6 +15,9 @@ TEST_PACKAGES+=(wrk)
 # Fuzzing and memory checks (tools/fuzz, tools/valgrind): clang with its
 # libFuzzer and sanitizer runtimes, and valgrind.
 TEST_PACKAGES+=(clang libclang-rt-14-dev valgrind)
+# The build benchmark (tools/bench/build-bench): the peers it times kbc
+# against, GNU time for CPU time and peak memory, perf for profiles.
+BENCH_PACKAGES=(hugo mkdocs time cmark-gfm linux-perf)
 
 # need_packages PKG...: install what is missing, or explain and exit 1.
 need_packages() {

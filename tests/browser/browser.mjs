@@ -31,24 +31,30 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 
 /** Serve `root` read-only under /site/ on 127.0.0.1 at a free port, as a
  * static host would (index.html for folders, content types, 404s). Resolves
- * to { base, close }, base being the URL of the site root. */
-export async function serveDir(root) {
+ * to { base, close }, base being the URL of the site root.
+ * Options: `prefix` the subpath instead of '/site/' (starts and ends with
+ * '/'); `port` a fixed port instead of a free one; `notFound` a file under
+ * root sent with status 404 for a missing path under the prefix, as GitHub
+ * Pages sends 404.html. */
+export async function serveDir(root, { prefix = '/site/', port = 0, notFound = null } = {}) {
   const http = await import('node:http');
   const fs = await import('node:fs');
   const path = await import('node:path');
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     let rel = decodeURIComponent(u.pathname);
-    if (!rel.startsWith('/site/')) { res.writeHead(404); res.end(); return; }
-    rel = path.normalize(rel.slice(6));
+    if (!rel.startsWith(prefix)) { res.writeHead(404); res.end(); return; }
+    rel = path.normalize(rel.slice(prefix.length));
     if (rel.startsWith('..')) { res.writeHead(403); res.end(); return; }
     let file = path.join(root, rel);
+    let status = 200;
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file) && notFound) { file = path.join(root, notFound); status = 404; }
     if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
     const body = fs.readFileSync(file);
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
+    res.writeHead(status, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
     res.end(body);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${server.address().port}/site/`, close: () => new Promise((r) => server.close(r)) };
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
+  return { base: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((r) => server.close(r)) };
 }

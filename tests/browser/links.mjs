@@ -2,8 +2,9 @@
 // check that every internal link lands on an existing page and, when it has
 // a fragment, on an element with that id. Also clicks one internal link per
 // page to prove navigation works from disk. Prints "N passed, N failed".
-//   node tests/browser/links.mjs SITE_DIR [--http]
-// With --http the site is served on 127.0.0.1 and opened over HTTP instead.
+//   node tests/browser/links.mjs SITE_DIR [--http [--prefix /P/] [--port N]]
+// With --http the site is served on 127.0.0.1 and opened over HTTP instead,
+// under the subpath /site/ (or --prefix) at a free port (or --port).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -11,7 +12,9 @@ import { launch, watch, serveDir } from './browser.mjs';
 import { htmlFiles } from './site.mjs';
 
 const site = path.resolve(process.argv[2] || 'site');
-const http = process.argv.includes('--http') ? await serveDir(site) : null;
+const argAfter = (flag) => { const i = process.argv.indexOf(flag); return i > 0 ? process.argv[i + 1] : undefined; };
+const http = process.argv.includes('--http')
+  ? await serveDir(site, { prefix: argAfter('--prefix') || '/site/', port: Number(argAfter('--port') || 0) }) : null;
 // The URL of a page file, and the page file of a URL.
 const urlOf = (file) => (http ? http.base + path.relative(site, file).split(path.sep).map(encodeURIComponent).join('/')
   : pathToFileURL(file).href);
@@ -50,7 +53,9 @@ for (const file of htmlFiles(site)) {
 for (const l of links) {
   const u = new URL(l.url);
   let target = fileOf(u);
-  if (target.endsWith(path.sep)) target = path.join(target, 'index.html');
+  if (target.endsWith(path.sep) || (fs.existsSync(target) && fs.statSync(target).isDirectory())) {
+    target = path.join(target, 'index.html');
+  }
   if (!idsByFile.has(target)) {
     fail(`${path.relative(site, l.from)}: link '${l.href}' -> missing page ${target}`);
     continue;
