@@ -168,21 +168,6 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* The words of `search`, `query` and `help` live until the process ends:
- * free them then, so memory checkers see no leak (main's options are gone
- * by the time exit handlers run, hence the copy of the pointer). */
-static char *words_heap;
-static void free_words(void)
-{
-	free(words_heap);
-}
-static void words_at_exit(const struct buf *words)
-{
-	if (!words_heap)
-		atexit(free_words);
-	words_heap = words->data;
-}
-
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -205,7 +190,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->words.len)
 				buf_putc(&o->words, ' ');
 			buf_puts(&o->words, a);
-			words_at_exit(&o->words);
 			continue;
 		}
 #define NEED_VALUE()                                                   \
@@ -278,7 +262,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->words.len)
 				buf_putc(&o->words, ' ');
 			buf_puts(&o->words, a);
-			words_at_exit(&o->words);
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}
@@ -763,7 +746,7 @@ static int dispatch(const struct options *po)
 		else if (!strcmp(topic, "help"))
 			fputs("usage: kbc help [COMMAND]\n\nShows help for kbc or one of its commands.\n", stdout);
 		else
-			return usage_error("no help for '%s' (commands: build, check, help)", topic);
+			return usage_error("no help for '%s' (commands: build, check, serve, search, query, graph, help)", topic);
 		return EXIT_OK;
 	}
 	if (!strcmp(o.command, "build"))
@@ -780,7 +763,7 @@ static int dispatch(const struct options *po)
 		struct serve_options so = { o.root, o.output, o.host, o.port, o.jobs, o.drafts, o.quiet, o.verbose };
 		return serve_run(&so);
 	}
-	return usage_error("unknown command '%s' (commands: build, check, help)", o.command);
+	return usage_error("unknown command '%s' (commands: build, check, serve, search, query, graph, help)", o.command);
 }
 
 int main(int argc, char **argv)
