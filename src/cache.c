@@ -5,7 +5,6 @@
 #include "cache.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -84,23 +83,10 @@ static XXH3_state_t *hash_new(void)
 static void hash_dir(XXH3_state_t *st, const char *dir)
 {
 	hash_str(st, dir);
-	DIR *d = opendir(dir);
-	if (!d)
+	char **names;
+	size_t n;
+	if (dir_list(dir, &names, &n) < 0)
 		return;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			*VEC_PUSH(names, n, cap) = xstrdup(de->d_name);
-	closedir(d);
-	/* insertion sort: a template folder holds a handful of files */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
 	for (size_t i = 0; i < n; i++) {
 		char *p = path_join(dir, names[i]);
 		struct buf b = BUF_INIT;

@@ -252,16 +252,10 @@ static int copy_tree(struct site_out *o, const char *src, const char *rel, int d
 {
 	if (depth > 32)
 		return 0;
-	DIR *d = opendir(src);
-	if (!d)
+	char **names;
+	size_t n;
+	if (dir_list(src, &names, &n) < 0)
 		return errno == ENOENT ? 0 : (diag_sys("cannot read %s: %s", src, strerror(errno)), -1);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			*VEC_PUSH(names, n, cap) = xstrdup(de->d_name);
-	closedir(d);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *s = path_join(src, names[i]);

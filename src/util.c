@@ -256,6 +256,29 @@ int mkdir_p(const char *path)
 	return rc;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_list(const char *dir, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			*VEC_PUSH(*names, *n, cap) = xstrdup(de->d_name);
+	closedir(d);
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, cmp_name);
+	return 0;
+}
+
 int remove_tree(const char *path)
 {
 	struct stat st;

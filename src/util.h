@@ -41,6 +41,11 @@ char *path_join(const char *a, const char *b);
 char *path_absolute(const char *path);
 /* Does directory `dir` equal `p` or contain it? Both absolute, normalised. */
 bool path_within(const char *p, const char *dir);
+/* The names in folder `dir`, hidden ones (leading '.') left out, sorted
+ * by bytes so callers walk folders in the same order everywhere. On 0,
+ * *names holds *n malloc'd names (free each, then the array); -1 with
+ * errno set when the folder cannot be opened. */
+int dir_list(const char *dir, char ***names, size_t *n);
 /* mkdir -p; 0 ok, -1 errno. */
 int mkdir_p(const char *path);
 /* rm -rf limited to `path` itself; never follows symlinks. 0 ok, -1. */

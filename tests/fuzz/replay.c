@@ -5,7 +5,6 @@
  * replays the seed corpora and every input that once crashed, under ASan
  * and UBSan in the sanitizer build. A broken contract aborts; otherwise
  * prints how many inputs ran and exits 0 (1 if a path cannot be read). */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +13,6 @@
 #include "buf.h"
 #include "fuzz.h"
 #include "util.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static int run_file(const char *path, size_t *count)
 {
@@ -40,20 +34,12 @@ static int run_file(const char *path, size_t *count)
 
 static int run_dir(const char *dir, size_t *count)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
+	char **names;
+	size_t n;
+	if (dir_list(dir, &names, &n) < 0) {
 		fprintf(stderr, "replay: cannot open %s\n", dir);
 		return -1;
 	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			*VEC_PUSH(names, n, cap) = xstrdup(e->d_name);
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *p = path_join(dir, names[i]);
