@@ -180,22 +180,24 @@ static void link_before(cmark_node *at, const struct kb_note *n, const char *sho
 
 /* Body position (line, byte column) of a node; see wikilink.h. cmark-gfm
  * leaves some inline nodes without one (0:0), such as the text it makes of
- * a footnote reference that names no footnote and what follows it: those
- * take the end of the nearest
+ * a footnote reference that names no footnote and what follows it, and
+ * some give column 0 (see below): those take the end of the nearest
  * earlier sibling that has a position (or the start of the line when line
  * breaks lie between), else the start of the nearest ancestor that has
  * one. Columns are then found by source_col(), which looks for the "[["
  * from there on. */
 void wikilink_node_pos(cmark_node *text, int *line, int *col)
 {
-	if (cmark_node_get_start_line(text) > 0) {
+	/* Column 0 is no position either: cmark-gfm gives 1:0 to the text of
+	 * a paragraph whose last line the table extension took as a header. */
+	if (cmark_node_get_start_line(text) > 0 && cmark_node_get_start_column(text) > 0) {
 		*line = cmark_node_get_start_line(text);
 		*col = cmark_node_get_start_column(text);
 		return;
 	}
 	int breaks = 0;   /* line breaks between that sibling and the text */
 	for (cmark_node *s = cmark_node_previous(text); s; s = cmark_node_previous(s)) {
-		if (cmark_node_get_end_line(s) > 0) {
+		if (cmark_node_get_end_line(s) > 0 && cmark_node_get_end_column(s) > 0) {
 			*line = cmark_node_get_end_line(s) + breaks;
 			*col = breaks ? 1 : cmark_node_get_end_column(s) + 1;
 			return;
@@ -204,7 +206,7 @@ void wikilink_node_pos(cmark_node *text, int *line, int *col)
 		breaks += t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK;
 	}
 	for (cmark_node *a = cmark_node_parent(text); a; a = cmark_node_parent(a))
-		if (cmark_node_get_start_line(a) > 0) {
+		if (cmark_node_get_start_line(a) > 0 && cmark_node_get_start_column(a) > 0) {
 			*line = cmark_node_get_start_line(a);
 			*col = cmark_node_get_start_column(a);
 			return;
