@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hostile vaults, generated here (some files are large): each case must end
 # with its expected exit status and diagnostic, within its time limit
-# (HOSTILE_TIMEOUT, 30 s by default, more for the 50 MB note), without a
+# (HOSTILE_TIMEOUT, 30 s by default, more for the 50 MB note; a hang guard,
+# multiplied by HOSTILE_SLOWDOWN under valgrind), without a
 # crash (a signal or a sanitizer report fails the case). At the end every
 # site built from a hostile vault is parsed with parse5 (scan-html.mjs):
 # no script, event handler or script URL that kbc did not write. The
@@ -9,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 [ -n "${HOSTILE_KEEP:-}" ] && trap "echo kept \$TMP" EXIT   # keep the vaults to look at
 KBC=$(realpath "$1")
-HOSTILE_TIMEOUT=${HOSTILE_TIMEOUT:-30}
+HOSTILE_TIMEOUT=$((${HOSTILE_TIMEOUT:-30} * ${HOSTILE_SLOWDOWN:-1}))
 CASES=0
 if [ ! -d "$TESTS_DIR/hostile/node_modules/parse5" ]; then
 	echo "parse5 is not installed: run tools/test (it runs npm ci in tests/hostile)"
@@ -21,8 +22,10 @@ fi
 case_() {
 	local name=$1 want=$2 pattern=$3
 	local dir="$TMP/$name"
+	local limit=$HOSTILE_TIMEOUT
+	[ -n "${LIMIT:-}" ] && limit=$((LIMIT * ${HOSTILE_SLOWDOWN:-1}))
 	CASES=$((CASES + 1))
-	(cd "$dir" && timeout "${LIMIT:-$HOSTILE_TIMEOUT}" "$KBC" build -o "$TMP/$name-site" >"$TMP/$name.out" 2>"$TMP/$name.err")
+	(cd "$dir" && timeout "$limit" "$KBC" build -o "$TMP/$name-site" >"$TMP/$name.out" 2>"$TMP/$name.err")
 	local got=$?
 	check "$name: exit status $want (got $got)" test "$got" -eq "$want"
 	check "$name: diagnostic /$pattern/" grep -Eq -- "$pattern" "$TMP/$name.err"
