@@ -511,17 +511,12 @@ static int load_text(struct search_db *db, uint32_t i, char *why, size_t n_why)
 		return 0;
 	char name[32];
 	snprintf(name, sizeof name, "x-%03u.bin", i);
-	char *path = path_join(db->dir, name);
 	const unsigned char *p;
 	size_t n;
 	char inner[200];
 	buf_reset(&t->data);
-	if (file_read(path, &t->data) < 0) {
-		snprintf(why, n_why, "cannot read %s: %s", path, strerror(errno));
-		free(path);
+	if (db->read(db->read_ctx, name, &t->data, why, n_why) < 0)
 		return -1;
-	}
-	free(path);
 	if (t->data.len != t->bytes)
 		FAIL("text shard %u is not the one the meta block names", i);
 	if (index_open_block((const unsigned char *)t->data.data, t->data.len, INDEX_TEXT, &p, &n, inner,
