@@ -199,6 +199,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		val = argv[++i];                                       \
 	} while (0)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			/* "kbc build --help" is "kbc help build". */
+			if (o->command && strcmp(o->command, "help")) {
+				buf_reset(&o->words);
+				buf_puts(&o->words, o->command);
+			}
 			o->command = "help";
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			o->command = "version";

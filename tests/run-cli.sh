@@ -7,6 +7,7 @@ KBC=$1
 check "--version prints the version" bash -c "'$KBC' --version | grep -Eq '^kbc [0-9]+\.[0-9]+\.[0-9]+$'"
 check "help lists the commands" bash -c "'$KBC' help | grep -q 'build' && '$KBC' help | grep -q 'check'"
 check "help build explains the staging swap" bash -c "'$KBC' help build | grep -q 'staging'"
+check "build --help is help build" bash -c "'$KBC' build --help | grep -q 'usage: kbc build' && '$KBC' -h serve | grep -q 'usage: kbc serve'"
 check "no command is a usage error" status_is 2 "$KBC"
 check "unknown command" status_is 2 "$KBC" frobnicate
 check "unknown option" status_is 2 "$KBC" build --frobnicate
