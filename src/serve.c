@@ -55,47 +55,161 @@ enum {
 	MAX_BUILD_LOG = 256 * 1024,     /* stderr kept from one build */
 };
 
-/* The script every HTML page gets in serve mode (served from memory). It
- * builds the error overlay with textContent only. */
-static const char live_js[] =
-	"// kbc serve: reload this page after each good build; show the errors\n"
-	"// of a failed one over the page (served only by kbc serve).\n"
-	"(function () {\n"
-	"  'use strict';\n"
-	"  var me = document.currentScript;\n"
-	"  var since = (me && me.getAttribute('data-kbc-build')) || '0';\n"
-	"  var box = null;\n"
-	"  function hide() { if (box) { box.remove(); box = null; } }\n"
-	"  function show(lines) {\n"
-	"    hide();\n"
-	"    box = document.createElement('div');\n"
-	"    box.id = 'kbc-overlay';\n"
-	"    box.setAttribute('role', 'alert');\n"
-	"    var s = box.style;\n"
-	"    s.position = 'fixed'; s.left = '0'; s.right = '0'; s.top = '0';\n"
-	"    s.maxHeight = '60vh'; s.overflow = 'auto'; s.zIndex = '2147483647';\n"
-	"    s.background = '#2b0b0b'; s.color = '#ffe9e9'; s.padding = '1em 1.5em';\n"
-	"    s.font = '14px/1.5 ui-monospace, monospace'; s.borderBottom = '4px solid #e53935';\n"
-	"    var h = document.createElement('strong');\n"
-	"    h.textContent = 'kbc: the build failed; this is the last good page';\n"
-	"    box.appendChild(h);\n"
-	"    var list = document.createElement('ul');\n"
-	"    list.style.margin = '0.5em 0 0'; list.style.paddingLeft = '1.2em';\n"
-	"    lines.forEach(function (line) {\n"
-	"      var li = document.createElement('li');\n"
-	"      li.textContent = line;\n"
-	"      li.style.whiteSpace = 'pre-wrap';\n"
-	"      list.appendChild(li);\n"
-	"    });\n"
-	"    box.appendChild(list);\n"
-	"    document.body.appendChild(box);\n"
-	"  }\n"
-	"  var es = new EventSource('/__kbc/events?since=' + encodeURIComponent(since));\n"
-	"  es.addEventListener('reload', function () { es.close(); location.reload(); });\n"
-	"  es.addEventListener('errors', function (e) {\n"
-	"    show(e.data.split('\\n').filter(function (l) { return l.length > 0; }));\n"
-	"  });\n"
-	"})();\n";
+/* The script every HTML page gets in serve mode, one line per string (ISO C
+ * caps a literal's length); joined once into S.live_js and served from
+ * memory. It updates the page in place when it can and reloads it when it
+ * cannot, and builds the error overlay with textContent only. */
+static const char *const live_js_lines[] = {
+	"// kbc serve: keep this page in step with the builds (served only by kbc\n",
+	"// serve). After a good build the page is fetched again; when only a few\n",
+	"// parts of its body changed, and none of them is something the page's own\n",
+	"// scripts set up (code blocks, graphs, headings, forms, scripts), just\n",
+	"// those parts are replaced: no reload, so scroll, focus and loaded scripts\n",
+	"// stay. Anything else reloads the page. A failed build lists its errors\n",
+	"// over the page.\n",
+	"(function () {\n",
+	"  'use strict';\n",
+	"  var me = document.currentScript;\n",
+	"  var since = (me && me.getAttribute('data-kbc-build')) || '0';\n",
+	"  var box = null;\n",
+	"  var es = null;\n",
+	"  var busy = false, again = false;\n",
+	"  // The page as served: this script runs where the parser reaches it, at\n",
+	"  // the end of the body, before any deferred script has changed the page.\n",
+	"  var served = snapshot(document);\n",
+	"  var scripts = document.scripts.length;\n",
+	"  // Parts the page's scripts enhance or that run code: never patched.\n",
+	"  var SPECIAL = 'script,noscript,svg,pre,iframe,object,embed,video,audio,canvas,' +\n",
+	"    'form,input,button,select,textarea,details,dialog,template,[id]';\n",
+	"\n",
+	"  // The head and body of `doc` without this script and what follows it\n",
+	"  // (not yet parsed when the snapshot of the served page is taken).\n",
+	"  function snapshot(doc) {\n",
+	"    var body = doc.body.cloneNode(true);\n",
+	"    var own = body.querySelector('script[src=\"/__kbc/live.js\"]');\n",
+	"    while (own && own.parentNode) {\n",
+	"      while (own.nextSibling) own.nextSibling.remove();\n",
+	"      var up = own.parentNode;\n",
+	"      if (own.tagName === 'SCRIPT') own.remove();\n",
+	"      own = up === body ? null : up;\n",
+	"    }\n",
+	"    return { head: doc.head.cloneNode(true), body: body };\n",
+	"  }\n",
+	"  function hide() { if (box) { box.remove(); box = null; } }\n",
+	"  function show(lines) {\n",
+	"    hide();\n",
+	"    box = document.createElement('div');\n",
+	"    box.id = 'kbc-overlay';\n",
+	"    box.setAttribute('role', 'alert');\n",
+	"    var s = box.style;\n",
+	"    s.position = 'fixed'; s.left = '0'; s.right = '0'; s.top = '0';\n",
+	"    s.maxHeight = '60vh'; s.overflow = 'auto'; s.zIndex = '2147483647';\n",
+	"    s.background = '#2b0b0b'; s.color = '#ffe9e9'; s.padding = '1em 1.5em';\n",
+	"    s.font = '14px/1.5 ui-monospace, monospace'; s.borderBottom = '4px solid #e53935';\n",
+	"    var h = document.createElement('strong');\n",
+	"    h.textContent = 'kbc: the build failed; this is the last good page';\n",
+	"    box.appendChild(h);\n",
+	"    var list = document.createElement('ul');\n",
+	"    list.style.margin = '0.5em 0 0'; list.style.paddingLeft = '1.2em';\n",
+	"    lines.forEach(function (line) {\n",
+	"      var li = document.createElement('li');\n",
+	"      li.textContent = line;\n",
+	"      li.style.whiteSpace = 'pre-wrap';\n",
+	"      list.appendChild(li);\n",
+	"    });\n",
+	"    box.appendChild(list);\n",
+	"    document.body.appendChild(box);\n",
+	"  }\n",
+	"\n",
+	"  // Safe to swap: text, or an element with nothing special in it.\n",
+	"  function plain(n) {\n",
+	"    if (n.nodeType !== 1) return n.nodeType === 3 || n.nodeType === 8;\n",
+	"    return !n.matches(SPECIAL) && !n.querySelector(SPECIAL);\n",
+	"  }\n",
+	"  function sameShell(a, b) {\n",
+	"    if (a.nodeType !== 1 || b.nodeType !== 1 || a.tagName !== b.tagName) return false;\n",
+	"    if (a.matches('script,noscript,svg,template') || a.attributes.length !== b.attributes.length) return false;\n",
+	"    for (var i = 0; i < a.attributes.length; i++) {\n",
+	"      var x = a.attributes[i];\n",
+	"      if (b.getAttribute(x.name) !== x.value) return false;\n",
+	"    }\n",
+	"    return true;\n",
+	"  }\n",
+	"  // The live node standing for each child of `a` (its served form). Nodes\n",
+	"  // the page's scripts added (copy buttons, popups) are stepped over.\n",
+	"  function pair(live, a) {\n",
+	"    var out = [], l = live.firstChild;\n",
+	"    for (var n = a.firstChild; n; n = n.nextSibling) {\n",
+	"      while (l && l.nodeName !== n.nodeName) l = l.nextSibling;\n",
+	"      if (!l) return null;\n",
+	"      out.push(l);\n",
+	"      l = l.nextSibling;\n",
+	"    }\n",
+	"    return out;\n",
+	"  }\n",
+	"  // Plan how `live`, served as `a`, comes to show `b`: push the runs to\n",
+	"  // replace onto `ops`. Returns false when that cannot be done in place.\n",
+	"  function diff(live, a, b, ops) {\n",
+	"    var ak = a.childNodes, bk = b.childNodes, lk = pair(live, a);\n",
+	"    if (!lk) return false;\n",
+	"    var i = 0, ja = ak.length, jb = bk.length;\n",
+	"    while (i < ja && i < jb && ak[i].isEqualNode(bk[i])) i++;\n",
+	"    while (ja > i && jb > i && ak[ja - 1].isEqualNode(bk[jb - 1])) { ja--; jb--; }\n",
+	"    if (i === ja && i === jb) return true;\n",
+	"    if (ja - i === 1 && jb - i === 1 && sameShell(ak[i], bk[i])) return diff(lk[i], ak[i], bk[i], ops);\n",
+	"    var k, old = [], add = [];\n",
+	"    for (k = i; k < ja; k++) {\n",
+	"      if (!plain(ak[k]) || !lk[k].isEqualNode(ak[k])) return false;\n",
+	"      old.push(lk[k]);\n",
+	"    }\n",
+	"    for (k = i; k < jb; k++) {\n",
+	"      if (!plain(bk[k])) return false;\n",
+	"      add.push(bk[k]);\n",
+	"    }\n",
+	"    var at = ja < ak.length ? lk[ja] : (ak.length ? lk[ak.length - 1].nextSibling : live.firstChild);\n",
+	"    ops.push({ parent: live, at: at, old: old, add: add });\n",
+	"    return ops.length <= 16;\n",
+	"  }\n",
+	"  // Show the page as the server now has it, in place if possible.\n",
+	"  function update(build) {\n",
+	"    if (busy) { again = true; return; }\n",
+	"    busy = true;\n",
+	"    fetch(location.href.split('#')[0], { cache: 'no-store' }).then(function (r) {\n",
+	"      if (!r.ok) throw new Error('status ' + r.status);\n",
+	"      return r.text();\n",
+	"    }).then(function (text) {\n",
+	"      var doc = new DOMParser().parseFromString(text, 'text/html');\n",
+	"      var next = snapshot(doc);\n",
+	"      var ops = [];\n",
+	"      if (document.scripts.length !== scripts) throw new Error('scripts were loaded since');\n",
+	"      if (!served.head.isEqualNode(next.head)) throw new Error('the head changed');\n",
+	"      if (!diff(document.body, served.body, next.body, ops)) throw new Error('the change is not plain content');\n",
+	"      ops.forEach(function (op) {\n",
+	"        op.old.forEach(function (n) { n.remove(); });\n",
+	"        op.add.forEach(function (n) { op.parent.insertBefore(document.importNode(n, true), op.at); });\n",
+	"      });\n",
+	"      served = next;\n",
+	"      since = build;\n",
+	"      busy = false;\n",
+	"      if (again) { again = false; update(since); }\n",
+	"    }).catch(function (e) {\n",
+	"      console.info('kbc: reloading the page: ' + e.message);\n",
+	"      location.reload();\n",
+	"    });\n",
+	"  }\n",
+	"  function listen() {\n",
+	"    es = new EventSource('/__kbc/events?since=' + encodeURIComponent(since));\n",
+	"    es.addEventListener('reload', function (e) {\n",
+	"      hide();\n",
+	"      update(e.data || since);\n",
+	"    });\n",
+	"    es.addEventListener('errors', function (e) {\n",
+	"      show(e.data.split('\\n').filter(function (l) { return l.length > 0; }));\n",
+	"    });\n",
+	"  }\n",
+	"  listen();\n",
+	"})();\n",
+};
 
 /* A page for a missing file when the site has no 404.html (before the
  * first good build, for instance). */
@@ -128,6 +242,7 @@ static struct {
 	bool loopback;          /* bound to a loopback address: check Host */
 	unsigned timeout;       /* seconds */
 	bool quiet, verbose;
+	struct buf live_js;     /* live_js_lines joined (read-only once serving) */
 
 	pthread_mutex_t lock;   /* guards everything below */
 	struct conn *conns;
@@ -736,8 +851,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		goto out;
 	}
 	if (!strcmp(rel.data, "__kbc/live.js")) {
-		ret = reply_mem(mc, MHD_HTTP_OK, "text/javascript; charset=utf-8", (void *)live_js,
-			sizeof live_js - 1, MHD_RESPMEM_PERSISTENT);
+		ret = reply_mem(mc, MHD_HTTP_OK, "text/javascript; charset=utf-8", S.live_js.data,
+			S.live_js.len, MHD_RESPMEM_PERSISTENT);
 		goto out;
 	}
 	if (!strcmp(rel.data, "__kbc/events")) {
@@ -1355,6 +1470,9 @@ int serve_run(const struct serve_options *o)
 	S.quiet = o->quiet;
 	S.verbose = o->verbose;
 	buf_init(&S.errors);
+	buf_init(&S.live_js);
+	for (size_t i = 0; i < sizeof live_js_lines / sizeof live_js_lines[0]; i++)
+		buf_puts(&S.live_js, live_js_lines[i]);
 	b.root = xstrdup(o->root);   /* as given: the build's messages read as the user's own build's */
 	b.jobs = xmalloc(24);
 	snprintf(b.jobs, 24, "%ld", o->jobs);
@@ -1496,6 +1614,7 @@ out:
 	free(b.jobs);
 	free(S.site);
 	buf_free(&S.errors);
+	buf_free(&S.live_js);
 	buf_free(&sink);
 	buf_free(&url);
 	config_free(&cfg);

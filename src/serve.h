@@ -19,6 +19,8 @@
  *   The files on disk are exactly what `kbc build` writes.
  * - /__kbc/events is a server-sent event stream: `reload` after a good
  *   build, `errors` (one diagnostic per data line) after a failed one.
+ *   On `reload` live.js fetches its page and replaces the changed parts in
+ *   place when they are plain content, else it reloads the page.
  * - Slow clients are cut off: a request's headers must arrive within the
  *   connection timeout (KBC_SERVE_TIMEOUT seconds, default 10) of the
  *   connection opening or of the previous response; event streams are
