@@ -51,6 +51,7 @@ enum {
 	MEMORY_LIMIT = 16 * 1024,       /* per connection: request line + headers */
 	PING_EVERY = 15,                /* seconds between event-stream pings */
 	DEBOUNCE_MS = 40,               /* quiet time that ends a burst of changes */
+	DEBOUNCE_WRITTEN_MS = 10,       /* ... when its last change finished a file */
 	DEBOUNCE_MAX_MS = 400,          /* build at the latest this long after the first */
 	MAX_BUILD_LOG = 256 * 1024,     /* stderr kept from one build */
 };
@@ -1100,6 +1101,7 @@ struct watcher {
 	char *ledger_name;
 	char *trees[3];         /* the notes folder, templates/, assets/ */
 	bool rescan;            /* events were lost: walk the trees again */
+	bool written;           /* the last change that counts finished writing a file */
 	struct builder *b;
 };
 
@@ -1158,7 +1160,16 @@ static bool scratch_name(const char *name)
 	       str_ends(name, ".swx") || str_ends(name, ".tmp") || !strcmp(name, "4913");
 }
 
-/* Read pending events; returns true when one of them matters. */
+/* Did this event finish a file: closed after writing, or renamed into
+ * place (as editors save)? Anything else (a file created, moved away or
+ * deleted, a folder) may be the first step of a save still under way. */
+static bool finished_file(const struct inotify_event *ev)
+{
+	return (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !(ev->mask & IN_ISDIR);
+}
+
+/* Read pending events; returns true when one of them matters, and sets
+ * wt->written from the last one that does. */
 static bool read_events(struct watcher *wt)
 {
 	char chunk[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -1174,6 +1185,7 @@ static bool read_events(struct watcher *wt)
 				/* Events were lost: rebuild, and watch any folder made meanwhile. */
 				relevant = true;
 				wt->rescan = true;
+				wt->written = false;
 				continue;
 			}
 			const char *dir = watch_path(wt, ev->wd);
@@ -1195,8 +1207,10 @@ static bool read_events(struct watcher *wt)
 					      str_eq(name, wt->notes_name);
 				if (!strcmp(name, "kb.yaml")) {
 					relevant = true;
+					wt->written = finished_file(ev);
 				} else if (folder && (ev->mask & IN_ISDIR)) {
 					relevant = true;
+					wt->written = false;
 					if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 						char *sub = path_join(dir, name);
 						watch_tree(wt, sub);
@@ -1207,13 +1221,16 @@ static bool read_events(struct watcher *wt)
 					continue;
 			}
 			if (wt->ledger_dir && !strcmp(dir, wt->ledger_dir)) {
-				if (!strcmp(name, wt->ledger_name))
+				if (!strcmp(name, wt->ledger_name)) {
 					relevant = true;
+					wt->written = finished_file(ev);
+				}
 				continue;
 			}
 			if (scratch_name(name))
 				continue;
 			relevant = true;
+			wt->written = finished_file(ev);
 			if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
 				char *sub = path_join(dir, name);
 				watch_tree(wt, sub);
@@ -1244,11 +1261,12 @@ static void *watcher_main(void *arg)
 			break;
 		if (r == 0 || !read_events(wt))
 			continue;
-		/* A burst: wait until it has been quiet for a moment. */
+		/* A burst: wait until it has been quiet for a moment, a shorter
+		 * one when the last change finished writing a file. */
 		double first = now_s(), last = first;
 		for (;;) {
 			double t = now_s();
-			double until = last + DEBOUNCE_MS / 1000.0;
+			double until = last + (wt->written ? DEBOUNCE_WRITTEN_MS : DEBOUNCE_MS) / 1000.0;
 			if (until > first + DEBOUNCE_MAX_MS / 1000.0)
 				until = first + DEBOUNCE_MAX_MS / 1000.0;
 			if (t >= until)

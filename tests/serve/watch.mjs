@@ -1,7 +1,7 @@
 // watch.mjs - what kbc serve watches: a note in a folder created after it
 // started, kb.yaml, an assets/ folder appearing in the project root; that
 // editors' scratch files start no build, that a burst of saves makes one
-// build, and that a failed build sends its diagnostics as an `errors`
+// build, that a save in steps ends with the final text served, and that a failed build sends its diagnostics as an `errors`
 // event and keeps the last good site. Waits on the server's own event
 // stream, never on the clock. Prints "N passed, N failed".
 //   node watch.mjs KBC PROJECT
@@ -104,6 +104,30 @@ e = await next('burst');
 await sleep(800);
 while (events.length) events.shift();
 check(`a burst of 20 saves: ${builds() - before} build(s)`, e.type === 'reload' && builds() - before >= 1 && builds() - before <= 2);
+
+await settle();
+// A save in steps, as vim makes it: the note moved away to a backup, then
+// written anew in two parts. The build waits longer after a change that
+// did not finish a file, so the site ends with the note's final text
+// (one build, maybe two if the machine stalls; never a missing page).
+before = builds();
+const beta = path.join(notes, 'beta-note.md');
+const betaText = fs.readFileSync(beta, 'utf8');
+fs.renameSync(beta, `${beta}~`);
+await sleep(15);
+const fd = fs.openSync(beta, 'w');
+fs.writeSync(fd, `${betaText}\nStepwise save, `);
+await sleep(5);
+fs.writeSync(fd, 'final part.\n');
+fs.closeSync(fd);
+fs.rmSync(`${beta}~`);
+e = await next('save in steps');
+await sleep(800);
+while (events.length) events.shift();
+r = await get(server.url, '/beta-note.html');
+check(`a save in steps: ${builds() - before} build(s), the page has the final text`, e.type === 'reload' &&
+  builds() - before >= 1 && builds() - before <= 2 && r.status === 200 && r.body.toString().includes('Stepwise save, final part.'),
+  `${e.type} ${r.status}`);
 
 await settle();
 // A failed build: an errors event with file:line, the last good site kept.
