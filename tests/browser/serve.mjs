@@ -125,6 +125,18 @@ console.log(`save -> change visible in the page: median ${median.toFixed(0)} ms 
   `save -> page asks for itself again: median ${serverPart.sort((a, b) => a - b)[Math.floor(serverPart.length / 2)].toFixed(0)} ms; ` +
   `${inPlace} of 7 updated in place, ${7 - inPlace} reloaded`);
 
+// A new heading (an id, a table of contents entry the page's script
+// follows) is not plain content: the page reloads, and shows it.
+{
+  const heading = `Serve heading marker ${Date.now()}`;
+  const navs = navigations;
+  const seen = await expect(heading);
+  save(`${original}\n\n## ${heading}\n\nText under it.\n`);
+  check('a new heading: the page shows it', (await seen()) > 0);
+  check(`a new heading: the page reloaded (${navigations - navs} navigation(s))`, navigations - navs === 1);
+  await page.waitForLoadState('load');
+}
+
 // An error: a link to no note. The overlay lists it with file:line; the
 // page under it, and the page served, are the last good build.
 const goodMarker = `Last good marker ${Date.now()}`;
