@@ -83,7 +83,9 @@ async function expect(text, timeout = 20000) {
   };
 }
 
+let current = original;   // the note as last saved
 const save = (text) => {
+  current = text;
   // As editors do: write a temporary file, then rename it over the note.
   const tmpFile = path.join(notesDir, `.${noteName}.swp`);
   fs.writeFileSync(tmpFile, text);
@@ -124,6 +126,22 @@ console.log(`save -> change visible in the page: median ${median.toFixed(0)} ms 
   `of which the kbc build child: median ${buildMedian} ms over ${builds.length} builds; ` +
   `save -> page asks for itself again: median ${serverPart.sort((a, b) => a - b)[Math.floor(serverPart.length / 2)].toFixed(0)} ms; ` +
   `${inPlace} of 7 updated in place, ${7 - inPlace} reloaded`);
+
+// A new paragraph with a link to a note this one already links to (the
+// link carries an id, the target of a backlink on the other page; the
+// local graph does not change) is plain content too.
+{
+  const link = (original.match(/\[\[[^\]|#]+\]\]/) || [])[0];
+  check('the note links to another note', !!link);
+  if (link) {
+    const word = `Linkedit${Date.now()}`;
+    const navs = navigations;
+    const seen = await expect(word);
+    save(`${current}\n${word}, see ${link}.\n`);
+    check('a new paragraph with a link: the page shows it', (await seen()) > 0);
+    check(`a new paragraph with a link: updated in place (${navigations - navs} navigation(s))`, navigations === navs);
+  }
+}
 
 // A new heading (an id, a table of contents entry the page's script
 // follows) is not plain content: the page reloads, and shows it.
