@@ -942,11 +942,24 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- building ---- */
 
+/* A build child: `kbc build` started ahead of time, waiting for one byte
+ * on its fd GO_FD before it starts (main.c, KBC_SERVE_GO_FD), so a rebuild
+ * does not wait for exec and the dynamic loader. */
+struct child {
+	pid_t pid;              /* 0: none */
+	int go;                 /* write end of its go pipe */
+	int err;                /* read end of its stderr */
+};
+
+enum { GO_FD = 3 };
+
 struct builder {
 	const struct serve_options *o;
 	char *root;
 	char *jobs;
+	char **envp;            /* environ with KBC_SERVE_GO_FD=3 */
 	pid_t child;            /* running build, or 0 */
+	struct child next;      /* the next build, waiting for its go */
 };
 
 /* The diagnostics worth showing in the page: every "...: error: ..."
@@ -977,9 +990,9 @@ static void pick_errors(const char *log, int status, struct buf *out)
 		buf_putc(out, *p == '\r' ? ' ' : *p);
 }
 
-/* Run `kbc build` as a child and capture its stderr. Returns true when it
- * succeeded; `log` gets its stderr. */
-static bool run_build(struct builder *b, struct buf *log, int *status)
+/* Start `kbc build` waiting for its go in `*c`. Returns 0, or -1 with the
+ * reason in `log`. */
+static int spawn_build(struct builder *b, struct child *c, struct buf *log)
 {
 	const struct serve_options *o = b->o;
 	char *argv[12];
@@ -1000,16 +1013,22 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 		argv[k++] = "-v";
 	argv[k] = NULL;
 
-	int pfd[2];
-	*status = -1;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	int efd[2], gfd[2];
+	if (pipe2(efd, O_CLOEXEC) < 0) {
 		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(errno));
-		return false;
+		return -1;
+	}
+	if (pipe2(gfd, O_CLOEXEC) < 0) {
+		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(errno));
+		close(efd[0]);
+		close(efd[1]);
+		return -1;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, efd[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, gfd[0], GO_FD);
 	posix_spawnattr_init(&at);
 	sigset_t none, deflt;
 	sigemptyset(&none);
@@ -1021,21 +1040,68 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	posix_spawnattr_setsigdefault(&at, &deflt);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int err = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+	int err = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, b->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	close(pfd[1]);
+	close(efd[1]);
+	close(gfd[0]);
 	if (err) {
-		close(pfd[0]);
+		close(efd[0]);
+		close(gfd[1]);
 		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(err));
-		return false;
+		return -1;
 	}
-	pthread_mutex_lock(&S.lock);
-	b->child = pid;
-	pthread_mutex_unlock(&S.lock);
+	c->pid = pid;
+	c->go = gfd[1];
+	c->err = efd[0];
+	return 0;
+}
+
+/* Let a waiting child go without building (it exits at once), and reap it. */
+static void release_child(struct child *c)
+{
+	if (c->pid <= 0)
+		return;
+	close(c->go);
+	close(c->err);
+	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	c->pid = 0;
+}
+
+/* Run a build (the waiting child, else a new one) and capture its stderr.
+ * Returns true when it succeeded; `log` gets its stderr. */
+static bool run_build(struct builder *b, struct buf *log, int *status)
+{
+	*status = -1;
+	struct child c = b->next;
+	b->next.pid = 0;
+	for (int tries = 0;; tries++) {
+		if (c.pid <= 0 && spawn_build(b, &c, log) < 0)
+			return false;
+		/* Known before it goes, so that a stop can end it. */
+		pthread_mutex_lock(&S.lock);
+		b->child = c.pid;
+		pthread_mutex_unlock(&S.lock);
+		if (write(c.go, "g", 1) == 1)
+			break;
+		/* Gone before its go (killed meanwhile): start a fresh one. */
+		int e = errno;
+		pthread_mutex_lock(&S.lock);
+		b->child = 0;
+		pthread_mutex_unlock(&S.lock);
+		release_child(&c);
+		if (tries == 1) {
+			buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(e));
+			return false;
+		}
+	}
+	close(c.go);
+	pid_t pid = c.pid;
+	int efd = c.err;
 	char chunk[4096];
 	for (;;) {
-		ssize_t n = read(pfd[0], chunk, sizeof chunk);
+		ssize_t n = read(efd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -1043,7 +1109,7 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 		if (log->len < MAX_BUILD_LOG)
 			buf_put(log, chunk, (size_t)n);
 	}
-	close(pfd[0]);
+	close(efd);
 	/* The user sees what the build says, except where to open the site. */
 	for (const char *p = log->data; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -1058,6 +1124,23 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	b->child = 0;
 	pthread_mutex_unlock(&S.lock);
 	return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+int serve_build_wait(void)
+{
+	const char *v = getenv("KBC_SERVE_GO_FD");
+	long fd;
+	if (!v || str_to_long(v, &fd) < 0 || fd < 0 || fd > INT_MAX)
+		return 0;
+	char go;
+	ssize_t n;
+	while ((n = read((int)fd, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return 0;   /* not a pipe from serve (EBADF...): an ordinary build */
+	close((int)fd);
+	unsetenv("KBC_SERVE_GO_FD");
+	return n == 1 ? 0 : -1;
 }
 
 /* Build, tell the open pages, and return the build's exit status (-1 when
@@ -1080,6 +1163,14 @@ static int build_and_tell(struct builder *b, bool first)
 		fprintf(stderr, "kbc: serve: %s in %.0f ms\n",
 			ok ? (first ? "built" : "rebuilt") : "build failed; still serving the last good site",
 			(now_s() - t) * 1000);
+	/* The next build starts now, off the path of the next save, and waits
+	 * for its go (without one it just exits at the stop). */
+	if (!stopping() && b->next.pid <= 0) {
+		struct buf why = BUF_INIT;
+		if (spawn_build(b, &b->next, &why) < 0)
+			b->next.pid = 0;   /* the next build starts the usual way */
+		buf_free(&why);
+	}
 out:
 	buf_free(&log);
 	buf_free(&errors);
@@ -1496,6 +1587,15 @@ int serve_run(const struct serve_options *o)
 	b.root = xstrdup(o->root);   /* as given: the build's messages read as the user's own build's */
 	b.jobs = xmalloc(24);
 	snprintf(b.jobs, 24, "%ld", o->jobs);
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	b.envp = xcalloc(nenv + 2, sizeof *b.envp);
+	nenv = 0;
+	for (char **e = environ; *e; e++)
+		if (!str_starts(*e, "KBC_SERVE_GO_FD="))
+			b.envp[nenv++] = *e;
+	b.envp[nenv] = "KBC_SERVE_GO_FD=3";
 	wt.b = &b;
 	wt.root = xstrdup(cfg.root);
 
@@ -1616,6 +1716,7 @@ out:
 	}
 	if (lfd >= 0)
 		close(lfd);
+	release_child(&b.next);
 	for (size_t i = 0; i < wt.n; i++)
 		free(wt.w[i].path);
 	free(wt.w);
@@ -1632,6 +1733,7 @@ out:
 		free(wt.trees[i]);
 	free(b.root);
 	free(b.jobs);
+	free(b.envp);
 	free(S.site);
 	buf_free(&S.errors);
 	buf_free(&S.live_js);

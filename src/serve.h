@@ -5,7 +5,10 @@
  * in serve.c). Every rebuild runs this same executable as a child process
  * (`/proc/self/exe build ...`) with its stderr captured, so a crash or leak
  * in a build never takes the server down, and the build's atomic swap keeps
- * the previous good site in place when a build fails.
+ * the previous good site in place when a build fails. The next build's
+ * child is started ahead of time and waits for a byte on a pipe
+ * (serve_build_wait), so a rebuild does not wait for exec and the dynamic
+ * loader; it reads the project only after its go.
  *
  * Contracts:
  * - Only files inside the output folder are served: the request path is
@@ -43,5 +46,11 @@ struct serve_options {
  * 0 after a clean stop, 2 when the address cannot be used (port taken, bad
  * host), 3 on a system error (no inotify, no /proc/self/exe). */
 int serve_run(const struct serve_options *o);
+
+/* For `kbc build`: when kbc serve started this build ahead of time (it sets
+ * KBC_SERVE_GO_FD to a pipe it holds), wait until serve says go. Returns 0
+ * to build (the go came, or this is no such build), -1 when serve let the
+ * build go unneeded (the pipe closed): exit 0 without building. */
+int serve_build_wait(void);
 
 #endif

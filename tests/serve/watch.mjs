@@ -1,10 +1,14 @@
 // watch.mjs - what kbc serve watches: a note in a folder created after it
 // started, kb.yaml, an assets/ folder appearing in the project root; that
 // editors' scratch files start no build, that a burst of saves makes one
-// build, that a save in steps ends with the final text served, and that a failed build sends its diagnostics as an `errors`
-// event and keeps the last good site. Waits on the server's own event
-// stream, never on the clock. Prints "N passed, N failed".
+// build, that a save in steps ends with the final text served, that a
+// failed build sends its diagnostics as an `errors` event and keeps the
+// last good site, and that the build waiting for the next change (started
+// ahead of time) can die without harm and is gone after the stop. Waits on
+// the server's own event stream, never on the clock. Prints "N passed, N
+// failed".
 //   node watch.mjs KBC PROJECT
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -147,6 +151,29 @@ fs.writeFileSync(alpha, good);
 e = await next('fix');
 check('fix: reload', e.type === 'reload', JSON.stringify(e));
 
+await settle();
+// The next build waits, started ahead of time, as a child of the server.
+// Killed while it waits, the next save still builds; at the stop it goes.
+const waitingBuilds = () => {
+  const r2 = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(server.proc.pid)], { encoding: 'utf8' });
+  return r2.stdout.split('\n').filter((l) => /kbc build/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+};
+let kids = waitingBuilds();
+check(`a build waits for the next change (${kids.length} waiting)`, kids.length === 1);
+for (const pid of kids) process.kill(pid, 'SIGKILL');
+await sleep(200);
+before = builds();
+fs.appendFileSync(alpha, '\nAfter the waiting build was killed.\n');
+e = await next('save after the waiting build was killed');
+r = await get(server.url, '/alpha.html');
+check('a save after the waiting build was killed: rebuilt', e.type === 'reload' && builds() - before === 1 &&
+  r.body.toString().includes('After the waiting build was killed.'), `${e.type} ${builds() - before}`);
+await settle();
+kids = waitingBuilds();
+
 sock.destroy();
 check('kbc serve stops cleanly', (await stop(server)) === 0, server.stderr());
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+await sleep(200);
+check('no build is left waiting after the stop', kids.length === 1 && !kids.some(alive), JSON.stringify(kids));
 finish();
