@@ -775,6 +775,9 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	int rc = parse_args(argc, argv, &o);
+	/* serve: a build started ahead of time waits for its go (serve.h). */
+	if (rc < 0 && str_eq(o.command, "build") && serve_build_wait() < 0)
+		rc = EXIT_OK;
 	if (rc < 0)
 		rc = dispatch(&o);
 	buf_free(&o.words);   /* the query, search or help words */

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -208,6 +210,34 @@ fail:
 	return -1;
 }
 
+/* Does the previous site hold exactly data[0..n) at `rel`? Then its path
+ * goes to `*from` (the caller frees it). Compared in chunks, so a file of
+ * another size costs one open and fstat. */
+static bool same_in_previous(const struct site_out *o, const char *rel, const void *data, size_t n,
+	char **from)
+{
+	char *f = path_join(o->final, rel);
+	int fd = open(f, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	bool same = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == n;
+	const char *want = data;
+	char chunk[16384];
+	for (size_t at = 0; same && at < n;) {
+		ssize_t k = read(fd, chunk, n - at < sizeof chunk ? n - at : sizeof chunk);
+		if (k < 0 && errno == EINTR)
+			continue;
+		same = k > 0 && !memcmp(chunk, want + at, (size_t)k);
+		at += k > 0 ? (size_t)k : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (same)
+		*from = f;
+	else
+		free(f);
+	return same;
+}
+
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n)
 {
 	if (!output_safe_relpath(rel)) {
@@ -223,6 +253,16 @@ int output_write(struct site_out *o, const char *rel, const void *data, size_t n
 	 * with it: replace it, never write through it. */
 	if (rc == 0 && unlink(p) < 0 && errno != ENOENT)
 		rc = -1;
+	/* The same bytes as the previous site's file: share that file (a hard
+	 * link makes no new inode, which is most of a small rebuild's cost on
+	 * some file systems); where links fail, write as usual. */
+	char *from = NULL;
+	if (rc == 0 && same_in_previous(o, rel, data, n, &from) && link(from, p) == 0) {
+		free(from);
+		free(p);
+		return 0;
+	}
+	free(from);
 	if (rc == 0)
 		rc = file_write(p, data, n);
 	if (rc < 0)

@@ -26,6 +26,9 @@ struct site_out {
  * reports and returns -1 when it is not. No file is touched. */
 int output_check(const struct kb_config *cfg, const char *out);
 int output_begin(struct site_out *o, const struct kb_config *cfg);
+/* Write data[0..n) at `rel` in the site. When the previous site has a
+ * file with exactly these bytes there, that file is hard-linked instead
+ * (same bytes, no copy, the previous site left intact). */
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n);
 /* Put the existing file `from` (in the previous site) at `rel` in the
  * site as a hard link, so it costs no copy and the previous site stays

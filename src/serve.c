@@ -51,51 +51,167 @@ enum {
 	MEMORY_LIMIT = 16 * 1024,       /* per connection: request line + headers */
 	PING_EVERY = 15,                /* seconds between event-stream pings */
 	DEBOUNCE_MS = 40,               /* quiet time that ends a burst of changes */
+	DEBOUNCE_WRITTEN_MS = 10,       /* ... when its last change finished a file */
 	DEBOUNCE_MAX_MS = 400,          /* build at the latest this long after the first */
 	MAX_BUILD_LOG = 256 * 1024,     /* stderr kept from one build */
 };
 
-/* The script every HTML page gets in serve mode (served from memory). It
- * builds the error overlay with textContent only. */
-static const char live_js[] =
-	"// kbc serve: reload this page after each good build; show the errors\n"
-	"// of a failed one over the page (served only by kbc serve).\n"
-	"(function () {\n"
-	"  'use strict';\n"
-	"  var me = document.currentScript;\n"
-	"  var since = (me && me.getAttribute('data-kbc-build')) || '0';\n"
-	"  var box = null;\n"
-	"  function hide() { if (box) { box.remove(); box = null; } }\n"
-	"  function show(lines) {\n"
-	"    hide();\n"
-	"    box = document.createElement('div');\n"
-	"    box.id = 'kbc-overlay';\n"
-	"    box.setAttribute('role', 'alert');\n"
-	"    var s = box.style;\n"
-	"    s.position = 'fixed'; s.left = '0'; s.right = '0'; s.top = '0';\n"
-	"    s.maxHeight = '60vh'; s.overflow = 'auto'; s.zIndex = '2147483647';\n"
-	"    s.background = '#2b0b0b'; s.color = '#ffe9e9'; s.padding = '1em 1.5em';\n"
-	"    s.font = '14px/1.5 ui-monospace, monospace'; s.borderBottom = '4px solid #e53935';\n"
-	"    var h = document.createElement('strong');\n"
-	"    h.textContent = 'kbc: the build failed; this is the last good page';\n"
-	"    box.appendChild(h);\n"
-	"    var list = document.createElement('ul');\n"
-	"    list.style.margin = '0.5em 0 0'; list.style.paddingLeft = '1.2em';\n"
-	"    lines.forEach(function (line) {\n"
-	"      var li = document.createElement('li');\n"
-	"      li.textContent = line;\n"
-	"      li.style.whiteSpace = 'pre-wrap';\n"
-	"      list.appendChild(li);\n"
-	"    });\n"
-	"    box.appendChild(list);\n"
-	"    document.body.appendChild(box);\n"
-	"  }\n"
-	"  var es = new EventSource('/__kbc/events?since=' + encodeURIComponent(since));\n"
-	"  es.addEventListener('reload', function () { es.close(); location.reload(); });\n"
-	"  es.addEventListener('errors', function (e) {\n"
-	"    show(e.data.split('\\n').filter(function (l) { return l.length > 0; }));\n"
-	"  });\n"
-	"})();\n";
+/* The script every HTML page gets in serve mode, one line per string (ISO C
+ * caps a literal's length); joined once into S.live_js and served from
+ * memory. It updates the page in place when it can and reloads it when it
+ * cannot, and builds the error overlay with textContent only. */
+static const char *const live_js_lines[] = {
+	"// kbc serve: keep this page in step with the builds (served only by kbc\n",
+	"// serve). After a good build the page is fetched again; when only a few\n",
+	"// parts of its body changed, and none of them is something the page's own\n",
+	"// scripts set up (code blocks, graphs, headings, forms, scripts), just\n",
+	"// those parts are replaced: no reload, so scroll, focus and loaded scripts\n",
+	"// stay. Anything else reloads the page. A failed build lists its errors\n",
+	"// over the page.\n",
+	"(function () {\n",
+	"  'use strict';\n",
+	"  var me = document.currentScript;\n",
+	"  var since = (me && me.getAttribute('data-kbc-build')) || '0';\n",
+	"  var box = null;\n",
+	"  var es = null;\n",
+	"  var busy = false, again = false;\n",
+	"  // The page as served: this script runs where the parser reaches it, at\n",
+	"  // the end of the body, before any deferred script has changed the page.\n",
+	"  var served = snapshot(document);\n",
+	"  var scripts = document.scripts.length;\n",
+	"  // Parts the page's scripts enhance (code blocks get copy buttons,\n",
+	"  // headings are followed by the table of contents, graphs are\n",
+	"  // interactive), that run code or hold state: never patched.\n",
+	"  var SPECIAL = 'script,noscript,svg,pre,iframe,object,embed,video,audio,canvas,' +\n",
+	"    'form,input,button,select,textarea,details,dialog,template,h1,h2,h3,h4,h5,h6';\n",
+	"\n",
+	"  // The head and body of `doc` without this script and what follows it\n",
+	"  // (not yet parsed when the snapshot of the served page is taken).\n",
+	"  function snapshot(doc) {\n",
+	"    var body = doc.body.cloneNode(true);\n",
+	"    var own = body.querySelector('script[src=\"/__kbc/live.js\"]');\n",
+	"    while (own && own.parentNode) {\n",
+	"      while (own.nextSibling) own.nextSibling.remove();\n",
+	"      var up = own.parentNode;\n",
+	"      if (own.tagName === 'SCRIPT') own.remove();\n",
+	"      own = up === body ? null : up;\n",
+	"    }\n",
+	"    return { head: doc.head.cloneNode(true), body: body };\n",
+	"  }\n",
+	"  function hide() { if (box) { box.remove(); box = null; } }\n",
+	"  function show(lines) {\n",
+	"    hide();\n",
+	"    box = document.createElement('div');\n",
+	"    box.id = 'kbc-overlay';\n",
+	"    box.setAttribute('role', 'alert');\n",
+	"    var s = box.style;\n",
+	"    s.position = 'fixed'; s.left = '0'; s.right = '0'; s.top = '0';\n",
+	"    s.maxHeight = '60vh'; s.overflow = 'auto'; s.zIndex = '2147483647';\n",
+	"    s.background = '#2b0b0b'; s.color = '#ffe9e9'; s.padding = '1em 1.5em';\n",
+	"    s.font = '14px/1.5 ui-monospace, monospace'; s.borderBottom = '4px solid #e53935';\n",
+	"    var h = document.createElement('strong');\n",
+	"    h.textContent = 'kbc: the build failed; this is the last good page';\n",
+	"    box.appendChild(h);\n",
+	"    var list = document.createElement('ul');\n",
+	"    list.style.margin = '0.5em 0 0'; list.style.paddingLeft = '1.2em';\n",
+	"    lines.forEach(function (line) {\n",
+	"      var li = document.createElement('li');\n",
+	"      li.textContent = line;\n",
+	"      li.style.whiteSpace = 'pre-wrap';\n",
+	"      list.appendChild(li);\n",
+	"    });\n",
+	"    box.appendChild(list);\n",
+	"    document.body.appendChild(box);\n",
+	"  }\n",
+	"\n",
+	"  // Safe to swap: text, or an element with nothing special in it.\n",
+	"  function plain(n) {\n",
+	"    if (n.nodeType !== 1) return n.nodeType === 3 || n.nodeType === 8;\n",
+	"    return !n.matches(SPECIAL) && !n.querySelector(SPECIAL);\n",
+	"  }\n",
+	"  function sameShell(a, b) {\n",
+	"    if (a.nodeType !== 1 || b.nodeType !== 1 || a.tagName !== b.tagName) return false;\n",
+	"    if (a.matches('script,noscript,svg,template') || a.attributes.length !== b.attributes.length) return false;\n",
+	"    for (var i = 0; i < a.attributes.length; i++) {\n",
+	"      var x = a.attributes[i];\n",
+	"      if (b.getAttribute(x.name) !== x.value) return false;\n",
+	"    }\n",
+	"    return true;\n",
+	"  }\n",
+	"  // The live node standing for each child of `a` (its served form). Nodes\n",
+	"  // the page's scripts added (copy buttons, popups) are stepped over.\n",
+	"  function pair(live, a) {\n",
+	"    var out = [], l = live.firstChild;\n",
+	"    for (var n = a.firstChild; n; n = n.nextSibling) {\n",
+	"      while (l && l.nodeName !== n.nodeName) l = l.nextSibling;\n",
+	"      if (!l) return null;\n",
+	"      out.push(l);\n",
+	"      l = l.nextSibling;\n",
+	"    }\n",
+	"    return out;\n",
+	"  }\n",
+	"  // Plan how `live`, served as `a`, comes to show `b`: push the runs to\n",
+	"  // replace onto `ops`. Returns false when that cannot be done in place.\n",
+	"  function diff(live, a, b, ops) {\n",
+	"    var ak = a.childNodes, bk = b.childNodes, lk = pair(live, a);\n",
+	"    if (!lk) return false;\n",
+	"    var i = 0, ja = ak.length, jb = bk.length;\n",
+	"    while (i < ja && i < jb && ak[i].isEqualNode(bk[i])) i++;\n",
+	"    while (ja > i && jb > i && ak[ja - 1].isEqualNode(bk[jb - 1])) { ja--; jb--; }\n",
+	"    if (i === ja && i === jb) return true;\n",
+	"    if (ja - i === 1 && jb - i === 1 && sameShell(ak[i], bk[i])) return diff(lk[i], ak[i], bk[i], ops);\n",
+	"    var k, old = [], add = [];\n",
+	"    for (k = i; k < ja; k++) {\n",
+	"      if (!plain(ak[k]) || !lk[k].isEqualNode(ak[k])) return false;\n",
+	"      old.push(lk[k]);\n",
+	"    }\n",
+	"    for (k = i; k < jb; k++) {\n",
+	"      if (!plain(bk[k])) return false;\n",
+	"      add.push(bk[k]);\n",
+	"    }\n",
+	"    var at = ja < ak.length ? lk[ja] : (ak.length ? lk[ak.length - 1].nextSibling : live.firstChild);\n",
+	"    ops.push({ parent: live, at: at, old: old, add: add });\n",
+	"    return ops.length <= 16;\n",
+	"  }\n",
+	"  // Show the page as the server now has it, in place if possible.\n",
+	"  function update() {\n",
+	"    if (busy) { again = true; return; }\n",
+	"    busy = true;\n",
+	"    fetch(location.href.split('#')[0], { cache: 'no-store' }).then(function (r) {\n",
+	"      if (!r.ok) throw new Error('status ' + r.status);\n",
+	"      return r.text();\n",
+	"    }).then(function (text) {\n",
+	"      var doc = new DOMParser().parseFromString(text, 'text/html');\n",
+	"      var next = snapshot(doc);\n",
+	"      var ops = [];\n",
+	"      if (document.scripts.length !== scripts) throw new Error('scripts were loaded since');\n",
+	"      if (!served.head.isEqualNode(next.head)) throw new Error('the head changed');\n",
+	"      if (!diff(document.body, served.body, next.body, ops)) throw new Error('the change is not plain content');\n",
+	"      ops.forEach(function (op) {\n",
+	"        op.old.forEach(function (n) { n.remove(); });\n",
+	"        op.add.forEach(function (n) { op.parent.insertBefore(document.importNode(n, true), op.at); });\n",
+	"      });\n",
+	"      served = next;\n",
+	"      busy = false;\n",
+	"      if (again) { again = false; update(); }\n",
+	"    }).catch(function (e) {\n",
+	"      console.info('kbc: reloading the page: ' + e.message);\n",
+	"      location.reload();\n",
+	"    });\n",
+	"  }\n",
+	"  function listen() {\n",
+	"    es = new EventSource('/__kbc/events?since=' + encodeURIComponent(since));\n",
+	"    es.addEventListener('reload', function (e) {\n",
+	"      hide();\n",
+	"      update();\n",
+	"    });\n",
+	"    es.addEventListener('errors', function (e) {\n",
+	"      show(e.data.split('\\n').filter(function (l) { return l.length > 0; }));\n",
+	"    });\n",
+	"  }\n",
+	"  listen();\n",
+	"})();\n",
+};
 
 /* A page for a missing file when the site has no 404.html (before the
  * first good build, for instance). */
@@ -128,6 +244,7 @@ static struct {
 	bool loopback;          /* bound to a loopback address: check Host */
 	unsigned timeout;       /* seconds */
 	bool quiet, verbose;
+	struct buf live_js;     /* live_js_lines joined (read-only once serving) */
 
 	pthread_mutex_t lock;   /* guards everything below */
 	struct conn *conns;
@@ -736,8 +853,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		goto out;
 	}
 	if (!strcmp(rel.data, "__kbc/live.js")) {
-		ret = reply_mem(mc, MHD_HTTP_OK, "text/javascript; charset=utf-8", (void *)live_js,
-			sizeof live_js - 1, MHD_RESPMEM_PERSISTENT);
+		ret = reply_mem(mc, MHD_HTTP_OK, "text/javascript; charset=utf-8", S.live_js.data,
+			S.live_js.len, MHD_RESPMEM_PERSISTENT);
 		goto out;
 	}
 	if (!strcmp(rel.data, "__kbc/events")) {
@@ -824,11 +941,24 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- building ---- */
 
+/* A build child: `kbc build` started ahead of time, waiting for one byte
+ * on its fd GO_FD before it starts (main.c, KBC_SERVE_GO_FD), so a rebuild
+ * does not wait for exec and the dynamic loader. */
+struct child {
+	pid_t pid;              /* 0: none */
+	int go;                 /* write end of its go pipe */
+	int err;                /* read end of its stderr */
+};
+
+enum { GO_FD = 3 };
+
 struct builder {
 	const struct serve_options *o;
 	char *root;
 	char *jobs;
+	char **envp;            /* environ with KBC_SERVE_GO_FD=3 */
 	pid_t child;            /* running build, or 0 */
+	struct child next;      /* the next build, waiting for its go */
 };
 
 /* The diagnostics worth showing in the page: every "...: error: ..."
@@ -859,9 +989,9 @@ static void pick_errors(const char *log, int status, struct buf *out)
 		buf_putc(out, *p == '\r' ? ' ' : *p);
 }
 
-/* Run `kbc build` as a child and capture its stderr. Returns true when it
- * succeeded; `log` gets its stderr. */
-static bool run_build(struct builder *b, struct buf *log, int *status)
+/* Start `kbc build` waiting for its go in `*c`. Returns 0, or -1 with the
+ * reason in `log`. */
+static int spawn_build(struct builder *b, struct child *c, struct buf *log)
 {
 	const struct serve_options *o = b->o;
 	char *argv[12];
@@ -882,16 +1012,22 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 		argv[k++] = "-v";
 	argv[k] = NULL;
 
-	int pfd[2];
-	*status = -1;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	int efd[2], gfd[2];
+	if (pipe2(efd, O_CLOEXEC) < 0) {
 		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(errno));
-		return false;
+		return -1;
+	}
+	if (pipe2(gfd, O_CLOEXEC) < 0) {
+		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(errno));
+		close(efd[0]);
+		close(efd[1]);
+		return -1;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, efd[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, gfd[0], GO_FD);
 	posix_spawnattr_init(&at);
 	sigset_t none, deflt;
 	sigemptyset(&none);
@@ -903,21 +1039,68 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	posix_spawnattr_setsigdefault(&at, &deflt);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int err = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+	int err = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, b->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	close(pfd[1]);
+	close(efd[1]);
+	close(gfd[0]);
 	if (err) {
-		close(pfd[0]);
+		close(efd[0]);
+		close(gfd[1]);
 		buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(err));
-		return false;
+		return -1;
 	}
-	pthread_mutex_lock(&S.lock);
-	b->child = pid;
-	pthread_mutex_unlock(&S.lock);
+	c->pid = pid;
+	c->go = gfd[1];
+	c->err = efd[0];
+	return 0;
+}
+
+/* Let a waiting child go without building (it exits at once), and reap it. */
+static void release_child(struct child *c)
+{
+	if (c->pid <= 0)
+		return;
+	close(c->go);
+	close(c->err);
+	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	c->pid = 0;
+}
+
+/* Run a build (the waiting child, else a new one) and capture its stderr.
+ * Returns true when it succeeded; `log` gets its stderr. */
+static bool run_build(struct builder *b, struct buf *log, int *status)
+{
+	*status = -1;
+	struct child c = b->next;
+	b->next.pid = 0;
+	for (int tries = 0;; tries++) {
+		if (c.pid <= 0 && spawn_build(b, &c, log) < 0)
+			return false;
+		/* Known before it goes, so that a stop can end it. */
+		pthread_mutex_lock(&S.lock);
+		b->child = c.pid;
+		pthread_mutex_unlock(&S.lock);
+		if (write(c.go, "g", 1) == 1)
+			break;
+		/* Gone before its go (killed meanwhile): start a fresh one. */
+		int e = errno;
+		pthread_mutex_lock(&S.lock);
+		b->child = 0;
+		pthread_mutex_unlock(&S.lock);
+		release_child(&c);
+		if (tries == 1) {
+			buf_printf(log, "kbc: error: cannot start a build: %s\n", strerror(e));
+			return false;
+		}
+	}
+	close(c.go);
+	pid_t pid = c.pid;
+	int efd = c.err;
 	char chunk[4096];
 	for (;;) {
-		ssize_t n = read(pfd[0], chunk, sizeof chunk);
+		ssize_t n = read(efd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -925,7 +1108,7 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 		if (log->len < MAX_BUILD_LOG)
 			buf_put(log, chunk, (size_t)n);
 	}
-	close(pfd[0]);
+	close(efd);
 	/* The user sees what the build says, except where to open the site. */
 	for (const char *p = log->data; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -940,6 +1123,23 @@ static bool run_build(struct builder *b, struct buf *log, int *status)
 	b->child = 0;
 	pthread_mutex_unlock(&S.lock);
 	return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+int serve_build_wait(void)
+{
+	const char *v = getenv("KBC_SERVE_GO_FD");
+	long fd;
+	if (!v || str_to_long(v, &fd) < 0 || fd < 0 || fd > INT_MAX)
+		return 0;
+	char go;
+	ssize_t n;
+	while ((n = read((int)fd, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return 0;   /* not a pipe from serve (EBADF...): an ordinary build */
+	close((int)fd);
+	unsetenv("KBC_SERVE_GO_FD");
+	return n == 1 ? 0 : -1;
 }
 
 /* Build, tell the open pages, and return the build's exit status (-1 when
@@ -962,6 +1162,14 @@ static int build_and_tell(struct builder *b, bool first)
 		fprintf(stderr, "kbc: serve: %s in %.0f ms\n",
 			ok ? (first ? "built" : "rebuilt") : "build failed; still serving the last good site",
 			(now_s() - t) * 1000);
+	/* The next build starts now, off the path of the next save, and waits
+	 * for its go (without one it just exits at the stop). */
+	if (!stopping() && b->next.pid <= 0) {
+		struct buf why = BUF_INIT;
+		if (spawn_build(b, &b->next, &why) < 0)
+			b->next.pid = 0;   /* the next build starts the usual way */
+		buf_free(&why);
+	}
 out:
 	buf_free(&log);
 	buf_free(&errors);
@@ -985,6 +1193,7 @@ struct watcher {
 	char *ledger_name;
 	char *trees[3];         /* the notes folder, templates/, assets/ */
 	bool rescan;            /* events were lost: walk the trees again */
+	bool written;           /* the last change that counts finished writing a file */
 	struct builder *b;
 };
 
@@ -1043,7 +1252,16 @@ static bool scratch_name(const char *name)
 	       str_ends(name, ".swx") || str_ends(name, ".tmp") || !strcmp(name, "4913");
 }
 
-/* Read pending events; returns true when one of them matters. */
+/* Did this event finish a file: closed after writing, or renamed into
+ * place (as editors save)? Anything else (a file created, moved away or
+ * deleted, a folder) may be the first step of a save still under way. */
+static bool finished_file(const struct inotify_event *ev)
+{
+	return (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !(ev->mask & IN_ISDIR);
+}
+
+/* Read pending events; returns true when one of them matters, and sets
+ * wt->written from the last one that does. */
 static bool read_events(struct watcher *wt)
 {
 	char chunk[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -1059,6 +1277,7 @@ static bool read_events(struct watcher *wt)
 				/* Events were lost: rebuild, and watch any folder made meanwhile. */
 				relevant = true;
 				wt->rescan = true;
+				wt->written = false;
 				continue;
 			}
 			const char *dir = watch_path(wt, ev->wd);
@@ -1080,8 +1299,10 @@ static bool read_events(struct watcher *wt)
 					      str_eq(name, wt->notes_name);
 				if (!strcmp(name, "kb.yaml")) {
 					relevant = true;
+					wt->written = finished_file(ev);
 				} else if (folder && (ev->mask & IN_ISDIR)) {
 					relevant = true;
+					wt->written = false;
 					if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 						char *sub = path_join(dir, name);
 						watch_tree(wt, sub);
@@ -1092,13 +1313,16 @@ static bool read_events(struct watcher *wt)
 					continue;
 			}
 			if (wt->ledger_dir && !strcmp(dir, wt->ledger_dir)) {
-				if (!strcmp(name, wt->ledger_name))
+				if (!strcmp(name, wt->ledger_name)) {
 					relevant = true;
+					wt->written = finished_file(ev);
+				}
 				continue;
 			}
 			if (scratch_name(name))
 				continue;
 			relevant = true;
+			wt->written = finished_file(ev);
 			if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
 				char *sub = path_join(dir, name);
 				watch_tree(wt, sub);
@@ -1129,11 +1353,12 @@ static void *watcher_main(void *arg)
 			break;
 		if (r == 0 || !read_events(wt))
 			continue;
-		/* A burst: wait until it has been quiet for a moment. */
+		/* A burst: wait until it has been quiet for a moment, a shorter
+		 * one when the last change finished writing a file. */
 		double first = now_s(), last = first;
 		for (;;) {
 			double t = now_s();
-			double until = last + DEBOUNCE_MS / 1000.0;
+			double until = last + (wt->written ? DEBOUNCE_WRITTEN_MS : DEBOUNCE_MS) / 1000.0;
 			if (until > first + DEBOUNCE_MAX_MS / 1000.0)
 				until = first + DEBOUNCE_MAX_MS / 1000.0;
 			if (t >= until)
@@ -1355,9 +1580,21 @@ int serve_run(const struct serve_options *o)
 	S.quiet = o->quiet;
 	S.verbose = o->verbose;
 	buf_init(&S.errors);
+	buf_init(&S.live_js);
+	for (size_t i = 0; i < sizeof live_js_lines / sizeof live_js_lines[0]; i++)
+		buf_puts(&S.live_js, live_js_lines[i]);
 	b.root = xstrdup(o->root);   /* as given: the build's messages read as the user's own build's */
 	b.jobs = xmalloc(24);
 	snprintf(b.jobs, 24, "%ld", o->jobs);
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	b.envp = xcalloc(nenv + 2, sizeof *b.envp);
+	nenv = 0;
+	for (char **e = environ; *e; e++)
+		if (!str_starts(*e, "KBC_SERVE_GO_FD="))
+			b.envp[nenv++] = *e;
+	b.envp[nenv] = "KBC_SERVE_GO_FD=3";
 	wt.b = &b;
 	wt.root = xstrdup(cfg.root);
 
@@ -1478,6 +1715,7 @@ out:
 	}
 	if (lfd >= 0)
 		close(lfd);
+	release_child(&b.next);
 	for (size_t i = 0; i < wt.n; i++)
 		free(wt.w[i].path);
 	free(wt.w);
@@ -1494,8 +1732,10 @@ out:
 		free(wt.trees[i]);
 	free(b.root);
 	free(b.jobs);
+	free(b.envp);
 	free(S.site);
 	buf_free(&S.errors);
+	buf_free(&S.live_js);
 	buf_free(&sink);
 	buf_free(&url);
 	config_free(&cfg);

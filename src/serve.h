@@ -5,7 +5,10 @@
  * in serve.c). Every rebuild runs this same executable as a child process
  * (`/proc/self/exe build ...`) with its stderr captured, so a crash or leak
  * in a build never takes the server down, and the build's atomic swap keeps
- * the previous good site in place when a build fails.
+ * the previous good site in place when a build fails. The next build's
+ * child is started ahead of time and waits for a byte on a pipe
+ * (serve_build_wait), so a rebuild does not wait for exec and the dynamic
+ * loader; it reads the project only after its go.
  *
  * Contracts:
  * - Only files inside the output folder are served: the request path is
@@ -19,6 +22,8 @@
  *   The files on disk are exactly what `kbc build` writes.
  * - /__kbc/events is a server-sent event stream: `reload` after a good
  *   build, `errors` (one diagnostic per data line) after a failed one.
+ *   On `reload` live.js fetches its page and replaces the changed parts in
+ *   place when they are plain content, else it reloads the page.
  * - Slow clients are cut off: a request's headers must arrive within the
  *   connection timeout (KBC_SERVE_TIMEOUT seconds, default 10) of the
  *   connection opening or of the previous response; event streams are
@@ -41,5 +46,11 @@ struct serve_options {
  * 0 after a clean stop, 2 when the address cannot be used (port taken, bad
  * host), 3 on a system error (no inotify, no /proc/self/exe). */
 int serve_run(const struct serve_options *o);
+
+/* For `kbc build`: when kbc serve started this build ahead of time (it sets
+ * KBC_SERVE_GO_FD to a pipe it holds), wait until serve says go. Returns 0
+ * to build (the go came, or this is no such build), -1 when serve let the
+ * build go unneeded (the pipe closed): exit 0 without building. */
+int serve_build_wait(void);
 
 #endif

@@ -1,10 +1,14 @@
 // watch.mjs - what kbc serve watches: a note in a folder created after it
 // started, kb.yaml, an assets/ folder appearing in the project root; that
 // editors' scratch files start no build, that a burst of saves makes one
-// build, and that a failed build sends its diagnostics as an `errors`
-// event and keeps the last good site. Waits on the server's own event
-// stream, never on the clock. Prints "N passed, N failed".
+// build, that a save in steps ends with the final text served, that a
+// failed build sends its diagnostics as an `errors` event and keeps the
+// last good site, and that the build waiting for the next change (started
+// ahead of time) can die without harm and is gone after the stop. Waits on
+// the server's own event stream, never on the clock. Prints "N passed, N
+// failed".
 //   node watch.mjs KBC PROJECT
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -106,6 +110,30 @@ while (events.length) events.shift();
 check(`a burst of 20 saves: ${builds() - before} build(s)`, e.type === 'reload' && builds() - before >= 1 && builds() - before <= 2);
 
 await settle();
+// A save in steps, as vim makes it: the note moved away to a backup, then
+// written anew in two parts. The build waits longer after a change that
+// did not finish a file, so the site ends with the note's final text
+// (one build, maybe two if the machine stalls; never a missing page).
+before = builds();
+const beta = path.join(notes, 'beta-note.md');
+const betaText = fs.readFileSync(beta, 'utf8');
+fs.renameSync(beta, `${beta}~`);
+await sleep(15);
+const fd = fs.openSync(beta, 'w');
+fs.writeSync(fd, `${betaText}\nStepwise save, `);
+await sleep(5);
+fs.writeSync(fd, 'final part.\n');
+fs.closeSync(fd);
+fs.rmSync(`${beta}~`);
+e = await next('save in steps');
+await sleep(800);
+while (events.length) events.shift();
+r = await get(server.url, '/beta-note.html');
+check(`a save in steps: ${builds() - before} build(s), the page has the final text`, e.type === 'reload' &&
+  builds() - before >= 1 && builds() - before <= 2 && r.status === 200 && r.body.toString().includes('Stepwise save, final part.'),
+  `${e.type} ${r.status}`);
+
+await settle();
 // A failed build: an errors event with file:line, the last good site kept.
 const alpha = path.join(notes, 'alpha.md');
 const good = fs.readFileSync(alpha, 'utf8');
@@ -123,6 +151,29 @@ fs.writeFileSync(alpha, good);
 e = await next('fix');
 check('fix: reload', e.type === 'reload', JSON.stringify(e));
 
+await settle();
+// The next build waits, started ahead of time, as a child of the server.
+// Killed while it waits, the next save still builds; at the stop it goes.
+const waitingBuilds = () => {
+  const r2 = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(server.proc.pid)], { encoding: 'utf8' });
+  return r2.stdout.split('\n').filter((l) => /kbc build/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+};
+let kids = waitingBuilds();
+check(`a build waits for the next change (${kids.length} waiting)`, kids.length === 1);
+for (const pid of kids) process.kill(pid, 'SIGKILL');
+await sleep(200);
+before = builds();
+fs.appendFileSync(alpha, '\nAfter the waiting build was killed.\n');
+e = await next('save after the waiting build was killed');
+r = await get(server.url, '/alpha.html');
+check('a save after the waiting build was killed: rebuilt', e.type === 'reload' && builds() - before === 1 &&
+  r.body.toString().includes('After the waiting build was killed.'), `${e.type} ${builds() - before}`);
+await settle();
+kids = waitingBuilds();
+
 sock.destroy();
 check('kbc serve stops cleanly', (await stop(server)) === 0, server.stderr());
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+await sleep(200);
+check('no build is left waiting after the stop', kids.length === 1 && !kids.some(alive), JSON.stringify(kids));
 finish();

@@ -363,6 +363,48 @@ static void test_output_paths(void)
 	free(cfg.notes_dir);
 }
 
+/* A rebuild shares the previous site's files whose bytes are unchanged
+ * (hard links: no new inode) and writes the others; the previous site is
+ * never written through. */
+static void test_output_shares_unchanged(void)
+{
+	char root[] = "/tmp/kbc-share-XXXXXX";
+	if (!mkdtemp(root))
+		return;
+	struct kb_config cfg = { 0 };
+	cfg.root = xstrdup(root);
+	cfg.notes_dir = path_join(root, "notes");
+	cfg.output_dir = path_join(root, "site");
+	mkdir(cfg.notes_dir, 0755);
+	struct site_out o;
+	struct stat a1, b1, a2, b2, c2;
+	CHECK(output_begin(&o, &cfg) == 0 && output_write(&o, "a.txt", "same", 4) == 0 &&
+		output_write(&o, "d/b.txt", "old!", 4) == 0 && output_commit(&o) == 0, "first build");
+	char *a = path_join(cfg.output_dir, "a.txt"), *b = path_join(cfg.output_dir, "d/b.txt");
+	char *c = path_join(cfg.output_dir, "c.txt");
+	CHECK(stat(a, &a1) == 0 && stat(b, &b1) == 0, "first build wrote its files");
+	CHECK(output_begin(&o, &cfg) == 0 && output_write(&o, "a.txt", "same", 4) == 0 &&
+		output_write(&o, "d/b.txt", "new!", 4) == 0 && output_write(&o, "c.txt", "same", 4) == 0,
+		"second build");
+	/* Before the swap: the previous site still has its own bytes. */
+	struct buf got = BUF_INIT;
+	CHECK(file_read(b, &got) == 0 && !strcmp(got.data, "old!"), "previous site untouched");
+	buf_reset(&got);
+	CHECK(output_commit(&o) == 0, "second swap");
+	CHECK(stat(a, &a2) == 0 && a2.st_ino == a1.st_ino, "unchanged a.txt is the same file (shared)");
+	CHECK(stat(b, &b2) == 0 && b2.st_ino != b1.st_ino, "changed b.txt is a new file");
+	CHECK(file_read(b, &got) == 0 && !strcmp(got.data, "new!"), "b.txt has the new bytes");
+	buf_free(&got);
+	CHECK(stat(c, &c2) == 0 && c2.st_ino != a2.st_ino, "a new path is never linked to another path's file");
+	free(a);
+	free(b);
+	free(c);
+	remove_tree(root);
+	free(cfg.root);
+	free(cfg.notes_dir);
+	free(cfg.output_dir);
+}
+
 int main(void)
 {
 	markdown_init();
@@ -372,5 +414,6 @@ int main(void)
 	test_yaml_limits();
 	test_templates();
 	test_output_paths();
+	test_output_shares_unchanged();
 	return check_summary();
 }
