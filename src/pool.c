@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -12,6 +13,17 @@ struct pool {
 	size_t n;
 	atomic_size_t next;    /* the next item nobody has taken */
 };
+
+/* Nanoseconds spent inside pool_for() (atomic: a caller on another
+ * thread may read it while a pool runs). */
+static atomic_llong pool_ns;
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static void *pool_worker(void *p_)
 {
@@ -24,6 +36,7 @@ static void *pool_worker(void *p_)
 
 void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg)
 {
+	long long t0 = mono_ns();
 	struct pool p = { fn, arg, n, 0 };
 	int threads = jobs < 1 ? 1 : jobs;
 	if ((size_t)threads > n)
@@ -39,4 +52,10 @@ void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg)
 	for (int t = 1; t <= started; t++)
 		pthread_join(tid[t], NULL);
 	free(tid);
+	atomic_fetch_add(&pool_ns, mono_ns() - t0);
+}
+
+double pool_wall_ms(void)
+{
+	return (double)atomic_load(&pool_ns) / 1e6;
 }
