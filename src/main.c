@@ -479,7 +479,7 @@ static int run(const struct options *o, bool write)
 	ledger_load(&kb, strcmp(ledger_default, kb.cfg.ledger_path) != 0);
 	free(ledger_default);
 	graph_assign(&kb);
-	graph_resolve(&kb);
+	graph_resolve(&kb, (int)o->jobs);
 	graph_warnings(&kb);
 	stage(o, "resolve", &t);
 

@@ -311,22 +311,24 @@ static char *link_context(cmark_node *link)
 /* Close the section being collected: fold its white space and store it. */
 static void add_section(struct kb_note *n, int heading, struct buf *body)
 {
-	struct buf folded = BUF_INIT;
+	/* Runs of blanks become one space, none at either end: the result is
+	 * never longer than the body, so it is written in place. */
+	char *w = body->data;
 	bool space = false;
 	for (size_t i = 0; i < body->len; i++) {
 		char c = body->data[i];
 		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-			space = folded.len > 0;
+			space = w > body->data;
 			continue;
 		}
 		if (space)
-			buf_putc(&folded, ' ');
+			*w++ = ' ';
 		space = false;
-		buf_putc(&folded, c);
+		*w++ = c;
 	}
 	struct kb_section *s = VEC_PUSH(n->sections, n->n_sections, n->cap_sections);
 	s->heading = heading;
-	s->text = buf_detach(&folded);
+	s->text = xstrndup(body->data, (size_t)(w - body->data));
 	buf_reset(body);
 }
 
