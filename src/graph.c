@@ -1,11 +1,13 @@
 /* graph.c - titles, slugs, resolution, URLs; see graph.h. */
 #include "graph.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
 #include "diag.h"
+#include "pool.h"
 #include "text.h"
 #include "util.h"
 
@@ -164,10 +166,24 @@ struct names {
 	struct name **by_folded;
 };
 
-static void add_name(struct names *t, const char *s, int note, enum name_kind k)
+/* ASCII text is its own NFC form: no ASCII character decomposes or
+ * composes with another. */
+static bool ascii(const char *s)
 {
-	struct name *nm = VEC_PUSH(t->v, t->n, t->cap);
-	nm->exact = text_nfc(s);   /* NFC and NFD spellings are the same name */
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+static char *nfc(const char *s)
+{
+	return ascii(s) ? xstrdup(s) : text_nfc(s);
+}
+
+static void set_name(struct name *nm, const char *s, int note, enum name_kind k)
+{
+	nm->exact = nfc(s);   /* NFC and NFD spellings are the same name */
 	nm->folded = text_key(s);
 	nm->note = note;
 	nm->kind = k;
@@ -187,25 +203,55 @@ static int cmp_folded(const void *a, const void *b)
 	return c ? c : (x->note != y->note ? (x->note < y->note ? -1 : 1) : (int)x->kind - (int)y->kind);
 }
 
-/* Names of every note that links may use; drafts left out of the build
- * are included so that a link to one gets its own message. */
-static void build_names(const struct kb *kb, struct names *t)
+/* Does note n give links names (drafts left out of the build do, so that
+ * a link to one gets its own message)? How many: title, aliases, file
+ * name, and the path when the note sits in a folder. */
+static size_t names_of(const struct kb_note *n)
 {
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		const struct kb_note *n = &kb->notes[i];
-		if (n->skip && !n->draft)
-			continue;
-		add_name(t, n->title, (int)i, NAME_TITLE);
-		for (size_t a = 0; a < n->n_aliases; a++)
-			add_name(t, n->aliases[a], (int)i, NAME_ALIAS);
-		char *stem = file_stem(n->rel);
-		add_name(t, stem, (int)i, NAME_FILE);
-		free(stem);
+	if (n->skip && !n->draft)
+		return 0;
+	return 2 + n->n_aliases + (strchr(n->rel, '/') != NULL);
+}
+
+struct names_job {
+	const struct kb *kb;
+	struct names *t;
+	size_t *first;   /* per note: index of its first name in t->v */
+};
+
+/* Note i's names, in the order names_of() counts them, at t->v[first[i]]. */
+static void note_names(void *arg, size_t i)
+{
+	struct names_job *j = arg;
+	const struct kb_note *n = &j->kb->notes[i];
+	if (!names_of(n))
+		return;
+	struct name *nm = &j->t->v[j->first[i]];
+	set_name(nm++, n->title, (int)i, NAME_TITLE);
+	for (size_t a = 0; a < n->n_aliases; a++)
+		set_name(nm++, n->aliases[a], (int)i, NAME_ALIAS);
+	char *stem = file_stem(n->rel);
+	set_name(nm++, stem, (int)i, NAME_FILE);
+	free(stem);
+	if (strchr(n->rel, '/')) {
 		char *p = rel_without_md(n->rel);
-		if (strchr(p, '/'))
-			add_name(t, p, (int)i, NAME_PATH);
+		set_name(nm, p, (int)i, NAME_PATH);
 		free(p);
 	}
+}
+
+/* Names of every note that links may use, made on `jobs` threads in note
+ * order, and their two sorted views. */
+static void build_names(const struct kb *kb, struct names *t, int jobs)
+{
+	size_t *first = xcalloc(kb->n_notes + 1, sizeof *first);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		first[i + 1] = first[i] + names_of(&kb->notes[i]);
+	t->n = t->cap = first[kb->n_notes];
+	t->v = xcalloc(t->n ? t->n : 1, sizeof *t->v);
+	struct names_job j = { kb, t, first };
+	pool_for(kb->n_notes, jobs, note_names, &j);
+	free(first);
 	t->by_exact = xcalloc(t->n ? t->n : 1, sizeof *t->by_exact);
 	t->by_folded = xcalloc(t->n ? t->n : 1, sizeof *t->by_folded);
 	for (size_t i = 0; i < t->n; i++)
@@ -302,7 +348,7 @@ static int resolve_note(const struct kb *kb, const struct names *t, const char *
 	const char *path, int line, int col)
 {
 	size_t count;
-	char *exact = text_nfc(target);
+	char *exact = nfc(target);
 	size_t at = find_run(t->by_exact, t->n, exact, false, &count);
 	free(exact);
 	struct name **run = t->by_exact + at;
@@ -424,41 +470,54 @@ static int resolve_md_path(const struct kb *kb, int from, const struct kb_link *
 	return found;
 }
 
-int graph_resolve(struct kb *kb)
+struct resolve_job {
+	struct kb *kb;
+	const struct names *t;
+	atomic_int failed;   /* some link did not resolve */
+};
+
+/* Resolve note i's links (its own entries only). */
+static void resolve_links(void *arg, size_t i)
+{
+	struct resolve_job *j = arg;
+	struct kb *kb = j->kb;
+	struct kb_note *n = &kb->notes[i];
+	if (n->skip)
+		return;
+	for (size_t k = 0; k < n->n_links; k++) {
+		struct kb_link *l = &n->links[k];
+		int to;
+		if (l->kind == KB_LINK_TAG)
+			continue;
+		if (!*l->target)
+			to = (int)i;
+		else if (l->kind == KB_LINK_MARKDOWN)
+			to = resolve_md_path(kb, (int)i, l);
+		else
+			to = resolve_note(kb, j->t, l->target, n->path, l->line, l->col);
+		if (to < 0) {
+			atomic_store(&j->failed, 1);
+			continue;
+		}
+		if (l->heading) {
+			int h = resolve_heading(kb, to, l->heading, n->path, l->line, l->col);
+			if (h < 0) {
+				atomic_store(&j->failed, 1);
+				continue;
+			}
+			l->to_heading = h;
+		}
+		l->to_note = to;
+	}
+}
+
+int graph_resolve(struct kb *kb, int jobs)
 {
 	struct names t = { 0 };
-	build_names(kb, &t);
-	int rc = 0;
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		struct kb_note *n = &kb->notes[i];
-		if (n->skip)
-			continue;
-		for (size_t j = 0; j < n->n_links; j++) {
-			struct kb_link *l = &n->links[j];
-			int to;
-			if (l->kind == KB_LINK_TAG)
-				continue;
-			if (!*l->target)
-				to = (int)i;
-			else if (l->kind == KB_LINK_MARKDOWN)
-				to = resolve_md_path(kb, (int)i, l);
-			else
-				to = resolve_note(kb, &t, l->target, n->path, l->line, l->col);
-			if (to < 0) {
-				rc = -1;
-				continue;
-			}
-			if (l->heading) {
-				int h = resolve_heading(kb, to, l->heading, n->path, l->line, l->col);
-				if (h < 0) {
-					rc = -1;
-					continue;
-				}
-				l->to_heading = h;
-			}
-			l->to_note = to;
-		}
-	}
+	build_names(kb, &t, jobs);
+	struct resolve_job j = { kb, &t, 0 };
+	pool_for(kb->n_notes, jobs, resolve_links, &j);
+	int rc = atomic_load(&j.failed) ? -1 : 0;
 	for (size_t i = 0; i < kb->n_topics; i++) {
 		struct kb_topic *tp = &kb->topics[i];
 		const char *hash = strchr(tp->target, '#');

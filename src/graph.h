@@ -11,7 +11,10 @@
  * exact matches first, then after Unicode NFC and case folding. Several
  * candidates is an error listing them; none is an error with the closest
  * names. A heading matches its text (exact, then folded) or its id.
- * Returns 0, or -1 when anything failed to resolve (all reported). */
+ * The notes' links are resolved on `jobs` threads (the names table is
+ * read-only by then and each note's links are written by one thread);
+ * the result does not depend on `jobs`. Returns 0, or -1 when anything
+ * failed to resolve (all reported). */
 #ifndef KBC_GRAPH_H
 #define KBC_GRAPH_H
 
@@ -20,7 +23,7 @@
 struct buf;
 
 int graph_assign(struct kb *kb);
-int graph_resolve(struct kb *kb);
+int graph_resolve(struct kb *kb, int jobs);
 /* Warnings about the shape of the graph: orphan notes (no links in or
  * out), notes no chain of links reaches from the home page, and ledger
  * topics whose section no other note links to. Returns how many. */

@@ -285,12 +285,23 @@ static double now(void)
 static void stage(const struct options *o, const char *name, double *t)
 {
 	double n = now();
+	/* Time inside pool_for() at the previous stage's end: what a stage
+	 * spent outside it ran on one thread whatever -j says. */
+	static double pool_before, pool_cpu_before, cpu_before;
+	double pool_now = pool_wall_ms(), pool_cpu_now = pool_cpu_ms();
+	double cpu_now = (double)pool_process_cpu_ns() / 1e6;
 	if (o->verbose) {
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "kbc: %-10s %7.1f ms\n", name, (n - *t) * 1000);
+		fprintf(stderr, "kbc: %s CPU %.1f ms, outside the thread pool: %.1f ms wall, %.1f ms CPU\n", name,
+			cpu_now - cpu_before, (n - *t) * 1000 - (pool_now - pool_before),
+			(cpu_now - cpu_before) - (pool_cpu_now - pool_cpu_before));
 		fprintf(stderr, "kbc: peak RSS after %s: %ld MiB\n", name, ru.ru_maxrss / 1024);
 	}
+	pool_before = pool_now;
+	pool_cpu_before = pool_cpu_now;
+	cpu_before = cpu_now;
 	*t = n;
 }
 
@@ -476,7 +487,7 @@ static int run(const struct options *o, bool write)
 	ledger_load(&kb, strcmp(ledger_default, kb.cfg.ledger_path) != 0);
 	free(ledger_default);
 	graph_assign(&kb);
-	graph_resolve(&kb);
+	graph_resolve(&kb, (int)o->jobs);
 	graph_warnings(&kb);
 	stage(o, "resolve", &t);
 

@@ -24,18 +24,40 @@
  * so the renderer may pass it through; URLs are checked in check_url(). */
 #define RENDER_OPTS (CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES)
 
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+/* cmark-gfm 0.29.0.gfm.6 keeps the inline parser's tables of special
+ * characters (SPECIAL_CHARS, SKIP_CHARS in inlines.c) in process-wide
+ * arrays. cmark_parser_finish() switches the characters of the parser's
+ * inline extensions on (strikethrough's '~', autolink's ':' and 'w')
+ * before its inline pass and off (sets them to 0) after it, so a parser
+ * finishing on one thread turns the characters off under another
+ * thread's inline pass, which then loses strikethroughs and autolinks.
+ * cmark_parser_finish() is the only part that writes or reads them:
+ * attaching an extension only records it in the parser, the block pass
+ * (cmark_parser_feed(), the table extension's rows included) never
+ * parses inlines in this version, and the HTML renderer keeps its state
+ * in the renderer. So only cmark_parser_finish() runs one note at a time;
+ * everything else, [[wikilinks]] included (wikilink_process() after the
+ * finish), runs in parallel on trees no other thread sees. See
+ * docs/parallel-parse.md for the reading of cmark-gfm's source. */
+static pthread_mutex_t finish_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *gfm_exts[] = { "table", "strikethrough", "autolink", "tasklist", "tagfilter" };
+#define N_GFM_EXTS (sizeof gfm_exts / sizeof *gfm_exts)
+
+/* The extensions above, looked up once by markdown_init() (the registry
+ * is read-only from then on). */
+static cmark_syntax_extension *gfm_ext[N_GFM_EXTS];
 
 static cmark_llist *render_extensions(void);
 static void render_body(struct kb_note *n, cmark_node *doc);
 
-/* Registers the GFM extensions and builds the renderer's extension list
- * once, before any thread renders. */
+/* Registers the GFM extensions, looks them up and builds the renderer's
+ * extension list once, before any thread parses or renders. */
 void markdown_init(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
+	for (size_t i = 0; i < N_GFM_EXTS; i++)
+		gfm_ext[i] = cmark_find_syntax_extension(gfm_exts[i]);
 	(void)render_extensions();
 }
 
@@ -43,7 +65,7 @@ static cmark_llist *render_extensions(void)
 {
 	static cmark_llist *list;
 	if (!list)
-		for (size_t i = 0; i < sizeof gfm_exts / sizeof *gfm_exts; i++)
+		for (size_t i = 0; i < N_GFM_EXTS; i++)
 			list = cmark_llist_append(cmark_get_default_mem_allocator(), list,
 				cmark_find_syntax_extension(gfm_exts[i]));
 	return list;
@@ -289,22 +311,24 @@ static char *link_context(cmark_node *link)
 /* Close the section being collected: fold its white space and store it. */
 static void add_section(struct kb_note *n, int heading, struct buf *body)
 {
-	struct buf folded = BUF_INIT;
+	/* Runs of blanks become one space, none at either end: the result is
+	 * never longer than the body, so it is written in place. */
+	char *w = body->data;
 	bool space = false;
 	for (size_t i = 0; i < body->len; i++) {
 		char c = body->data[i];
 		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-			space = folded.len > 0;
+			space = w > body->data;
 			continue;
 		}
 		if (space)
-			buf_putc(&folded, ' ');
+			*w++ = ' ';
 		space = false;
-		buf_putc(&folded, c);
+		*w++ = c;
 	}
 	struct kb_section *s = VEC_PUSH(n->sections, n->n_sections, n->cap_sections);
 	s->heading = heading;
-	s->text = buf_detach(&folded);
+	s->text = xstrndup(body->data, (size_t)(w - body->data));
 	buf_reset(body);
 }
 
@@ -313,23 +337,15 @@ int markdown_parse(const struct kb_config *cfg, struct kb_note *n)
 	int rc = 0;
 	kb_index_lines(n);   /* positions below and in wikilink.c map through it */
 	cmark_parser *parser = cmark_parser_new(PARSE_OPTS);
-	for (size_t i = 0; i < sizeof gfm_exts / sizeof *gfm_exts; i++)
-		cmark_parser_attach_syntax_extension(parser, cmark_find_syntax_extension(gfm_exts[i]));
-	cmark_syntax_extension *wiki = wikilink_extension_new(n);
-	cmark_parser_attach_syntax_extension(parser, wiki);
-	/* cmark-gfm 0.29 keeps the inline parser's table of special
-	 * characters in one process-wide array, which every parser switches
-	 * on (extension characters added) and off (set to 0) around its
-	 * inline pass, and the table extension around each row: two parsers
-	 * at once would see each other's switches. So only this part runs
-	 * one note at a time; the walk and the rendering below run in
-	 * parallel on trees no other thread sees. */
-	pthread_mutex_lock(&parse_lock);
+	for (size_t i = 0; i < N_GFM_EXTS; i++)
+		cmark_parser_attach_syntax_extension(parser, gfm_ext[i]);
 	cmark_parser_feed(parser, n->src + n->body_off, n->len - n->body_off);
+	/* The one step that must not overlap another note's (see finish_lock). */
+	pthread_mutex_lock(&finish_lock);
 	cmark_node *doc = cmark_parser_finish(parser);
-	pthread_mutex_unlock(&parse_lock);
+	pthread_mutex_unlock(&finish_lock);
 	cmark_parser_free(parser);
-	wikilink_extension_free(wiki);
+	wikilink_process(n, doc);
 
 	cmark_node **drop = NULL;
 	size_t n_drop = 0, cap_drop = 0;

@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -12,6 +14,26 @@ struct pool {
 	size_t n;
 	atomic_size_t next;    /* the next item nobody has taken */
 };
+
+/* Nanoseconds spent inside pool_for(), wall clock and the process's CPU
+ * time (all threads) during those calls; atomic: a caller on another
+ * thread may read them while a pool runs. */
+static atomic_llong pool_ns, pool_cpu_ns;
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+long long pool_process_cpu_ns(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ((long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+		((long long)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+}
 
 static void *pool_worker(void *p_)
 {
@@ -24,6 +46,7 @@ static void *pool_worker(void *p_)
 
 void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg)
 {
+	long long t0 = mono_ns(), c0 = pool_process_cpu_ns();
 	struct pool p = { fn, arg, n, 0 };
 	int threads = jobs < 1 ? 1 : jobs;
 	if ((size_t)threads > n)
@@ -39,4 +62,17 @@ void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg)
 	for (int t = 1; t <= started; t++)
 		pthread_join(tid[t], NULL);
 	free(tid);
+	atomic_fetch_add(&pool_ns, mono_ns() - t0);
+	/* Threads joined above count in RUSAGE_SELF. */
+	atomic_fetch_add(&pool_cpu_ns, pool_process_cpu_ns() - c0);
+}
+
+double pool_wall_ms(void)
+{
+	return (double)atomic_load(&pool_ns) / 1e6;
+}
+
+double pool_cpu_ms(void)
+{
+	return (double)atomic_load(&pool_cpu_ns) / 1e6;
 }

@@ -6,12 +6,29 @@
  * at the same time and in any order, so fn must touch only item i's data
  * and state that is itself thread-safe; the result must not depend on the
  * order. With jobs <= 1, or when a thread cannot be started, the work runs
- * on fewer threads, never fails. */
+ * on fewer threads, never fails.
+ *
+ * pool_wall_ms() tells how long the process has spent inside pool_for()
+ * calls so far (wall-clock time, summed over calls; pool_for() is not
+ * meant to be nested or called from two threads at once), pool_cpu_ms()
+ * the process's CPU time (user + system, all threads) during them. A
+ * stage's time minus the growth of these figures over the stage is the
+ * part of the stage that runs on one thread whatever -j says: `kbc build
+ * -v` prints it, so the serial remainder of a build can be read off a run
+ * (the CPU figure holds also on a busy machine, where wall time waits for
+ * a core). */
 #ifndef KBC_POOL_H
 #define KBC_POOL_H
 
 #include <stddef.h>
 
 void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg);
+
+/* Milliseconds spent inside pool_for() since the process started. */
+double pool_wall_ms(void);
+/* The process's CPU milliseconds (all threads) during those calls. */
+double pool_cpu_ms(void);
+/* The process's CPU time so far (user + system, all threads), in ns. */
+long long pool_process_cpu_ns(void);
 
 #endif

@@ -1,11 +1,10 @@
-/* wikilink.c - [[wikilinks]] as a cmark-gfm post-process extension. */
+/* wikilink.c - [[wikilinks]] in a parsed cmark-gfm tree; see wikilink.h. */
 #include "wikilink.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmark-gfm.h>
-#include <cmark-gfm-extension_api.h>
 
 #include "buf.h"
 #include "text.h"
@@ -288,11 +287,9 @@ static void replace_text(struct ctx *c, cmark_node *text)
 	cmark_node_free(text);   /* unlinks too */
 }
 
-static cmark_node *postprocess(cmark_syntax_extension *ext, cmark_parser *parser,
-	cmark_node *root)
+void wikilink_process(struct kb_note *note, cmark_node *root)
 {
-	(void)parser;
-	struct ctx *c = cmark_syntax_extension_get_private(ext);
+	struct ctx c = { note };
 	cmark_consolidate_text_nodes(root);
 	/* Collect first: replacing nodes while iterating is not allowed. */
 	cmark_node **texts = NULL;
@@ -316,29 +313,6 @@ static cmark_node *postprocess(cmark_syntax_extension *ext, cmark_parser *parser
 	}
 	cmark_iter_free(it);
 	for (size_t i = 0; i < n; i++)
-		replace_text(c, texts[i]);
+		replace_text(&c, texts[i]);
 	free(texts);
-	return root;
-}
-
-static void free_ctx(cmark_mem *mem, void *p)
-{
-	(void)mem;
-	free(p);
-}
-
-cmark_syntax_extension *wikilink_extension_new(struct kb_note *note)
-{
-	cmark_syntax_extension *ext = cmark_syntax_extension_new("kbc-wikilink");
-	struct ctx *c = xcalloc(1, sizeof *c);
-	c->note = note;
-	cmark_syntax_extension_set_private(ext, c, free_ctx);
-	cmark_syntax_extension_set_postprocess_func(ext, postprocess);
-	return ext;
-}
-
-void wikilink_extension_free(cmark_syntax_extension *ext)
-{
-	if (ext)
-		cmark_syntax_extension_free(cmark_get_default_mem_allocator(), ext);
 }

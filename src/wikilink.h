@@ -1,12 +1,18 @@
-/* wikilink.h - the [[...]] syntax as a cmark-gfm extension.
+/* wikilink.h - the [[...]] syntax, applied to a parsed cmark-gfm tree.
  *
  * cmark-gfm hands '[' and '!' to its own bracket parser before any
- * extension's inline matcher can see them, so this extension works as a
- * post-process step of the parse: it scans the text nodes of the finished
+ * extension's inline matcher can see them, so wikilinks are found after
+ * the parse: wikilink_process() scans the text nodes of the finished
  * document, which never include code spans or code blocks, and replaces
  * each `[[target#heading|label]]` (and `![[...]]`, an embed) with a link
  * node. Each link is appended to the note's links[] with its file position,
  * and the node's user data is the link's index + 1.
+ *
+ * It is not a cmark-gfm extension (it was a post-process one): markdown.c
+ * calls it once cmark_parser_finish() has returned, so this work stays out
+ * of the part of the parse that has to run one note at a time (see
+ * markdown.c). It touches only `note` and the tree, so calls for different
+ * notes may run on different threads.
  *
  * Syntax: `[[Note]]`, `[[Note|label]]`, `[[Note#Heading]]`,
  * `[[Note#Heading|label]]`, `[[#Heading]]`; a backslash-escaped pipe
@@ -18,18 +24,18 @@
 
 #include "kb.h"
 
-struct cmark_syntax_extension;
+struct cmark_node;
 
-/* A new extension instance bound to `note` (one per parse). Free it with
- * wikilink_extension_free() after the parser is freed. */
-struct cmark_syntax_extension *wikilink_extension_new(struct kb_note *note);
-void wikilink_extension_free(struct cmark_syntax_extension *ext);
+/* Turn the [[...]] and #tags in the text of `root`, the finished document
+ * of `note`'s body, into link nodes and note->links[] entries (see above).
+ * Call it after all of cmark-gfm's own post-processing, as cmark-gfm would
+ * have run a post-process extension attached last. */
+void wikilink_process(struct kb_note *note, struct cmark_node *root);
 
 /* Body position (1-based line, byte column) of an inline node, also when
  * cmark-gfm gave it none (after a footnote reference that names no
  * footnote): then taken from the nearest earlier sibling or ancestor that
  * has one. Used for wikilinks here and Markdown links in markdown.c. */
-struct cmark_node;
 void wikilink_node_pos(struct cmark_node *node, int *line, int *col);
 
 /* Split the inside of [[...]] into target, heading and label (each

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Parallel parsing gives the same site as one thread. cmark-gfm switches a
-# process-wide table of special characters (strikethrough's "~", autolink's
-# ":" and "w", and again around every table row) on and off while it
-# parses, so unserialised parsers on several threads lose strikethroughs
-# and autolinks at random: with markdown.c's parse lock removed, this
+# Parallel parsing gives the same site as one thread. cmark-gfm 0.29's
+# cmark_parser_finish() switches a process-wide table of special characters
+# (strikethrough's "~", autolink's ":" and "w") on and off around its
+# inline pass, so unserialised parsers on several threads lose
+# strikethroughs and autolinks at random: with markdown.c's lock around
+# cmark_parser_finish() removed, this
 # vault failed 4 of its 6 comparisons (and a 400-note variant had 23 to 207
 # differing pages per -j 2 build). Every
 # build here must equal the -j 1 build.
