@@ -585,6 +585,117 @@ void cache_pages_commit(struct cache *c, const char *final)
 	free(pages);
 }
 
+/* ---- page keys ---- */
+
+struct cache_key {
+	XXH3_state_t *st;
+};
+
+struct cache_key *cache_key_new(const char *domain)
+{
+	struct cache_key *k = xmalloc(sizeof *k);
+	k->st = hash_new();
+	hash_str(k->st, domain);
+	return k;
+}
+
+void cache_key_bytes(struct cache_key *k, const void *p, size_t n)
+{
+	hash_bytes(k->st, p, n);
+}
+
+void cache_key_str(struct cache_key *k, const char *s)
+{
+	hash_str(k->st, s);
+}
+
+void cache_key_int(struct cache_key *k, long long v)
+{
+	int64_t x = v;
+	XXH3_128bits_update(k->st, &x, sizeof x);
+}
+
+void cache_key_done(struct cache_key *k, unsigned char out[16])
+{
+	digest(k->st, out);
+	XXH3_freeState(k->st);
+	free(k);
+}
+
+void cache_page_key(const struct cache *c, const char *tmpl, const char *rel, const unsigned char deps[16],
+	unsigned char hash[16])
+{
+	if (!c) {
+		memset(hash, 0, 16);
+		return;
+	}
+	XXH3_state_t *st = hash_new();
+	hash_str(st, "kbc page key");
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, c->templates, 16);
+	hash_str(st, tmpl);
+	hash_str(st, rel);
+	XXH3_128bits_update(st, deps, 16);
+	digest(st, hash);
+	XXH3_freeState(st);
+}
+
+const unsigned char *cache_note_content_key(const struct cache *c, size_t i)
+{
+	static const unsigned char zero[16];
+	if (!c || i >= c->n_keys || !memcmp(c->keys[i], zero, 16))
+		return NULL;
+	return c->keys[i];
+}
+
+/* Blobs share the notes table; their keys are hashed with a domain of
+ * their own, and their data is framed and checksummed like a note's. */
+#define BLOB_MAGIC "KBCB"
+
+static void blob_key(const struct cache *c, const unsigned char key[16], unsigned char out[16])
+{
+	XXH3_state_t *st = hash_new();
+	hash_str(st, "kbc blob");
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, key, 16);
+	digest(st, out);
+	XXH3_freeState(st);
+}
+
+int cache_blob_get(struct cache *c, const unsigned char key[16], struct buf *out)
+{
+	if (!c)
+		return -1;
+	unsigned char k[16];
+	blob_key(c, key, k);
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	if (store_cache_note_get(c->store, k, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, BLOB_MAGIC, 4)) {
+		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+		uint64_t sum = get_u64(&r);
+		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
+			buf_put(out, r.p, (size_t)(r.end - r.p));
+			rc = 0;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void cache_blob_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)
+{
+	if (!c)
+		return;
+	unsigned char k[16];
+	blob_key(c, key, k);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, BLOB_MAGIC);
+	put_u64(&b, XXH3_64bits(data, n));
+	buf_put(&b, data, n);
+	store_cache_note_put(c->store, k, 16, b.data, b.len);
+	buf_free(&b);
+}
+
 void cache_close(struct cache *c, bool ok)
 {
 	if (!c)
