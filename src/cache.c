@@ -587,38 +587,59 @@ void cache_pages_commit(struct cache *c, const char *final)
 
 /* ---- page keys ---- */
 
+/* The values are gathered and hashed at once: most are short, and one
+ * XXH3 call over a buffer beats one update per value. */
 struct cache_key {
-	XXH3_state_t *st;
+	struct buf b;
 };
+
+static void key_len(struct cache_key *k, uint64_t n)
+{
+	buf_put(&k->b, &n, sizeof n);
+}
 
 struct cache_key *cache_key_new(const char *domain)
 {
 	struct cache_key *k = xmalloc(sizeof *k);
-	k->st = hash_new();
-	hash_str(k->st, domain);
+	buf_init(&k->b);
+	buf_grow(&k->b, 512);
+	cache_key_str(k, domain);
 	return k;
 }
 
 void cache_key_bytes(struct cache_key *k, const void *p, size_t n)
 {
-	hash_bytes(k->st, p, n);
+	key_len(k, n);
+	buf_put(&k->b, p, n);
 }
 
 void cache_key_str(struct cache_key *k, const char *s)
 {
-	hash_str(k->st, s);
+	if (!s)
+		key_len(k, UINT64_MAX);
+	else
+		cache_key_bytes(k, s, strlen(s));
 }
 
 void cache_key_int(struct cache_key *k, long long v)
 {
 	int64_t x = v;
-	XXH3_128bits_update(k->st, &x, sizeof x);
+	buf_put(&k->b, &x, sizeof x);
+}
+
+void cache_hash(const void *p, size_t n, unsigned char out[16])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+	memcpy(out, c.digest, 16);
 }
 
 void cache_key_done(struct cache_key *k, unsigned char out[16])
 {
-	digest(k->st, out);
-	XXH3_freeState(k->st);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(k->b.data, k->b.len));
+	memcpy(out, c.digest, 16);
+	buf_free(&k->b);
 	free(k);
 }
 

@@ -86,6 +86,8 @@ void cache_key_bytes(struct cache_key *k, const void *p, size_t n);
 /* A string; NULL and "" are different values. */
 void cache_key_str(struct cache_key *k, const char *s);
 void cache_key_int(struct cache_key *k, long long v);
+/* XXH3-128 of n bytes, for a value keyed in many places. */
+void cache_hash(const void *p, size_t n, unsigned char out[16]);
 /* The key's value; frees `k`. */
 void cache_key_done(struct cache_key *k, unsigned char out[16]);
 /* The hash of page `rel` made from template `tmpl` (NULL: a file written

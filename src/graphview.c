@@ -48,6 +48,25 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort a short int array (insertion sort: the arrays here are a few dozen
+ * entries, where qsort's calls cost more than the sorting). */
+static void sort_ints(int *v, size_t n)
+{
+	if (n > 64) {
+		qsort(v, n, sizeof *v, cmp_int);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		int x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
 /* Short label: the first alias when the title is long, else the title,
  * cut to LABEL_MAX characters. */
 static char *short_label(const struct kb_note *n)
@@ -118,7 +137,7 @@ struct graphview *graphview_new(const struct kb *kb)
 		if (g->note < 0)
 			continue;
 		if (g->n_adj)
-			qsort(g->adj, g->n_adj, sizeof *g->adj, cmp_int);
+			sort_ints(g->adj, g->n_adj);
 		size_t u = 0;
 		for (size_t k = 0; k < g->n_adj; k++)
 			if (!u || g->adj[u - 1] != g->adj[k])
@@ -460,7 +479,7 @@ static void local_rings(const struct graphview *gv, int ni, int *r1, size_t *n1_
 	 * is local, so pages can be drawn on several threads at once. */
 	size_t n1 = c->n_top, n2 = 0;
 	memcpy(r1, c->top, n1 * sizeof *r1);
-	qsort(r1, n1, sizeof *r1, cmp_int);
+	sort_ints(r1, n1);
 	int cand[144];
 	size_t nc = 0;
 	for (size_t i = 0; i < n1; i++) {
@@ -473,7 +492,7 @@ static void local_rings(const struct graphview *gv, int ni, int *r1, size_t *n1_
 		}
 	}
 	if (nc)
-		qsort(cand, nc, sizeof *cand, cmp_int);
+		sort_ints(cand, nc);
 	size_t u = 0;
 	for (size_t i = 0; i < nc; i++)
 		if (!u || cand[u - 1] != cand[i])
@@ -492,7 +511,7 @@ static void local_rings(const struct graphview *gv, int ni, int *r1, size_t *n1_
 		if (n2 < 12)
 			n2++;
 	}
-	qsort(r2, n2, sizeof *r2, cmp_int);
+	sort_ints(r2, n2);
 	*n1_out = n1;
 	*n2_out = n2;
 }
@@ -571,7 +590,7 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 	/* The drawn notes in increasing order, for the edges and data-adj. */
 	int sorted[32];
 	memcpy(sorted, all, na * sizeof *all);
-	qsort(sorted, na, sizeof *sorted, cmp_int);
+	sort_ints(sorted, na);
 	for (size_t a = 0; a < na; a++) {
 		for (size_t b = a + 1; b < na; b++) {
 			if (!adjacent(gv, sorted[a], sorted[b]))

@@ -26,6 +26,15 @@
 double render_graph_ms, render_graph_global_ms;
 size_t render_pages, render_pages_rendered;
 
+#define PROF(label) do { if (getenv("KBC_RENDER_PROFILE")) { double t_ = now_ms(), c_ = cpu_ms(); fprintf(stderr, "  %-12s %8.1f ms wall %8.1f ms cpu\n", label, t_ - prof_t, c_ - prof_c); prof_t = t_; prof_c = c_; } } while (0)
+static double prof_t, prof_c;
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+static double now_ms(void);
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -37,6 +46,7 @@ static double now_ms(void)
 struct backref {
 	int target, source;
 	size_t link;
+	unsigned char key[16];  /* with page keys: the link's number, context and heading */
 };
 
 /* What is left to do for a note's page. */
@@ -553,11 +563,8 @@ static bool note_page_key(struct site *s, int i, const char *rel, unsigned char 
 	cache_key_int(k, (long long)(s->ref_start[i + 1] - s->ref_start[i]));
 	for (size_t r = s->ref_start[i]; r < s->ref_start[i + 1]; r++) {
 		const struct backref *b = &s->refs[r];
-		const struct kb_link *l = &kb->notes[b->source].links[b->link];
 		cache_key_bytes(k, s->navh[s->pos[b->source]], 16);
-		cache_key_int(k, (long long)b->link);
-		cache_key_str(k, l->context);
-		cache_key_int(k, l->to_heading);
+		cache_key_bytes(k, b->key, 16);
 	}
 	/* local graph */
 	int drawn[GRAPHVIEW_LOCAL_MAX];
@@ -644,6 +651,25 @@ static void key_note_page(struct site *s, size_t i)
 	buf_free(&rel);
 }
 
+static void nav_key(struct site *s, size_t i)
+{
+	if (i < s->n_order)
+		key_note_ref(&s->kb->notes[s->order[i]], s->navh[i]);
+}
+
+/* Notes that embed nothing have their body keys made on all threads; the
+ * others, which recurse, on one. */
+static void plain_body_key(struct site *s, size_t i)
+{
+	const struct kb_note *n = &s->kb->notes[i];
+	if (n->skip)
+		return;
+	for (size_t l = 0; l < n->n_links; l++)
+		if (n->links[l].kind == KB_LINK_EMBED && n->links[l].to_note >= 0)
+			return;
+	body_key(s, (int)i, 0);
+}
+
 static void compute_keys(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -654,9 +680,9 @@ static void compute_keys(struct site *s)
 	s->body_state = xcalloc(nn, 1);
 	s->body_ok = xcalloc(nn, sizeof *s->body_ok);
 	compute_site_key(s);
-	for (size_t i = 0; i < s->n_order; i++)
-		key_note_ref(&kb->notes[s->order[i]], s->navh[i]);
+	parallel_for(s, s->n_order, nav_key);
 	parallel_for(s, kb->n_notes, node_key);
+	parallel_for(s, kb->n_notes, plain_body_key);
 	for (size_t i = 0; i < kb->n_notes; i++)
 		if (!kb->notes[i].skip)
 			body_key(s, (int)i, 0);
@@ -735,9 +761,11 @@ static void render_notes(struct site *s)
 		for (size_t i = 0; i < kb->n_notes; i++)
 			s->todo[i] = kb->notes[i].skip ? TODO_NONE : TODO_EMIT;
 	}
+	PROF("keypages");
 	mark_bodies(s);
 	parallel_for(s, kb->n_notes, render_note_body);
 	expand_embeds(s);
+	PROF("bodies");
 	parallel_for(s, kb->n_notes, render_note_page);
 	if (kb->home < 0) {
 		struct tval *ctx = base_ctx(s, -1, "index");
@@ -882,8 +910,8 @@ static void render_tags(struct site *s)
 	}
 	if (n)
 		qsort(v, n, sizeof *v, cmp_tag_entry);
-	struct tval *all = base_ctx(s, -1, "tags");
-	struct tval *list = tv_set(all, "tags", tv_list());
+	struct tval *list = tv_list();
+	struct cache_key *all_key = s->keyed ? cache_key_new("kbc tags page") : NULL;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && !strcmp(v[j].tag, v[i].tag))
@@ -896,6 +924,10 @@ static void render_tags(struct site *s)
 		tv_set(e, "name", tv_str(v[i].tag));
 		tv_set(e, "url", url_val("tags", page.data, NULL));
 		tv_set(e, "count", tv_str(num));
+		if (all_key) {
+			cache_key_str(all_key, v[i].tag);
+			cache_key_int(all_key, (long long)(j - i));
+		}
 		struct buf rel = BUF_INIT;
 		buf_printf(&rel, "%s.html", page.data);
 		bool taken = false;
@@ -924,48 +956,74 @@ static void render_tags(struct site *s)
 		buf_free(&page);
 		i = j;
 	}
+	if (all_key) {
+		key_base(s, all_key, -1, "tags");
+		if (reuse_keyed(s, "tags.html", "tags.html", all_key)) {
+			tv_free(list);
+			free(v);
+			return;
+		}
+	}
+	struct tval *all = base_ctx(s, -1, "tags");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", list->n);
+	tv_set(all, "tags", list);
 	tv_set(all, "count", tv_str(num));
-	emit(s, "tags.html", "tags.html", all);
+	if (s->keyed)
+		emit_render(s, "tags.html", "tags.html", all);
+	else
+		emit(s, "tags.html", "tags.html", all);
 	free(v);
 }
 
-static int cmp_backref(const void *a, const void *b)
-{
-	const struct backref *x = a, *y = b;
-	if (x->target != y->target)
-		return x->target < y->target ? -1 : 1;
-	if (x->source != y->source)
-		return x->source < y->source ? -1 : 1;
-	return (x->link > y->link) - (x->link < y->link);
-}
 
 static void collect_backrefs(struct site *s)
 {
-	size_t cap = 0;
-	for (size_t i = 0; i < s->kb->n_notes; i++) {
-		const struct kb_note *n = &s->kb->notes[i];
-		if (n->skip)
-			continue;
-		for (size_t l = 0; l < n->n_links; l++) {
-			const struct kb_link *k = &n->links[l];
-			if (k->to_note < 0 || k->to_note == (int)i || k->kind == KB_LINK_TAG)
+	/* Counted into place by target: links are met by source, then by
+	 * link, so each target's run comes out in that order. */
+	struct kb *kb = s->kb;
+	struct buf kb_buf = BUF_INIT;
+	s->ref_start = xcalloc(kb->n_notes + 2, sizeof *s->ref_start);
+	for (int pass = 0; pass < 2; pass++) {
+		size_t *fill = pass ? xcalloc(kb->n_notes + 1, sizeof *fill) : NULL;
+		for (size_t i = 0; i < kb->n_notes; i++) {
+			const struct kb_note *n = &kb->notes[i];
+			if (n->skip)
 				continue;
-			struct backref *r = VEC_PUSH(s->refs, s->n_refs, cap);
-			r->target = k->to_note;
-			r->source = (int)i;
-			r->link = l;
+			for (size_t l = 0; l < n->n_links; l++) {
+				const struct kb_link *k = &n->links[l];
+				if (k->to_note < 0 || k->to_note == (int)i || k->kind == KB_LINK_TAG)
+					continue;
+				if (!pass) {
+					s->ref_start[k->to_note + 1]++;
+					continue;
+				}
+				struct backref *r = &s->refs[s->ref_start[k->to_note] + fill[k->to_note]++];
+				r->target = k->to_note;
+				r->source = (int)i;
+				r->link = l;
+				if (s->keyed) {
+					/* here, where links are read in memory order, not
+					 * once per target page */
+					long long v[2] = { (long long)l, k->to_heading };
+					buf_reset(&kb_buf);
+					buf_put(&kb_buf, v, sizeof v);
+					buf_puts(&kb_buf, k->context ? k->context : "");
+					buf_putc(&kb_buf, k->context != NULL);
+					cache_hash(kb_buf.data, kb_buf.len, r->key);
+				}
+			}
 		}
+		if (!pass) {
+			for (size_t t = 0; t < kb->n_notes; t++)
+				s->ref_start[t + 1] += s->ref_start[t];
+			s->n_refs = s->ref_start[kb->n_notes];
+			s->refs = xcalloc(s->n_refs + 1, sizeof *s->refs);
+		}
+		free(fill);
 	}
-	if (s->n_refs)
-		qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
+	buf_free(&kb_buf);
 	/* refs[ref_start[t] .. ref_start[t + 1]) are the links into note t */
-	s->ref_start = xcalloc(s->kb->n_notes + 2, sizeof *s->ref_start);
-	for (size_t i = 0; i < s->n_refs; i++)
-		s->ref_start[s->refs[i].target + 1]++;
-	for (size_t t = 0; t < s->kb->n_notes; t++)
-		s->ref_start[t + 1] += s->ref_start[t];
 }
 
 /* previews.js: for every note, its title, purpose and the start of each
@@ -975,7 +1033,8 @@ static void collect_backrefs(struct site *s)
 
 static void preview_text(struct buf *b, const char *text)
 {
-	size_t n = strlen(text);
+	size_t n = strnlen(text, PREVIEW_CHARS + 1);
+	bool cut_short = n > PREVIEW_CHARS;
 	if (n > PREVIEW_CHARS) {
 		n = PREVIEW_CHARS;
 		while (n && text[n] != ' ')
@@ -985,7 +1044,7 @@ static void preview_text(struct buf *b, const char *text)
 	}
 	char *cut = xstrndup(text, n);
 	json_escape(b, cut);
-	if (n < strlen(text))
+	if (cut_short)
 		buf_puts(b, "\u2026");
 	free(cut);
 }
@@ -1357,6 +1416,8 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	render_graph_ms = 0;
 	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
 	s.keyed = out && cache;
+	prof_t = now_ms();
+	prof_c = cpu_ms();
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
 		if (n->skip)
@@ -1377,18 +1438,33 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	for (size_t i = 0; i < s.n_order; i++)
 		s.pos[s.order[i]] = (int)i;
 
+	PROF("order");
 	collect_backrefs(&s);
+	PROF("backrefs");
 	collect_topics(&s);
 	double tg = now_ms();
 	s.graph = graphview_new(kb);
 	render_graph_ms += now_ms() - tg;
+	PROF("graphview");
 	if (s.keyed)
 		compute_keys(&s);
+	PROF("keys");
 	render_notes(&s);
+	PROF("notes");
 	render_ledger(&s);
+	PROF("ledger");
 	render_tags(&s);
+	PROF("tags");
 	render_graph_page(&s);
-	{
+	PROF("graphpage");
+	bool taken = false;
+	if (s.keyed) {
+		/* 404.html also shows base_url, which is in the site key */
+		struct cache_key *k = cache_key_new("kbc 404 page");
+		key_base(&s, k, -1, "404");
+		taken = reuse_keyed(&s, "404.html", "404.html", k);
+	}
+	if (!taken) {
 		struct tval *ctx = base_ctx(&s, -1, "404");
 		/* Hosts serve 404.html at any depth: link absolutely when we can. */
 		if (*kb->cfg.base_url) {
@@ -1404,18 +1480,34 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 			tv_set(site, "assets", tv_str(b.data));
 			buf_free(&b);
 		}
-		emit(&s, "404.html", "404.html", ctx);
+		if (s.keyed)
+			emit_render(&s, "404.html", "404.html", ctx);
+		else
+			emit(&s, "404.html", "404.html", ctx);
 	}
-	{
+	taken = false;
+	if (s.keyed) {
+		struct cache_key *k = cache_key_new("kbc search page");
+		key_base(&s, k, -1, "search");
+		taken = reuse_keyed(&s, "search.html", "search.html", k);
+	}
+	if (!taken) {
 		struct tval *ctx = base_ctx(&s, -1, "search");
-		emit(&s, "search.html", "search.html", ctx);
+		if (s.keyed)
+			emit_render(&s, "search.html", "search.html", ctx);
+		else
+			emit(&s, "search.html", "search.html", ctx);
 	}
+	PROF("404search");
 	render_sitemap(&s);
+	PROF("sitemap");
 	render_previews(&s);
+	PROF("previews");
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
 				s.failed = true;
+	PROF("assets");
 	free(s.order);
 	free(s.pos);
 	free(s.refs);
