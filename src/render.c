@@ -26,15 +26,6 @@
 double render_graph_ms, render_graph_global_ms;
 size_t render_pages, render_pages_rendered;
 
-#define PROF(label) do { if (getenv("KBC_RENDER_PROFILE")) { double t_ = now_ms(), c_ = cpu_ms(); fprintf(stderr, "  %-12s %8.1f ms wall %8.1f ms cpu\n", label, t_ - prof_t, c_ - prof_c); prof_t = t_; prof_c = c_; } } while (0)
-static double prof_t, prof_c;
-static double cpu_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-static double now_ms(void);
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -82,6 +73,7 @@ struct site {
 	bool *need_body;                /* per note: its final body is needed */
 	size_t *topic_start;            /* per note: its first entry in topic_list (n_notes + 1) */
 	size_t *topic_list;             /* topic indexes, by note, then in ledger order */
+	unsigned char (*prevh)[16];     /* per place in order[]: its previews.js entry */
 };
 
 
@@ -761,11 +753,9 @@ static void render_notes(struct site *s)
 		for (size_t i = 0; i < kb->n_notes; i++)
 			s->todo[i] = kb->notes[i].skip ? TODO_NONE : TODO_EMIT;
 	}
-	PROF("keypages");
 	mark_bodies(s);
 	parallel_for(s, kb->n_notes, render_note_body);
 	expand_embeds(s);
-	PROF("bodies");
 	parallel_for(s, kb->n_notes, render_note_page);
 	if (kb->home < 0) {
 		struct tval *ctx = base_ctx(s, -1, "index");
@@ -1031,10 +1021,12 @@ static void collect_backrefs(struct site *s)
  * script that calls kbcPreviews(data)). */
 #define PREVIEW_CHARS 280
 
-static void preview_text(struct buf *b, const char *text)
+/* The bytes of `text` a preview shows: *n of them, *cut when that is not
+ * all of it. */
+static void preview_cut(const char *text, size_t *n_out, bool *cut)
 {
 	size_t n = strnlen(text, PREVIEW_CHARS + 1);
-	bool cut_short = n > PREVIEW_CHARS;
+	*cut = n > PREVIEW_CHARS;
 	if (n > PREVIEW_CHARS) {
 		n = PREVIEW_CHARS;
 		while (n && text[n] != ' ')
@@ -1042,11 +1034,43 @@ static void preview_text(struct buf *b, const char *text)
 		while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
 			n--;
 	}
+	*n_out = n;
+}
+
+static void preview_text(struct buf *b, const char *text)
+{
+	size_t n;
+	bool cut_short;
+	preview_cut(text, &n, &cut_short);
 	char *cut = xstrndup(text, n);
 	json_escape(b, cut);
 	if (cut_short)
 		buf_puts(b, "\u2026");
 	free(cut);
+}
+
+/* What note order[i]'s entry in previews.js shows: title, slug, purpose
+ * and each section's heading and first words (not the whole note: an
+ * edit past those leaves previews.js as it was). */
+static void preview_key(struct site *s, size_t i)
+{
+	if (i >= s->n_order)
+		return;
+	const struct kb_note *n = &s->kb->notes[s->order[i]];
+	struct cache_key *k = cache_key_new("kbc preview");
+	cache_key_bytes(k, s->navh[i], 16);
+	cache_key_int(k, (long long)n->n_sections);
+	for (size_t x = 0; x < n->n_sections; x++) {
+		const struct kb_section *sec = &n->sections[x];
+		size_t len;
+		bool cut;
+		preview_cut(sec->text, &len, &cut);
+		cache_key_str(k, sec->heading >= 0 ? n->headings[sec->heading].id : NULL);
+		cache_key_str(k, sec->heading >= 0 ? n->headings[sec->heading].text : NULL);
+		cache_key_bytes(k, sec->text, len);
+		cache_key_int(k, cut);
+	}
+	key_digest(k, s->prevh[i]);
 }
 
 static void render_previews(struct site *s)
@@ -1055,22 +1079,12 @@ static void render_previews(struct site *s)
 	if (!s->out)
 		return;
 	if (s->keyed) {
-		/* Sections and headings are parse products: the notes' cache keys. */
+		s->prevh = xcalloc(s->n_order + 1, sizeof *s->prevh);
+		parallel_for(s, s->n_order, preview_key);
 		struct cache_key *k = cache_key_new("kbc previews");
-		bool ok = true;
-		for (size_t i = 0; i < s->n_order && ok; i++) {
-			const unsigned char *ck = cache_note_content_key(s->cache, (size_t)s->order[i]);
-			ok = ck != NULL;
-			cache_key_bytes(k, s->navh[i], 16);
-			if (ck)
-				cache_key_bytes(k, ck, 16);
-		}
-		if (!ok) {
-			unsigned char drop[16];
-			key_digest(k, drop);
-		} else if (reuse_file(s, "previews.js", k)) {
+		cache_key_bytes(k, s->prevh, s->n_order * sizeof *s->prevh);
+		if (reuse_file(s, "previews.js", k))
 			return;
-		}
 	}
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "kbcPreviews({");
@@ -1416,8 +1430,6 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	render_graph_ms = 0;
 	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
 	s.keyed = out && cache;
-	prof_t = now_ms();
-	prof_c = cpu_ms();
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
 		if (n->skip)
@@ -1438,25 +1450,17 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	for (size_t i = 0; i < s.n_order; i++)
 		s.pos[s.order[i]] = (int)i;
 
-	PROF("order");
 	collect_backrefs(&s);
-	PROF("backrefs");
 	collect_topics(&s);
 	double tg = now_ms();
 	s.graph = graphview_new(kb);
 	render_graph_ms += now_ms() - tg;
-	PROF("graphview");
 	if (s.keyed)
 		compute_keys(&s);
-	PROF("keys");
 	render_notes(&s);
-	PROF("notes");
 	render_ledger(&s);
-	PROF("ledger");
 	render_tags(&s);
-	PROF("tags");
 	render_graph_page(&s);
-	PROF("graphpage");
 	bool taken = false;
 	if (s.keyed) {
 		/* 404.html also shows base_url, which is in the site key */
@@ -1498,16 +1502,12 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 		else
 			emit(&s, "search.html", "search.html", ctx);
 	}
-	PROF("404search");
 	render_sitemap(&s);
-	PROF("sitemap");
 	render_previews(&s);
-	PROF("previews");
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
 				s.failed = true;
-	PROF("assets");
 	free(s.order);
 	free(s.pos);
 	free(s.refs);
@@ -1515,6 +1515,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.topic_start);
 	free(s.topic_list);
 	free(s.navh);
+	free(s.prevh);
 	free(s.nodeh);
 	free(s.body);
 	free(s.body_state);
