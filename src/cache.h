@@ -13,14 +13,19 @@
  *   are kept, so a restored note never owes the user a diagnostic.
  *
  * - Pages. For each page written through a template, a hash of
- *   everything its rendering consumed (kbc's identity, every file of the
- *   template folders, the template's name, the page's path and the whole
- *   template data, which carries the note's body, titles and headings of
- *   linked and embedded notes, backlinks with context, the sidebar, tags,
- *   ledger topics and the site settings), and the size, inode and mtime of
- *   the file written. When the hash matches and the previous site still
- *   holds that very file, the file is hard-linked into the staging folder
- *   instead of being rendered again. Anything else is rendered.
+ *   everything its rendering consumed: kbc's identity, every file of the
+ *   template folders, the template's name, the page's path, and either the
+ *   whole template data (the home page, whose figures change with almost any edit)
+ *   or a key render.c computes from the model without building that data
+ *   (note, tag, ledger, graph, 404, search and tags pages: see render.c
+ *   "page keys"); and the size, inode and mtime of the file written. When
+ *   the hash matches and the previous site still holds that very file, the
+ *   file is hard-linked into the staging folder instead of being rendered
+ *   again. Anything else is rendered.
+ *
+ * - Blobs: values render.c keeps under keys of its own (the global
+ *   graph's Graphviz layout), in the notes table under keys hashed with a
+ *   domain of their own, framed and checksummed like notes.
  *
  * Pages not made from a template: previews.js and sitemap.xml are keyed
  * like pages (cache_page_key() with no template); the search index and

@@ -67,6 +67,7 @@ struct site {
 	unsigned char (*navh)[16];      /* per place in order[]: title, slug, purpose */
 	unsigned char (*nodeh)[16];     /* per note: what graph views show of it */
 	unsigned char (*body)[16];      /* per note: what its final body depends on */
+	unsigned char (*slugh)[16];     /* per note: its slug */
 	char *body_state;               /* per note: 0 body[] unknown, 1 being computed, 2 known */
 	bool *body_ok;                  /* per note: body[] could be keyed */
 	char *todo;                     /* per note: TODO_* */
@@ -74,6 +75,8 @@ struct site {
 	size_t *topic_start;            /* per note: its first entry in topic_list (n_notes + 1) */
 	size_t *topic_list;             /* topic indexes, by note, then in ledger order */
 	unsigned char (*prevh)[16];     /* per place in order[]: its previews.js entry */
+	size_t *link_off;               /* while collecting backlinks: see backlink_key() */
+	unsigned char (*link_keys)[16];
 };
 
 
@@ -487,16 +490,16 @@ static void body_key(struct site *s, int i, int depth)
 		cache_key_bytes(k, ck, 16);
 	cache_key_str(k, n->slug);
 	cache_key_str(k, n->title);
+	/* The links themselves (kind, target, label) are parse products: how
+	 * each resolved is not. */
 	cache_key_int(k, (long long)n->n_links);
 	for (size_t l = 0; l < n->n_links && ok; l++) {
 		const struct kb_link *lk = &n->links[l];
-		cache_key_int(k, lk->kind);
-		cache_key_str(k, lk->target);
 		cache_key_int(k, lk->to_note >= 0);
 		if (lk->to_note < 0 || lk->kind == KB_LINK_TAG)
 			continue;
 		const struct kb_note *t = &s->kb->notes[lk->to_note];
-		cache_key_str(k, t->slug);
+		cache_key_bytes(k, s->slugh[lk->to_note], 16);
 		cache_key_str(k, lk->to_heading >= 0 ? t->headings[lk->to_heading].id : NULL);
 		if (lk->kind != KB_LINK_EMBED)
 			continue;
@@ -643,6 +646,13 @@ static void key_note_page(struct site *s, size_t i)
 	buf_free(&rel);
 }
 
+static void slug_key(struct site *s, size_t i)
+{
+	const char *slug = s->kb->notes[i].slug;
+	if (!s->kb->notes[i].skip && slug)
+		cache_hash(slug, strlen(slug), s->slugh[i]);
+}
+
 static void nav_key(struct site *s, size_t i)
 {
 	if (i < s->n_order)
@@ -671,7 +681,9 @@ static void compute_keys(struct site *s)
 	s->body = xcalloc(nn, sizeof *s->body);
 	s->body_state = xcalloc(nn, 1);
 	s->body_ok = xcalloc(nn, sizeof *s->body_ok);
+	s->slugh = xcalloc(nn, sizeof *s->slugh);
 	compute_site_key(s);
+	parallel_for(s, kb->n_notes, slug_key);
 	parallel_for(s, s->n_order, nav_key);
 	parallel_for(s, kb->n_notes, node_key);
 	parallel_for(s, kb->n_notes, plain_body_key);
@@ -967,12 +979,43 @@ static void render_tags(struct site *s)
 }
 
 
+/* link_keys[link_off[i] + l]: the link's number, heading and context. */
+static void backlink_key(struct site *s, size_t i)
+{
+	const struct kb_note *n = &s->kb->notes[i];
+	if (n->skip)
+		return;
+	struct buf b = BUF_INIT;
+	for (size_t l = 0; l < n->n_links; l++) {
+		const struct kb_link *k = &n->links[l];
+		long long v[2] = { (long long)l, k->to_heading };
+		buf_reset(&b);
+		buf_put(&b, v, sizeof v);
+		buf_puts(&b, k->context ? k->context : "");
+		buf_putc(&b, k->context != NULL);
+		cache_hash(b.data, b.len, s->link_keys[s->link_off[i] + l]);
+	}
+	buf_free(&b);
+}
+
 static void collect_backrefs(struct site *s)
 {
 	/* Counted into place by target: links are met by source, then by
 	 * link, so each target's run comes out in that order. */
 	struct kb *kb = s->kb;
-	struct buf kb_buf = BUF_INIT;
+	size_t *link_off = NULL;
+	unsigned char (*link_keys)[16] = NULL;
+	if (s->keyed) {
+		/* What a backlink shows of its link, hashed here on all threads,
+		 * where links are read in memory order, not once per target page. */
+		link_off = xcalloc(kb->n_notes + 1, sizeof *link_off);
+		for (size_t i = 0; i < kb->n_notes; i++)
+			link_off[i + 1] = link_off[i] + kb->notes[i].n_links;
+		link_keys = xcalloc(link_off[kb->n_notes] + 1, sizeof *link_keys);
+		s->link_off = link_off;
+		s->link_keys = link_keys;
+		parallel_for(s, kb->n_notes, backlink_key);
+	}
 	s->ref_start = xcalloc(kb->n_notes + 2, sizeof *s->ref_start);
 	for (int pass = 0; pass < 2; pass++) {
 		size_t *fill = pass ? xcalloc(kb->n_notes + 1, sizeof *fill) : NULL;
@@ -992,16 +1035,8 @@ static void collect_backrefs(struct site *s)
 				r->target = k->to_note;
 				r->source = (int)i;
 				r->link = l;
-				if (s->keyed) {
-					/* here, where links are read in memory order, not
-					 * once per target page */
-					long long v[2] = { (long long)l, k->to_heading };
-					buf_reset(&kb_buf);
-					buf_put(&kb_buf, v, sizeof v);
-					buf_puts(&kb_buf, k->context ? k->context : "");
-					buf_putc(&kb_buf, k->context != NULL);
-					cache_hash(kb_buf.data, kb_buf.len, r->key);
-				}
+				if (link_keys)
+					memcpy(r->key, link_keys[link_off[i] + l], 16);
 			}
 		}
 		if (!pass) {
@@ -1012,7 +1047,10 @@ static void collect_backrefs(struct site *s)
 		}
 		free(fill);
 	}
-	buf_free(&kb_buf);
+	free(link_off);
+	free(link_keys);
+	s->link_off = NULL;
+	s->link_keys = NULL;
 	/* refs[ref_start[t] .. ref_start[t + 1]) are the links into note t */
 }
 
@@ -1518,6 +1556,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.prevh);
 	free(s.nodeh);
 	free(s.body);
+	free(s.slugh);
 	free(s.body_state);
 	free(s.body_ok);
 	free(s.todo);
