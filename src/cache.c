@@ -585,6 +585,138 @@ void cache_pages_commit(struct cache *c, const char *final)
 	free(pages);
 }
 
+/* ---- page keys ---- */
+
+/* The values are gathered and hashed at once: most are short, and one
+ * XXH3 call over a buffer beats one update per value. */
+struct cache_key {
+	struct buf b;
+};
+
+static void key_len(struct cache_key *k, uint64_t n)
+{
+	buf_put(&k->b, &n, sizeof n);
+}
+
+struct cache_key *cache_key_new(const char *domain)
+{
+	struct cache_key *k = xmalloc(sizeof *k);
+	buf_init(&k->b);
+	buf_grow(&k->b, 512);
+	cache_key_str(k, domain);
+	return k;
+}
+
+void cache_key_bytes(struct cache_key *k, const void *p, size_t n)
+{
+	key_len(k, n);
+	buf_put(&k->b, p, n);
+}
+
+void cache_key_str(struct cache_key *k, const char *s)
+{
+	if (!s)
+		key_len(k, UINT64_MAX);
+	else
+		cache_key_bytes(k, s, strlen(s));
+}
+
+void cache_key_int(struct cache_key *k, long long v)
+{
+	int64_t x = v;
+	buf_put(&k->b, &x, sizeof x);
+}
+
+void cache_hash(const void *p, size_t n, unsigned char out[16])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+	memcpy(out, c.digest, 16);
+}
+
+void cache_key_done(struct cache_key *k, unsigned char out[16])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(k->b.data, k->b.len));
+	memcpy(out, c.digest, 16);
+	buf_free(&k->b);
+	free(k);
+}
+
+void cache_page_key(const struct cache *c, const char *tmpl, const char *rel, const unsigned char deps[16],
+	unsigned char hash[16])
+{
+	if (!c) {
+		memset(hash, 0, 16);
+		return;
+	}
+	XXH3_state_t *st = hash_new();
+	hash_str(st, "kbc page key");
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, c->templates, 16);
+	hash_str(st, tmpl);
+	hash_str(st, rel);
+	XXH3_128bits_update(st, deps, 16);
+	digest(st, hash);
+	XXH3_freeState(st);
+}
+
+const unsigned char *cache_note_content_key(const struct cache *c, size_t i)
+{
+	static const unsigned char zero[16];
+	if (!c || i >= c->n_keys || !memcmp(c->keys[i], zero, 16))
+		return NULL;
+	return c->keys[i];
+}
+
+/* Blobs share the notes table; their keys are hashed with a domain of
+ * their own, and their data is framed and checksummed like a note's. */
+#define BLOB_MAGIC "KBCB"
+
+static void blob_key(const struct cache *c, const unsigned char key[16], unsigned char out[16])
+{
+	XXH3_state_t *st = hash_new();
+	hash_str(st, "kbc blob");
+	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, key, 16);
+	digest(st, out);
+	XXH3_freeState(st);
+}
+
+int cache_blob_get(struct cache *c, const unsigned char key[16], struct buf *out)
+{
+	if (!c)
+		return -1;
+	unsigned char k[16];
+	blob_key(c, key, k);
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	if (store_cache_note_get(c->store, k, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, BLOB_MAGIC, 4)) {
+		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+		uint64_t sum = get_u64(&r);
+		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
+			buf_put(out, r.p, (size_t)(r.end - r.p));
+			rc = 0;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void cache_blob_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)
+{
+	if (!c)
+		return;
+	unsigned char k[16];
+	blob_key(c, key, k);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, BLOB_MAGIC);
+	put_u64(&b, XXH3_64bits(data, n));
+	buf_put(&b, data, n);
+	store_cache_note_put(c->store, k, 16, b.data, b.len);
+	buf_free(&b);
+}
+
 void cache_close(struct cache *c, bool ok)
 {
 	if (!c)

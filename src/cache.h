@@ -13,17 +13,23 @@
  *   are kept, so a restored note never owes the user a diagnostic.
  *
  * - Pages. For each page written through a template, a hash of
- *   everything its rendering consumed (kbc's identity, every file of the
- *   template folders, the template's name, the page's path and the whole
- *   template data, which carries the note's body, titles and headings of
- *   linked and embedded notes, backlinks with context, the sidebar, tags,
- *   ledger topics and the site settings), and the size, inode and mtime of
- *   the file written. When the hash matches and the previous site still
- *   holds that very file, the file is hard-linked into the staging folder
- *   instead of being rendered again. Anything else is rendered.
+ *   everything its rendering consumed: kbc's identity, every file of the
+ *   template folders, the template's name, the page's path, and either the
+ *   whole template data (the home page, whose figures change with almost any edit)
+ *   or a key render.c computes from the model without building that data
+ *   (note, tag, ledger, graph, 404, search and tags pages: see render.c
+ *   "page keys"); and the size, inode and mtime of the file written. When
+ *   the hash matches and the previous site still holds that very file, the
+ *   file is hard-linked into the staging folder instead of being rendered
+ *   again. Anything else is rendered.
  *
- * Pages not made from a template (search index, previews.js, sitemap.xml,
- * assets) are always written. A damaged, foreign or other-version cache
+ * - Blobs: values render.c keeps under keys of its own (the global
+ *   graph's Graphviz layout), in the notes table under keys hashed with a
+ *   domain of their own, framed and checksummed like notes.
+ *
+ * Pages not made from a template: previews.js and sitemap.xml are keyed
+ * like pages (cache_page_key() with no template); the search index and
+ * assets are always written. A damaged, foreign or other-version cache
  * is replaced by an empty one with a one-line note; --no-cache starts
  * from an empty one. Notes and pages go through one struct cache per
  * build; every function accepts NULL (no cache: nothing restored, all
@@ -36,6 +42,7 @@
 
 #include "kb.h"
 
+struct buf;
 struct cache;
 struct site_out;
 struct tval;
@@ -67,6 +74,39 @@ bool cache_page_reuse(struct cache *c, const char *rel, const unsigned char hash
 void cache_pages_commit(struct cache *c, const char *final);
 /* Pages rendered and pages taken from the previous site in this build. */
 void cache_page_counts(const struct cache *c, size_t *rendered, size_t *reused);
+
+/* ---- page keys (render.c): knowing a page is unchanged without
+ * building its template data ----
+ *
+ * A key is an XXH3-128 of values fed in order; render.c feeds a page
+ * everything its template data is made from (see render.c "page keys").
+ * cache_page_key() then adds kbc's identity, the templates, the template's
+ * name and the page's path, and the result goes to cache_page_reuse() like
+ * a hash of the template data. Keys and data hashes never meet: each page
+ * path uses one of them, and a key starts with a domain string. */
+struct cache_key;
+/* A new key for `domain` (a fixed string naming what is keyed). */
+struct cache_key *cache_key_new(const char *domain);
+void cache_key_bytes(struct cache_key *k, const void *p, size_t n);
+/* A string; NULL and "" are different values. */
+void cache_key_str(struct cache_key *k, const char *s);
+void cache_key_int(struct cache_key *k, long long v);
+/* XXH3-128 of n bytes, for a value keyed in many places. */
+void cache_hash(const void *p, size_t n, unsigned char out[16]);
+/* The key's value; frees `k`. */
+void cache_key_done(struct cache_key *k, unsigned char out[16]);
+/* The hash of page `rel` made from template `tmpl` (NULL: a file written
+ * without a template) whose data depends on nothing but `deps`. */
+void cache_page_key(const struct cache *c, const char *tmpl, const char *rel, const unsigned char deps[16],
+	unsigned char hash[16]);
+/* The cache key of note i's parse products (its path and bytes, kbc and
+ * the parse settings), or NULL when none was computed. */
+const unsigned char *cache_note_content_key(const struct cache *c, size_t i);
+/* A blob stored under a key of the caller's (e.g. the global graph's
+ * layout): 0 and `out` filled, or -1 (none, or damaged). Kept for the next
+ * build when used or put in this one. Main thread only. */
+int cache_blob_get(struct cache *c, const unsigned char key[16], struct buf *out);
+void cache_blob_put(struct cache *c, const unsigned char key[16], const void *data, size_t n);
 
 /* Save and close. `ok`: the build succeeded (entries no longer used are
  * dropped). */

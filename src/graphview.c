@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <graphviz/gvc.h>
+#include <graphviz/graphviz_version.h>
 
 #include "diag.h"
 #include "graph.h"
@@ -45,6 +46,25 @@ static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 	return (x > y) - (x < y);
+}
+
+/* Sort a short int array (insertion sort: the arrays here are a few dozen
+ * entries, where qsort's calls cost more than the sorting). */
+static void sort_ints(int *v, size_t n)
+{
+	if (n > 64) {
+		qsort(v, n, sizeof *v, cmp_int);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		int x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
 /* Short label: the first alias when the title is long, else the title,
@@ -117,7 +137,7 @@ struct graphview *graphview_new(const struct kb *kb)
 		if (g->note < 0)
 			continue;
 		if (g->n_adj)
-			qsort(g->adj, g->n_adj, sizeof *g->adj, cmp_int);
+			sort_ints(g->adj, g->n_adj);
 		size_t u = 0;
 		for (size_t k = 0; k < g->n_adj; k++)
 			if (!u || g->adj[u - 1] != g->adj[k])
@@ -261,18 +281,52 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	buf_puts(svg, "</text></g></a>\n");
 }
 
-int graphview_global(struct graphview *gv, const char *from_slug, struct buf *svg)
+/* Circle radius and label box of each picked note. */
+static void size_nodes(struct graphview *gv, const int *pick, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct gnode *gn = &gv->nodes[pick[i]];
+		gn->r = radius(gn->degree);
+		gn->w = 2 * gn->r + 3 + label_width(gn->label) + 4;
+		gn->h = fmax(2 * gn->r, FONT_PX * 1.4);
+	}
+}
+
+void graphview_global_inputs(struct graphview *gv, struct buf *out)
 {
 	int *pick = xcalloc(gv->n + 1, sizeof *pick);
 	size_t n = pick_nodes(gv, pick);
-	if (!n) {
-		free(pick);
-		return 0;
-	}
+	size_nodes(gv, pick, n);
+	buf_puts(out, "graphviz " PACKAGE_VERSION);
+	buf_put(out, &n, sizeof n);
 	bool *shown = xcalloc(gv->n + 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)
 		shown[pick[i]] = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct gnode *gn = &gv->nodes[pick[i]];
+		buf_put(out, &pick[i], sizeof pick[i]);
+		buf_put(out, &gn->w, sizeof gn->w);
+		buf_put(out, &gn->h, sizeof gn->h);
+		for (size_t k = 0; k < gn->n_adj; k++)
+			if (gn->adj[k] > pick[i] && shown[gn->adj[k]])
+				buf_put(out, &gn->adj[k], sizeof gn->adj[k]);
+		int end = -1;
+		buf_put(out, &end, sizeof end);
+	}
+	free(shown);
+	free(pick);
+}
 
+/* A layout as kept by graphview_global(): per picked note, its index and
+ * centre. */
+struct laid {
+	int note;
+	double x, y;
+};
+
+/* Lay the picked notes out with neato: 0, or -1 (reported). */
+static int layout(struct graphview *gv, const int *pick, size_t n, const bool *shown)
+{
 	GVC_t *gvc = gvContext();
 	Agraph_t *g = agopen("kb", Agundirected, NULL);
 	agattr(g, AGRAPH, "overlap", "prism");
@@ -290,9 +344,6 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 		struct gnode *gn = &gv->nodes[pick[i]];
 		char name[32], w[32], h[32];
 		snprintf(name, sizeof name, "n%d", pick[i]);
-		gn->r = radius(gn->degree);
-		gn->w = 2 * gn->r + 3 + label_width(gn->label) + 4;
-		gn->h = fmax(2 * gn->r, FONT_PX * 1.4);
 		snprintf(w, sizeof w, "%.4f", gn->w / 72.0);
 		snprintf(h, sizeof h, "%.4f", gn->h / 72.0);
 		an[pick[i]] = agnode(g, name, 1);
@@ -314,19 +365,69 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	unsigned int len = 0;
 	gvRenderData(gvc, g, "dot", &dot, &len);   /* attaches "pos" */
 	gvFreeRenderData(dot);
-	double minx = 1e18, miny = 1e18, maxx = -1e18, maxy = -1e18;
 	for (size_t i = 0; i < n; i++) {
 		struct gnode *gn = &gv->nodes[pick[i]];
 		double x = 0, y = 0;
 		sscanf(agget(an[pick[i]], "pos"), "%lf,%lf", &x, &y);
 		gn->x = x;
 		gn->y = -y;    /* SVG's y grows downwards */
+	}
+	gvFreeLayout(gvc, g);
+	rc = 0;
+out:
+	agclose(g);
+	gvFreeContext(gvc);
+	free(an);
+	return rc;
+}
+
+int graphview_global(struct graphview *gv, const char *from_slug, struct buf *svg, struct buf *kept)
+{
+	int *pick = xcalloc(gv->n + 1, sizeof *pick);
+	size_t n = pick_nodes(gv, pick);
+	if (!n) {
+		free(pick);
+		return 0;
+	}
+	bool *shown = xcalloc(gv->n + 1, sizeof *shown);
+	for (size_t i = 0; i < n; i++)
+		shown[pick[i]] = true;
+	size_nodes(gv, pick, n);
+	bool reuse = kept->len == n * sizeof(struct laid);
+	for (size_t i = 0; reuse && i < n; i++) {
+		struct laid l;
+		memcpy(&l, kept->data + i * sizeof l, sizeof l);
+		reuse = l.note == pick[i] && isfinite(l.x) && isfinite(l.y);
+	}
+	int rc = -1;
+	if (reuse) {
+		for (size_t i = 0; i < n; i++) {
+			struct laid l;
+			memcpy(&l, kept->data + i * sizeof l, sizeof l);
+			gv->nodes[pick[i]].x = l.x;
+			gv->nodes[pick[i]].y = l.y;
+		}
+	} else {
+		buf_reset(kept);
+		if (layout(gv, pick, n, shown) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			struct laid l;
+			memset(&l, 0, sizeof l);
+			l.note = pick[i];
+			l.x = gv->nodes[pick[i]].x;
+			l.y = gv->nodes[pick[i]].y;
+			buf_put(kept, &l, sizeof l);
+		}
+	}
+	double minx = 1e18, miny = 1e18, maxx = -1e18, maxy = -1e18;
+	for (size_t i = 0; i < n; i++) {
+		struct gnode *gn = &gv->nodes[pick[i]];
 		minx = fmin(minx, gn->x - gn->w / 2);
 		maxx = fmax(maxx, gn->x + gn->w / 2);
 		miny = fmin(miny, gn->y - gn->h / 2);
 		maxy = fmax(maxy, gn->y + gn->h / 2);
 	}
-	gvFreeLayout(gvc, g);
 	double pad = 10;
 	buf_printf(svg, "<svg class=\"kbc-graph global\" viewBox=\"%.1f %.1f %.1f %.1f\" width=\"%.0f\" height=\"%.0f\" "
 		"aria-labelledby=\"kbc-graph-title\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -354,9 +455,6 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	buf_puts(svg, "</g></svg>\n");
 	rc = 0;
 out:
-	agclose(g);
-	gvFreeContext(gvc);
-	free(an);
 	free(shown);
 	free(pick);
 	return rc;
@@ -371,19 +469,17 @@ static int slot_of(const int *all, size_t na, int t)
 	return 0;
 }
 
-void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
+/* The rings of note ni's local graph: r1 (n1 notes) and r2 (n2), each in
+ * increasing note order. */
+static void local_rings(const struct graphview *gv, int ni, int *r1, size_t *n1_out, int *r2, size_t *n2_out)
 {
 	const struct gnode *c = &gv->nodes[ni];
-	if (!c->n_adj)
-		return;
-	const char *from = gv->kb->notes[ni].slug;
 	/* First ring: the note's most linked neighbours; second ring: the
 	 * most linked neighbours of those, not already drawn. Everything here
 	 * is local, so pages can be drawn on several threads at once. */
-	int r1[12], r2[12];
 	size_t n1 = c->n_top, n2 = 0;
 	memcpy(r1, c->top, n1 * sizeof *r1);
-	qsort(r1, n1, sizeof *r1, cmp_int);
+	sort_ints(r1, n1);
 	int cand[144];
 	size_t nc = 0;
 	for (size_t i = 0; i < n1; i++) {
@@ -396,7 +492,7 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 		}
 	}
 	if (nc)
-		qsort(cand, nc, sizeof *cand, cmp_int);
+		sort_ints(cand, nc);
 	size_t u = 0;
 	for (size_t i = 0; i < nc; i++)
 		if (!u || cand[u - 1] != cand[i])
@@ -415,7 +511,52 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 		if (n2 < 12)
 			n2++;
 	}
-	qsort(r2, n2, sizeof *r2, cmp_int);
+	sort_ints(r2, n2);
+	*n1_out = n1;
+	*n2_out = n2;
+}
+
+size_t graphview_local_notes(const struct graphview *gv, int ni, int *out, size_t *n1)
+{
+	*n1 = 0;
+	if (!gv->nodes[ni].n_adj)
+		return 0;
+	int r1[12], r2[12];
+	size_t n2;
+	local_rings(gv, ni, r1, n1, r2, &n2);
+	out[0] = ni;
+	memcpy(out + 1, r1, *n1 * sizeof *out);
+	memcpy(out + 1 + *n1, r2, n2 * sizeof *out);
+	return 1 + *n1 + n2;
+}
+
+void graphview_node_inputs(const struct graphview *gv, int ni, struct buf *out)
+{
+	const struct gnode *g = &gv->nodes[ni];
+	const struct kb_note *n = &gv->kb->notes[ni];
+	long long v[4] = { ni, g->note, (long long)g->degree, g->colour };
+	buf_put(out, v, sizeof v);
+	if (g->note < 0)
+		return;
+	const char *str[3] = { g->label, n->title, n->slug };
+	for (int i = 0; i < 3; i++) {
+		size_t len = strlen(str[i]);
+		buf_put(out, &len, sizeof len);
+		buf_put(out, str[i], len);
+	}
+	buf_put(out, &g->n_adj, sizeof g->n_adj);
+	buf_put(out, g->adj, g->n_adj * sizeof *g->adj);
+}
+
+void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
+{
+	const struct gnode *c = &gv->nodes[ni];
+	if (!c->n_adj)
+		return;
+	const char *from = gv->kb->notes[ni].slug;
+	int r1[12], r2[12];
+	size_t n1, n2;
+	local_rings(gv, ni, r1, &n1, r2, &n2);
 	/* Rings wide enough that neighbours' labels, set outwards, keep apart. */
 	double R1 = fmax(80, 15.0 * (double)n1), R2 = fmax(R1 + 80, 17.0 * (double)n2);
 	double W = 2 * (R2 + 190), H = 2 * (R2 + 30);
@@ -449,7 +590,7 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 	/* The drawn notes in increasing order, for the edges and data-adj. */
 	int sorted[32];
 	memcpy(sorted, all, na * sizeof *all);
-	qsort(sorted, na, sizeof *sorted, cmp_int);
+	sort_ints(sorted, na);
 	for (size_t a = 0; a < na; a++) {
 		for (size_t b = a + 1; b < na; b++) {
 			if (!adjacent(gv, sorted[a], sorted[b]))

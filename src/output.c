@@ -276,14 +276,19 @@ int output_link(struct site_out *o, const char *rel, const char *from)
 	if (!output_safe_relpath(rel))
 		return -1;
 	char *p = path_join(o->stage, rel);
-	char *slash = strrchr(p, '/');
-	*slash = '\0';
-	int rc = mkdir_p(p);
-	*slash = '/';
-	if (rc == 0)
-		unlink(p);
-	if (rc == 0)
-		rc = link(from, p);
+	/* Most pages go to a folder that exists and a name not yet taken:
+	 * one system call. */
+	int rc = link(from, p);
+	if (rc < 0 && (errno == ENOENT || errno == EEXIST)) {
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		rc = mkdir_p(p);
+		*slash = '/';
+		if (rc == 0)
+			unlink(p);
+		if (rc == 0)
+			rc = link(from, p);
+	}
 	free(p);
 	return rc < 0 ? -1 : 0;
 }

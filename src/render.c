@@ -37,7 +37,11 @@ static double now_ms(void)
 struct backref {
 	int target, source;
 	size_t link;
+	unsigned char key[16];  /* with page keys: the link's number, context and heading */
 };
+
+/* What is left to do for a note's page. */
+enum { TODO_NONE, TODO_RENDER, TODO_EMIT };   /* taken; rendered (keyed); emit() */
 
 struct site {
 	struct kb *kb;
@@ -57,6 +61,22 @@ struct site {
 	atomic_size_t pages, rendered;  /* template pages, and those rendered anew */
 	atomic_bool failed;    /* set from any thread */
 	atomic_llong graph_us; /* time in graph views, from any thread */
+	/* Page keys (see "page keys" below); only with a cache and an output. */
+	bool keyed;
+	unsigned char site_key[16];     /* site-wide values every page shows */
+	unsigned char (*navh)[16];      /* per place in order[]: title, slug, purpose */
+	unsigned char (*nodeh)[16];     /* per note: what graph views show of it */
+	unsigned char (*body)[16];      /* per note: what its final body depends on */
+	unsigned char (*slugh)[16];     /* per note: its slug */
+	char *body_state;               /* per note: 0 body[] unknown, 1 being computed, 2 known */
+	bool *body_ok;                  /* per note: body[] could be keyed */
+	char *todo;                     /* per note: TODO_* */
+	bool *need_body;                /* per note: its final body is needed */
+	size_t *topic_start;            /* per note: its first entry in topic_list (n_notes + 1) */
+	size_t *topic_list;             /* topic indexes, by note, then in ledger order */
+	unsigned char (*prevh)[16];     /* per place in order[]: its previews.js entry */
+	size_t *link_off;               /* while collecting backlinks: see backlink_key() */
+	unsigned char (*link_keys)[16];
 };
 
 
@@ -136,17 +156,26 @@ static struct tval *site_val(struct site *s, const char *from_slug, bool figures
  * flags nav_before / nav_after tell the template that more exist. */
 #define NAV_WINDOW 60
 
+/* The places [*from, *to) of order[] the page of note `current` (-1: a
+ * generated page) lists. */
+static void nav_window(const struct site *s, int current, size_t *from, size_t *to)
+{
+	*from = 0;
+	*to = s->n_order;
+	if (s->n_order > NAV_WINDOW && current != s->kb->home) {
+		size_t at = current >= 0 && s->pos[current] >= 0 ? (size_t)s->pos[current] : 0;
+		*from = at > NAV_WINDOW / 2 ? at - NAV_WINDOW / 2 : 0;
+		if (*from + NAV_WINDOW > s->n_order)
+			*from = s->n_order - NAV_WINDOW;
+		*to = *from + NAV_WINDOW;
+	}
+}
+
 static struct tval *nav_val(struct site *s, int current, const char *from_slug, struct tval *ctx)
 {
 	struct tval *list = tv_list();
-	size_t from = 0, to = s->n_order;
-	if (s->n_order > NAV_WINDOW && current != s->kb->home) {
-		size_t at = current >= 0 && s->pos[current] >= 0 ? (size_t)s->pos[current] : 0;
-		from = at > NAV_WINDOW / 2 ? at - NAV_WINDOW / 2 : 0;
-		if (from + NAV_WINDOW > s->n_order)
-			from = s->n_order - NAV_WINDOW;
-		to = from + NAV_WINDOW;
-	}
+	size_t from, to;
+	nav_window(s, current, &from, &to);
 	tv_set(ctx, "nav_before", tv_bool(from > 0));
 	tv_set(ctx, "nav_after", tv_bool(to < s->n_order));
 	for (size_t i = from; i < to; i++) {
@@ -273,10 +302,8 @@ static struct tval *page_val(struct site *s, int ni)
 	buf_free(&local);
 	/* Ledger topics explained here. */
 	struct tval *topics = tv_set(m, "topics", tv_list());
-	for (size_t t = 0; t < kb->n_topics; t++) {
-		const struct kb_topic *tp = &kb->topics[t];
-		if (tp->note != ni)
-			continue;
+	for (size_t x = s->topic_start[ni]; x < s->topic_start[ni + 1]; x++) {
+		const struct kb_topic *tp = &kb->topics[s->topic_list[x]];
 		struct tval *e = tv_push(topics, tv_map());
 		tv_set(e, "term", tv_str(tp->term));
 		const char *id = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
@@ -288,6 +315,24 @@ static struct tval *page_val(struct site *s, int ni)
 	return m;
 }
 
+/* Render template `tmpl` with `ctx` (freed) to `rel`: the page was found
+ * to be new or changed. */
+static int emit_render(struct site *s, const char *tmpl, const char *rel, struct tval *ctx)
+{
+	atomic_fetch_add(&s->rendered, 1);
+	struct buf b = BUF_INIT;
+	int rc = template_render(s->ts, tmpl, ctx, &b);
+	if (rc == 0 && s->out)
+		rc = output_write(s->out, rel, b.data, b.len);
+	buf_free(&b);
+	tv_free(ctx);
+	if (rc < 0)
+		s->failed = true;
+	return rc;
+}
+
+/* Render `tmpl` with `ctx` (freed) to `rel`, unless the previous site's
+ * file was made from the same template data. */
 static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *ctx)
 {
 	atomic_fetch_add(&s->pages, 1);
@@ -299,16 +344,7 @@ static int emit(struct site *s, const char *tmpl, const char *rel, struct tval *
 			return 0;
 		}
 	}
-	atomic_fetch_add(&s->rendered, 1);
-	struct buf b = BUF_INIT;
-	int rc = template_render(s->ts, tmpl, ctx, &b);
-	if (rc == 0 && s->out)
-		rc = output_write(s->out, rel, b.data, b.len);
-	buf_free(&b);
-	tv_free(ctx);
-	if (rc < 0)
-		s->failed = true;
-	return rc;
+	return emit_render(s, tmpl, rel, ctx);
 }
 
 static struct tval *base_ctx(struct site *s, int current, const char *slug)
@@ -369,11 +405,298 @@ static void parallel_for(struct site *s, size_t n, void (*fn)(struct site *s, si
 	pool_for(n, s->jobs, site_job_run, &j);
 }
 
-static void render_note_page(struct site *s, size_t i)
+/* ---- page keys ----
+ *
+ * An incremental build must learn which pages changed without building
+ * their template data. A page's key hashes what its data is made from,
+ * read straight from the model: for a note page, the site-wide values
+ * (site_key), the reading-order window shown in its sidebar (title, slug
+ * and purpose of each note in it, and where the page stands), its own
+ * fields, its body's key (body_key: the note's parse products through
+ * their cache key, where each link points, and the bodies it embeds),
+ * tags, previous and next, each backlink (its source's title, slug and
+ * purpose, the link's number, context and heading), the notes of its local
+ * graph with what the graph shows of each, and the ledger topics it
+ * explains. A page whose key equals the one the previous site's file was
+ * made from is linked from there (cache_page_reuse); the others are
+ * rendered. Whatever a template can print must reach the key: the
+ * incremental tests (tests/run-incremental.sh) edit each of these inputs
+ * and compare with a full build. */
+
+static void key_digest(struct cache_key *k, unsigned char out[16])
+{
+	cache_key_done(k, out);
+}
+
+/* Title, slug and purpose: how a note appears in lists (nav, prev and
+ * next, backlinks, tag pages). */
+static void key_note_ref(const struct kb_note *n, unsigned char out[16])
+{
+	struct cache_key *k = cache_key_new("kbc note ref");
+	cache_key_str(k, n->title);
+	cache_key_str(k, n->slug);
+	cache_key_str(k, n->purpose);
+	key_digest(k, out);
+}
+
+static void compute_site_key(struct site *s)
+{
+	struct kb *kb = s->kb;
+	struct cache_key *k = cache_key_new("kbc site");
+	cache_key_str(k, kb->cfg.title ? kb->cfg.title : kb->home >= 0 ? kb->notes[kb->home].title : "Notes");
+	cache_key_str(k, kb->cfg.description);
+	cache_key_str(k, kb->cfg.language);
+	cache_key_str(k, kb->cfg.base_url);
+	cache_key_str(k, "kbc " KBC_VERSION);
+	cache_key_int(k, kb->n_topics > 0);
+	cache_key_int(k, (long long)s->n_order);   /* notes_count */
+	key_digest(k, s->site_key);
+}
+
+/* What base_ctx(current, slug) gives, short of the figures of the home
+ * page (that page is never keyed). */
+static void key_base(const struct site *s, struct cache_key *k, int current, const char *slug)
+{
+	cache_key_bytes(k, s->site_key, 16);
+	cache_key_str(k, slug);
+	size_t from, to;
+	nav_window(s, current, &from, &to);
+	cache_key_int(k, (long long)from);
+	cache_key_int(k, (long long)to);
+	cache_key_int(k, (long long)s->n_order);
+	cache_key_int(k, current >= 0 ? s->pos[current] : -1);
+	cache_key_int(k, s->kb->home >= 0 ? s->pos[s->kb->home] : -1);
+	cache_key_bytes(k, s->navh + from, (to - from) * sizeof *s->navh);
+}
+
+/* Deepest chain of embeds keyed; a longer one leaves its pages unkeyed
+ * (rendered on every build, which then reports it). */
+#define KEY_EMBED_DEPTH 64
+
+/* body[i]: what note i's final HTML is made from: its parse products
+ * (their cache key), its slug and title, and where each of its links
+ * points; for an embed, the embedded note's body key. A note on or above
+ * an embed cycle, or without a cache key, gets body_ok false. */
+static void body_key(struct site *s, int i, int depth)
+{
+	if (s->body_state[i] == 2)
+		return;
+	const struct kb_note *n = &s->kb->notes[i];
+	const unsigned char *ck = cache_note_content_key(s->cache, (size_t)i);
+	bool ok = ck != NULL && depth < KEY_EMBED_DEPTH;
+	s->body_state[i] = 1;
+	struct cache_key *k = cache_key_new("kbc body");
+	if (ck)
+		cache_key_bytes(k, ck, 16);
+	cache_key_str(k, n->slug);
+	cache_key_str(k, n->title);
+	/* The links themselves (kind, target, label) are parse products: how
+	 * each resolved is not. */
+	cache_key_int(k, (long long)n->n_links);
+	for (size_t l = 0; l < n->n_links && ok; l++) {
+		const struct kb_link *lk = &n->links[l];
+		cache_key_int(k, lk->to_note >= 0);
+		if (lk->to_note < 0 || lk->kind == KB_LINK_TAG)
+			continue;
+		const struct kb_note *t = &s->kb->notes[lk->to_note];
+		cache_key_bytes(k, s->slugh[lk->to_note], 16);
+		cache_key_str(k, lk->to_heading >= 0 ? t->headings[lk->to_heading].id : NULL);
+		if (lk->kind != KB_LINK_EMBED)
+			continue;
+		if (s->body_state[lk->to_note] == 1) {
+			ok = false;   /* a cycle: reported when the page is rendered */
+			break;
+		}
+		body_key(s, lk->to_note, depth + 1);
+		ok = ok && s->body_ok[lk->to_note];
+		cache_key_bytes(k, s->body[lk->to_note], 16);
+	}
+	key_digest(k, s->body[i]);
+	s->body_ok[i] = ok;
+	s->body_state[i] = 2;
+}
+
+static void node_key(struct site *s, size_t i)
+{
+	if (s->kb->notes[i].skip)
+		return;
+	struct buf b = BUF_INIT;
+	graphview_node_inputs(s->graph, (int)i, &b);
+	struct cache_key *k = cache_key_new("kbc graph node");
+	cache_key_bytes(k, b.data, b.len);
+	key_digest(k, s->nodeh[i]);
+	buf_free(&b);
+}
+
+/* The key of note i's page (not the home page's). False: not keyable. */
+static bool note_page_key(struct site *s, int i, const char *rel, unsigned char out[16])
+{
+	const struct kb *kb = s->kb;
+	const struct kb_note *n = &kb->notes[i];
+	if (!s->body_ok[i])
+		return false;
+	struct cache_key *k = cache_key_new("kbc note page");
+	key_base(s, k, i, n->slug);
+	cache_key_bytes(k, s->body[i], 16);
+	cache_key_str(k, n->title);
+	cache_key_str(k, n->purpose);
+	cache_key_str(k, n->slug);
+	cache_key_str(k, n->rel);
+	cache_key_str(k, n->date);
+	cache_key_int(k, (long long)n->words);
+	cache_key_int(k, (long long)n->n_tags);
+	for (size_t t = 0; t < n->n_tags; t++)
+		cache_key_str(k, n->tags[t]);
+	/* previous and next */
+	int at = s->pos[i];
+	cache_key_int(k, at);
+	if (at > 0)
+		cache_key_bytes(k, s->navh[at - 1], 16);
+	if (at >= 0 && (size_t)at + 1 < s->n_order)
+		cache_key_bytes(k, s->navh[at + 1], 16);
+	/* backlinks */
+	cache_key_int(k, (long long)(s->ref_start[i + 1] - s->ref_start[i]));
+	for (size_t r = s->ref_start[i]; r < s->ref_start[i + 1]; r++) {
+		const struct backref *b = &s->refs[r];
+		cache_key_bytes(k, s->navh[s->pos[b->source]], 16);
+		cache_key_bytes(k, b->key, 16);
+	}
+	/* local graph */
+	int drawn[GRAPHVIEW_LOCAL_MAX];
+	size_t n1;
+	size_t nd = graphview_local_notes(s->graph, i, drawn, &n1);
+	cache_key_int(k, (long long)nd);
+	cache_key_int(k, (long long)n1);
+	for (size_t d = 0; d < nd; d++)
+		cache_key_bytes(k, s->nodeh[drawn[d]], 16);
+	/* ledger topics */
+	for (size_t x = s->topic_start[i]; x < s->topic_start[i + 1]; x++) {
+		const struct kb_topic *tp = &kb->topics[s->topic_list[x]];
+		cache_key_str(k, tp->term);
+		cache_key_str(k, tp->summary);
+		cache_key_int(k, tp->heading);
+	}
+	unsigned char deps[16];
+	key_digest(k, deps);
+	cache_page_key(s->cache, i == kb->home ? "home.html" : "note.html", rel, deps, out);
+	return true;
+}
+
+/* A page keyed by `k` (freed): true when the previous site's file was
+ * taken (the page is counted), false when the page is to be rendered
+ * (emit_render() counts it). `tmpl` NULL: a file made without template. */
+static bool reuse_keyed(struct site *s, const char *tmpl, const char *rel, struct cache_key *k)
+{
+	unsigned char deps[16], hash[16];
+	key_digest(k, deps);
+	cache_page_key(s->cache, tmpl, rel, deps, hash);
+	atomic_fetch_add(&s->pages, 1);
+	return cache_page_reuse(s->cache, rel, hash);
+}
+
+/* A file written without a template, keyed by `k` (freed): true when the
+ * previous site's file was taken. Not counted as a page. */
+static bool reuse_file(struct site *s, const char *rel, struct cache_key *k)
+{
+	unsigned char deps[16], hash[16];
+	key_digest(k, deps);
+	cache_page_key(s->cache, NULL, rel, deps, hash);
+	return cache_page_reuse(s->cache, rel, hash);
+}
+
+/* Topics by the note they point at, in ledger order. */
+static void collect_topics(struct site *s)
+{
+	struct kb *kb = s->kb;
+	s->topic_start = xcalloc(kb->n_notes + 2, sizeof *s->topic_start);
+	s->topic_list = xcalloc(kb->n_topics + 1, sizeof *s->topic_list);
+	for (size_t t = 0; t < kb->n_topics; t++)
+		if (kb->topics[t].note >= 0)
+			s->topic_start[kb->topics[t].note + 1]++;
+	for (size_t i = 0; i < kb->n_notes; i++)
+		s->topic_start[i + 1] += s->topic_start[i];
+	size_t *fill = xcalloc(kb->n_notes + 1, sizeof *fill);
+	for (size_t t = 0; t < kb->n_topics; t++) {
+		int ni = kb->topics[t].note;
+		if (ni >= 0)
+			s->topic_list[s->topic_start[ni] + fill[ni]++] = t;
+	}
+	free(fill);
+}
+
+/* Note page i: its key, and the previous site's file when it matches;
+ * else it is marked to be rendered. */
+static void key_note_page(struct site *s, size_t i)
 {
 	struct kb *kb = s->kb;
 	struct kb_note *n = &kb->notes[i];
 	if (n->skip)
+		return;
+	s->todo[i] = TODO_EMIT;
+	if ((int)i == kb->home)
+		return;   /* the home page shows whole-site figures: always built */
+	struct buf rel = BUF_INIT;
+	buf_printf(&rel, "%s.html", n->slug);
+	unsigned char hash[16];
+	if (note_page_key(s, (int)i, rel.data, hash)) {
+		atomic_fetch_add(&s->pages, 1);
+		/* Recorded either way; when not reused, rendered under this key. */
+		s->todo[i] = cache_page_reuse(s->cache, rel.data, hash) ? TODO_NONE : TODO_RENDER;
+	}
+	buf_free(&rel);
+}
+
+static void slug_key(struct site *s, size_t i)
+{
+	const char *slug = s->kb->notes[i].slug;
+	if (!s->kb->notes[i].skip && slug)
+		cache_hash(slug, strlen(slug), s->slugh[i]);
+}
+
+static void nav_key(struct site *s, size_t i)
+{
+	if (i < s->n_order)
+		key_note_ref(&s->kb->notes[s->order[i]], s->navh[i]);
+}
+
+/* Notes that embed nothing have their body keys made on all threads; the
+ * others, which recurse, on one. */
+static void plain_body_key(struct site *s, size_t i)
+{
+	const struct kb_note *n = &s->kb->notes[i];
+	if (n->skip)
+		return;
+	for (size_t l = 0; l < n->n_links; l++)
+		if (n->links[l].kind == KB_LINK_EMBED && n->links[l].to_note >= 0)
+			return;
+	body_key(s, (int)i, 0);
+}
+
+static void compute_keys(struct site *s)
+{
+	struct kb *kb = s->kb;
+	size_t nn = kb->n_notes + 1;
+	s->navh = xcalloc(nn, sizeof *s->navh);
+	s->nodeh = xcalloc(nn, sizeof *s->nodeh);
+	s->body = xcalloc(nn, sizeof *s->body);
+	s->body_state = xcalloc(nn, 1);
+	s->body_ok = xcalloc(nn, sizeof *s->body_ok);
+	s->slugh = xcalloc(nn, sizeof *s->slugh);
+	compute_site_key(s);
+	parallel_for(s, kb->n_notes, slug_key);
+	parallel_for(s, s->n_order, nav_key);
+	parallel_for(s, kb->n_notes, node_key);
+	parallel_for(s, kb->n_notes, plain_body_key);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (!kb->notes[i].skip)
+			body_key(s, (int)i, 0);
+}
+
+static void render_note_page(struct site *s, size_t i)
+{
+	struct kb *kb = s->kb;
+	struct kb_note *n = &kb->notes[i];
+	if (n->skip || s->todo[i] == TODO_NONE)
 		return;
 	struct tval *ctx = base_ctx(s, (int)i, n->slug);
 	tv_set(ctx, "page", page_val(s, (int)i));
@@ -381,7 +704,11 @@ static void render_note_page(struct site *s, size_t i)
 		tv_set(ctx, "groups", groups_val(s, n->slug));
 	struct buf rel = BUF_INIT;
 	buf_printf(&rel, "%s.html", n->slug);
-	emit(s, (int)i == kb->home ? "home.html" : "note.html", rel.data, ctx);
+	const char *tmpl = (int)i == kb->home ? "home.html" : "note.html";
+	if (s->todo[i] == TODO_RENDER)
+		emit_render(s, tmpl, rel.data, ctx);
+	else
+		emit(s, tmpl, rel.data, ctx);
 	buf_free(&rel);
 }
 
@@ -389,7 +716,7 @@ static void render_note_page(struct site *s, size_t i)
 static void render_note_body(struct site *s, size_t i)
 {
 	struct kb_note *n = &s->kb->notes[i];
-	if (n->skip || !n->html)
+	if (n->skip || !n->html || !s->need_body[i])
 		return;
 	struct buf b = BUF_INIT;
 	markdown_links(s->kb, (int)i, graph_link_href, &b);
@@ -397,9 +724,50 @@ static void render_note_body(struct site *s, size_t i)
 	n->html = buf_detach(&b);
 }
 
+/* need_body[]: the notes whose pages are rendered and, through embeds,
+ * every note whose body those show. */
+static void mark_bodies(struct site *s)
+{
+	struct kb *kb = s->kb;
+	int *stack = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		if (kb->notes[i].skip || s->todo[i] == TODO_NONE || s->need_body[i])
+			continue;
+		s->need_body[i] = true;
+		*VEC_PUSH(stack, n, cap) = (int)i;
+		while (n) {
+			const struct kb_note *x = &kb->notes[stack[--n]];
+			for (size_t l = 0; l < x->n_links; l++) {
+				int t = x->links[l].to_note;
+				if (x->links[l].kind != KB_LINK_EMBED || t < 0 || s->need_body[t])
+					continue;
+				s->need_body[t] = true;
+				*VEC_PUSH(stack, n, cap) = t;
+			}
+		}
+	}
+	free(stack);
+}
+
+static void expand_embeds(struct site *s);
+
+/* Note pages: keyed pages taken from the previous site, the others
+ * rendered with the bodies they show. */
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
+	s->todo = xcalloc(kb->n_notes + 1, 1);
+	s->need_body = xcalloc(kb->n_notes + 1, sizeof *s->need_body);
+	if (s->keyed) {
+		parallel_for(s, kb->n_notes, key_note_page);
+	} else {
+		for (size_t i = 0; i < kb->n_notes; i++)
+			s->todo[i] = kb->notes[i].skip ? TODO_NONE : TODO_EMIT;
+	}
+	mark_bodies(s);
+	parallel_for(s, kb->n_notes, render_note_body);
+	expand_embeds(s);
 	parallel_for(s, kb->n_notes, render_note_page);
 	if (kb->home < 0) {
 		struct tval *ctx = base_ctx(s, -1, "index");
@@ -454,6 +822,33 @@ static void render_ledger(struct site *s)
 	struct kb *kb = s->kb;
 	if (!kb->n_topics)
 		return;
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc ledger page");
+		key_base(s, k, -1, "ledger");
+		cache_key_int(k, (long long)kb->n_groups);
+		for (size_t g = 0; g < kb->n_groups; g++)
+			cache_key_str(k, kb->groups[g].name);
+		cache_key_int(k, (long long)kb->n_topics);
+		for (size_t t = 0; t < kb->n_topics; t++) {
+			const struct kb_topic *tp = &kb->topics[t];
+			cache_key_str(k, tp->term);
+			cache_key_str(k, tp->summary);
+			cache_key_int(k, (long long)tp->group);
+			cache_key_int(k, (long long)tp->n_aliases);
+			for (size_t a = 0; a < tp->n_aliases; a++)
+				cache_key_str(k, tp->aliases[a]);
+			cache_key_int(k, tp->note >= 0);
+			if (tp->note < 0)
+				continue;
+			const struct kb_note *n = &kb->notes[tp->note];
+			cache_key_str(k, n->slug);
+			cache_key_str(k, n->title);
+			cache_key_str(k, tp->heading >= 0 ? n->headings[tp->heading].id : NULL);
+			cache_key_str(k, tp->heading >= 0 ? n->headings[tp->heading].text : NULL);
+		}
+		if (reuse_keyed(s, "ledger.html", "ledger.html", k))
+			return;
+	}
 	struct tval *ctx = base_ctx(s, -1, "ledger");
 	tv_set(ctx, "groups", groups_val(s, "ledger"));
 	size_t *az = xmalloc(kb->n_topics * sizeof *az);
@@ -483,7 +878,10 @@ static void render_ledger(struct site *s)
 	char num[32];
 	snprintf(num, sizeof num, "%zu", kb->n_topics);
 	tv_set(ctx, "count", tv_str(num));
-	emit(s, "ledger.html", "ledger.html", ctx);
+	if (s->keyed)
+		emit_render(s, "ledger.html", "ledger.html", ctx);
+	else
+		emit(s, "ledger.html", "ledger.html", ctx);
 }
 
 struct tag_entry {
@@ -514,75 +912,146 @@ static void render_tags(struct site *s)
 	}
 	if (n)
 		qsort(v, n, sizeof *v, cmp_tag_entry);
-	struct tval *all = base_ctx(s, -1, "tags");
-	struct tval *list = tv_set(all, "tags", tv_list());
+	struct tval *list = tv_list();
+	struct cache_key *all_key = s->keyed ? cache_key_new("kbc tags page") : NULL;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && !strcmp(v[j].tag, v[i].tag))
 			j++;
 		struct buf page = BUF_INIT;
 		graph_tag_page(&page, v[i].tag);
-		struct tval *ctx = base_ctx(s, -1, page.data);
-		tv_set(ctx, "tag", tv_str(v[i].tag));
 		char num[32];
 		snprintf(num, sizeof num, "%zu", j - i);
-		tv_set(ctx, "count", tv_str(num));
-		struct tval *notes = tv_set(ctx, "notes", tv_list());
-		for (size_t k = i; k < j; k++)
-			tv_push(notes, note_ref(s, s->order[v[k].note], page.data));
 		struct tval *e = tv_push(list, tv_map());
 		tv_set(e, "name", tv_str(v[i].tag));
 		tv_set(e, "url", url_val("tags", page.data, NULL));
 		tv_set(e, "count", tv_str(num));
+		if (all_key) {
+			cache_key_str(all_key, v[i].tag);
+			cache_key_int(all_key, (long long)(j - i));
+		}
 		struct buf rel = BUF_INIT;
 		buf_printf(&rel, "%s.html", page.data);
-		emit(s, "tag.html", rel.data, ctx);
+		bool taken = false;
+		if (s->keyed) {
+			struct cache_key *k = cache_key_new("kbc tag page");
+			key_base(s, k, -1, page.data);
+			cache_key_str(k, v[i].tag);
+			cache_key_int(k, (long long)(j - i));
+			for (size_t x = i; x < j; x++)
+				cache_key_bytes(k, s->navh[v[x].note], 16);
+			taken = reuse_keyed(s, "tag.html", rel.data, k);
+		}
+		if (!taken) {
+			struct tval *ctx = base_ctx(s, -1, page.data);
+			tv_set(ctx, "tag", tv_str(v[i].tag));
+			tv_set(ctx, "count", tv_str(num));
+			struct tval *notes = tv_set(ctx, "notes", tv_list());
+			for (size_t k = i; k < j; k++)
+				tv_push(notes, note_ref(s, s->order[v[k].note], page.data));
+			if (s->keyed)
+				emit_render(s, "tag.html", rel.data, ctx);
+			else
+				emit(s, "tag.html", rel.data, ctx);
+		}
 		buf_free(&rel);
 		buf_free(&page);
 		i = j;
 	}
+	if (all_key) {
+		key_base(s, all_key, -1, "tags");
+		if (reuse_keyed(s, "tags.html", "tags.html", all_key)) {
+			tv_free(list);
+			free(v);
+			return;
+		}
+	}
+	struct tval *all = base_ctx(s, -1, "tags");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", list->n);
+	tv_set(all, "tags", list);
 	tv_set(all, "count", tv_str(num));
-	emit(s, "tags.html", "tags.html", all);
+	if (s->keyed)
+		emit_render(s, "tags.html", "tags.html", all);
+	else
+		emit(s, "tags.html", "tags.html", all);
 	free(v);
 }
 
-static int cmp_backref(const void *a, const void *b)
+
+/* link_keys[link_off[i] + l]: the link's number, heading and context. */
+static void backlink_key(struct site *s, size_t i)
 {
-	const struct backref *x = a, *y = b;
-	if (x->target != y->target)
-		return x->target < y->target ? -1 : 1;
-	if (x->source != y->source)
-		return x->source < y->source ? -1 : 1;
-	return (x->link > y->link) - (x->link < y->link);
+	const struct kb_note *n = &s->kb->notes[i];
+	if (n->skip)
+		return;
+	struct buf b = BUF_INIT;
+	for (size_t l = 0; l < n->n_links; l++) {
+		const struct kb_link *k = &n->links[l];
+		long long v[2] = { (long long)l, k->to_heading };
+		buf_reset(&b);
+		buf_put(&b, v, sizeof v);
+		buf_puts(&b, k->context ? k->context : "");
+		buf_putc(&b, k->context != NULL);
+		cache_hash(b.data, b.len, s->link_keys[s->link_off[i] + l]);
+	}
+	buf_free(&b);
 }
 
 static void collect_backrefs(struct site *s)
 {
-	size_t cap = 0;
-	for (size_t i = 0; i < s->kb->n_notes; i++) {
-		const struct kb_note *n = &s->kb->notes[i];
-		if (n->skip)
-			continue;
-		for (size_t l = 0; l < n->n_links; l++) {
-			const struct kb_link *k = &n->links[l];
-			if (k->to_note < 0 || k->to_note == (int)i || k->kind == KB_LINK_TAG)
-				continue;
-			struct backref *r = VEC_PUSH(s->refs, s->n_refs, cap);
-			r->target = k->to_note;
-			r->source = (int)i;
-			r->link = l;
-		}
+	/* Counted into place by target: links are met by source, then by
+	 * link, so each target's run comes out in that order. */
+	struct kb *kb = s->kb;
+	size_t *link_off = NULL;
+	unsigned char (*link_keys)[16] = NULL;
+	if (s->keyed) {
+		/* What a backlink shows of its link, hashed here on all threads,
+		 * where links are read in memory order, not once per target page. */
+		link_off = xcalloc(kb->n_notes + 1, sizeof *link_off);
+		for (size_t i = 0; i < kb->n_notes; i++)
+			link_off[i + 1] = link_off[i] + kb->notes[i].n_links;
+		link_keys = xcalloc(link_off[kb->n_notes] + 1, sizeof *link_keys);
+		s->link_off = link_off;
+		s->link_keys = link_keys;
+		parallel_for(s, kb->n_notes, backlink_key);
 	}
-	if (s->n_refs)
-		qsort(s->refs, s->n_refs, sizeof *s->refs, cmp_backref);
+	s->ref_start = xcalloc(kb->n_notes + 2, sizeof *s->ref_start);
+	for (int pass = 0; pass < 2; pass++) {
+		size_t *fill = pass ? xcalloc(kb->n_notes + 1, sizeof *fill) : NULL;
+		for (size_t i = 0; i < kb->n_notes; i++) {
+			const struct kb_note *n = &kb->notes[i];
+			if (n->skip)
+				continue;
+			for (size_t l = 0; l < n->n_links; l++) {
+				const struct kb_link *k = &n->links[l];
+				if (k->to_note < 0 || k->to_note == (int)i || k->kind == KB_LINK_TAG)
+					continue;
+				if (!pass) {
+					s->ref_start[k->to_note + 1]++;
+					continue;
+				}
+				struct backref *r = &s->refs[s->ref_start[k->to_note] + fill[k->to_note]++];
+				r->target = k->to_note;
+				r->source = (int)i;
+				r->link = l;
+				if (link_keys)
+					memcpy(r->key, link_keys[link_off[i] + l], 16);
+			}
+		}
+		if (!pass) {
+			for (size_t t = 0; t < kb->n_notes; t++)
+				s->ref_start[t + 1] += s->ref_start[t];
+			s->n_refs = s->ref_start[kb->n_notes];
+			s->refs = xcalloc(s->n_refs + 1, sizeof *s->refs);
+		}
+		free(fill);
+	}
+	free(link_off);
+	free(link_keys);
+	s->link_off = NULL;
+	s->link_keys = NULL;
 	/* refs[ref_start[t] .. ref_start[t + 1]) are the links into note t */
-	s->ref_start = xcalloc(s->kb->n_notes + 2, sizeof *s->ref_start);
-	for (size_t i = 0; i < s->n_refs; i++)
-		s->ref_start[s->refs[i].target + 1]++;
-	for (size_t t = 0; t < s->kb->n_notes; t++)
-		s->ref_start[t + 1] += s->ref_start[t];
 }
 
 /* previews.js: for every note, its title, purpose and the start of each
@@ -590,9 +1059,12 @@ static void collect_backrefs(struct site *s)
  * script that calls kbcPreviews(data)). */
 #define PREVIEW_CHARS 280
 
-static void preview_text(struct buf *b, const char *text)
+/* The bytes of `text` a preview shows: *n of them, *cut when that is not
+ * all of it. */
+static void preview_cut(const char *text, size_t *n_out, bool *cut)
 {
-	size_t n = strlen(text);
+	size_t n = strnlen(text, PREVIEW_CHARS + 1);
+	*cut = n > PREVIEW_CHARS;
 	if (n > PREVIEW_CHARS) {
 		n = PREVIEW_CHARS;
 		while (n && text[n] != ' ')
@@ -600,11 +1072,43 @@ static void preview_text(struct buf *b, const char *text)
 		while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
 			n--;
 	}
+	*n_out = n;
+}
+
+static void preview_text(struct buf *b, const char *text)
+{
+	size_t n;
+	bool cut_short;
+	preview_cut(text, &n, &cut_short);
 	char *cut = xstrndup(text, n);
 	json_escape(b, cut);
-	if (n < strlen(text))
+	if (cut_short)
 		buf_puts(b, "\u2026");
 	free(cut);
+}
+
+/* What note order[i]'s entry in previews.js shows: title, slug, purpose
+ * and each section's heading and first words (not the whole note: an
+ * edit past those leaves previews.js as it was). */
+static void preview_key(struct site *s, size_t i)
+{
+	if (i >= s->n_order)
+		return;
+	const struct kb_note *n = &s->kb->notes[s->order[i]];
+	struct cache_key *k = cache_key_new("kbc preview");
+	cache_key_bytes(k, s->navh[i], 16);
+	cache_key_int(k, (long long)n->n_sections);
+	for (size_t x = 0; x < n->n_sections; x++) {
+		const struct kb_section *sec = &n->sections[x];
+		size_t len;
+		bool cut;
+		preview_cut(sec->text, &len, &cut);
+		cache_key_str(k, sec->heading >= 0 ? n->headings[sec->heading].id : NULL);
+		cache_key_str(k, sec->heading >= 0 ? n->headings[sec->heading].text : NULL);
+		cache_key_bytes(k, sec->text, len);
+		cache_key_int(k, cut);
+	}
+	key_digest(k, s->prevh[i]);
 }
 
 static void render_previews(struct site *s)
@@ -612,6 +1116,14 @@ static void render_previews(struct site *s)
 	struct kb *kb = s->kb;
 	if (!s->out)
 		return;
+	if (s->keyed) {
+		s->prevh = xcalloc(s->n_order + 1, sizeof *s->prevh);
+		parallel_for(s, s->n_order, preview_key);
+		struct cache_key *k = cache_key_new("kbc previews");
+		cache_key_bytes(k, s->prevh, s->n_order * sizeof *s->prevh);
+		if (reuse_file(s, "previews.js", k))
+			return;
+	}
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "kbcPreviews({");
 	bool first = true;
@@ -645,21 +1157,51 @@ static void render_previews(struct site *s)
 	buf_free(&b);
 }
 
+/* graph.html: keyed by what the graph views show of every note. Its
+ * layout (Graphviz, the slow part) is kept in the cache under a key of
+ * its own inputs, which change less often than the page. */
 static void render_graph_page(struct site *s)
 {
+	struct kb *kb = s->kb;
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc graph page");
+		key_base(s, k, -1, "graph");
+		for (size_t i = 0; i < kb->n_notes; i++)
+			if (!kb->notes[i].skip)
+				cache_key_bytes(k, s->nodeh[i], 16);
+		if (reuse_keyed(s, "graph.html", "graph.html", k))
+			return;
+	}
 	struct tval *ctx = base_ctx(s, -1, "graph");
-	struct buf svg = BUF_INIT, list = BUF_INIT;
+	struct buf svg = BUF_INIT, list = BUF_INIT, layout = BUF_INIT;
 	double t0 = now_ms();
-	if (graphview_global(s->graph, "graph", &svg) < 0)
+	unsigned char lkey[16];
+	bool kept = false;
+	if (s->keyed) {
+		struct buf in = BUF_INIT;
+		graphview_global_inputs(s->graph, &in);
+		struct cache_key *k = cache_key_new("kbc graph layout");
+		cache_key_bytes(k, in.data, in.len);
+		key_digest(k, lkey);
+		buf_free(&in);
+		kept = cache_blob_get(s->cache, lkey, &layout) == 0;
+	}
+	if (graphview_global(s->graph, "graph", &svg, &layout) < 0)
 		s->failed = true;
+	else if (s->keyed && !kept && layout.len)
+		cache_blob_put(s->cache, lkey, layout.data, layout.len);
 	render_graph_global_ms = now_ms() - t0;
 	render_graph_ms += render_graph_global_ms;
 	graphview_list(s->graph, "graph", &list);
 	tv_set(ctx, "svg", tv_str_own(buf_detach(&svg)));
 	tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
-	emit(s, "graph.html", "graph.html", ctx);
+	if (s->keyed)
+		emit_render(s, "graph.html", "graph.html", ctx);
+	else
+		emit(s, "graph.html", "graph.html", ctx);
 	buf_free(&svg);
 	buf_free(&list);
+	buf_free(&layout);
 }
 
 static void render_sitemap(struct site *s)
@@ -667,6 +1209,18 @@ static void render_sitemap(struct site *s)
 	struct kb *kb = s->kb;
 	if (!*kb->cfg.base_url || !s->out)
 		return;
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc sitemap");
+		cache_key_str(k, kb->cfg.base_url);
+		cache_key_int(k, kb->n_topics > 0);
+		cache_key_int(k, kb->home >= 0 ? s->pos[kb->home] : -1);
+		for (size_t i = 0; i < s->n_order; i++) {
+			cache_key_str(k, kb->notes[s->order[i]].slug);
+			cache_key_str(k, kb->notes[s->order[i]].date);
+		}
+		if (reuse_file(s, "sitemap.xml", k))
+			return;
+	}
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -707,6 +1261,7 @@ struct embed_state {
 	int counter;                      /* embeds in the host page */
 	const struct kb_note *host;
 	const struct kb_link *origin;     /* the host's embed being expanded */
+	bool dry;                         /* only report cycles and depth: no HTML */
 };
 
 /* Where heading h's element starts in a note's rendered html, or NULL. */
@@ -805,7 +1360,8 @@ static char *expand(struct embed_state *e, int ni)
 	struct buf out = BUF_INIT;
 	const char *p = html, *mark;
 	while ((mark = strstr(p, MARKDOWN_EMBED_MARK))) {
-		buf_put(&out, p, (size_t)(mark - p));
+		if (!e->dry)
+			buf_put(&out, p, (size_t)(mark - p));
 		const char *num = mark + strlen(MARKDOWN_EMBED_MARK);
 		size_t li = strtoul(num, NULL, 10);
 		p = strstr(num, "-->");
@@ -844,6 +1400,10 @@ static char *expand(struct embed_state *e, int ni)
 		e->stack[++e->depth] = t;
 		char *inner = expand(e, t);
 		e->depth--;
+		if (e->dry) {
+			free(inner);
+			continue;
+		}
 		const struct kb_note *tn = &s->kb->notes[t];
 		size_t from, to;
 		section_range(tn, l->to_heading, inner, &from, &to);
@@ -864,7 +1424,8 @@ static char *expand(struct embed_state *e, int ni)
 		buf_puts(&out, "</div>\n");
 		free(inner);
 	}
-	buf_puts(&out, p);
+	if (!e->dry)
+		buf_puts(&out, p);
 	return buf_detach(&out);
 }
 
@@ -876,11 +1437,20 @@ static void expand_embeds(struct site *s)
 	int *stack = xmalloc(((size_t)max + 2) * sizeof *stack);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
-		if (n->skip || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
+		bool embeds = false;
+		for (size_t l = 0; l < n->n_links && !embeds; l++)
+			embeds = n->links[l].kind == KB_LINK_EMBED;
+		if (n->skip || !embeds || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
 			continue;
-		struct embed_state e = { .s = s, .host = n, .stack = stack, .max = max };
+		/* A page taken from the previous site needs no body, but its
+		 * embeds are walked all the same, for the same diagnostics. */
+		struct embed_state e = { .s = s, .host = n, .stack = stack, .max = max, .dry = !s->need_body[i] };
 		e.stack[0] = (int)i;
 		expanded[i] = expand(&e, (int)i);
+		if (e.dry) {
+			free(expanded[i]);
+			expanded[i] = NULL;
+		}
 	}
 	free(stack);
 	/* Replace only after all are computed: expansion reads the originals. */
@@ -897,7 +1467,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 {
 	render_graph_ms = 0;
 	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
-	parallel_for(&s, kb->n_notes, render_note_body);
+	s.keyed = out && cache;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
 		if (n->skip)
@@ -918,16 +1488,25 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	for (size_t i = 0; i < s.n_order; i++)
 		s.pos[s.order[i]] = (int)i;
 
-	expand_embeds(&s);
 	collect_backrefs(&s);
+	collect_topics(&s);
 	double tg = now_ms();
 	s.graph = graphview_new(kb);
 	render_graph_ms += now_ms() - tg;
+	if (s.keyed)
+		compute_keys(&s);
 	render_notes(&s);
 	render_ledger(&s);
 	render_tags(&s);
 	render_graph_page(&s);
-	{
+	bool taken = false;
+	if (s.keyed) {
+		/* 404.html also shows base_url, which is in the site key */
+		struct cache_key *k = cache_key_new("kbc 404 page");
+		key_base(&s, k, -1, "404");
+		taken = reuse_keyed(&s, "404.html", "404.html", k);
+	}
+	if (!taken) {
 		struct tval *ctx = base_ctx(&s, -1, "404");
 		/* Hosts serve 404.html at any depth: link absolutely when we can. */
 		if (*kb->cfg.base_url) {
@@ -943,11 +1522,23 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 			tv_set(site, "assets", tv_str(b.data));
 			buf_free(&b);
 		}
-		emit(&s, "404.html", "404.html", ctx);
+		if (s.keyed)
+			emit_render(&s, "404.html", "404.html", ctx);
+		else
+			emit(&s, "404.html", "404.html", ctx);
 	}
-	{
+	taken = false;
+	if (s.keyed) {
+		struct cache_key *k = cache_key_new("kbc search page");
+		key_base(&s, k, -1, "search");
+		taken = reuse_keyed(&s, "search.html", "search.html", k);
+	}
+	if (!taken) {
 		struct tval *ctx = base_ctx(&s, -1, "search");
-		emit(&s, "search.html", "search.html", ctx);
+		if (s.keyed)
+			emit_render(&s, "search.html", "search.html", ctx);
+		else
+			emit(&s, "search.html", "search.html", ctx);
 	}
 	render_sitemap(&s);
 	render_previews(&s);
@@ -959,6 +1550,17 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.pos);
 	free(s.refs);
 	free(s.ref_start);
+	free(s.topic_start);
+	free(s.topic_list);
+	free(s.navh);
+	free(s.prevh);
+	free(s.nodeh);
+	free(s.body);
+	free(s.slugh);
+	free(s.body_state);
+	free(s.body_ok);
+	free(s.todo);
+	free(s.need_body);
 	render_pages = atomic_load(&s.pages);
 	render_pages_rendered = atomic_load(&s.rendered);
 	graphview_free(s.graph);

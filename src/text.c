@@ -179,11 +179,23 @@ void url_encode(struct buf *b, const char *s, bool fragment)
 	}
 }
 
+/* Bytes json_escape() copies as they are (0xE2 aside: it may start U+2028). */
+static bool json_plain(unsigned c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xE2;
+}
+
 void json_escape(struct buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned c = *p;
-		if (c == '"' || c == '\\') {
+		if (json_plain(c)) {
+			const unsigned char *e = p + 1;
+			while (json_plain(*e))
+				e++;
+			buf_put(b, p, (size_t)(e - p));
+			p = e - 1;
+		} else if (c == '"' || c == '\\') {
 			buf_putc(b, '\\');
 			buf_putc(b, (int)c);
 		} else if (c == '\n') {

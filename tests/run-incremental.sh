@@ -140,6 +140,94 @@ if command -v node >/dev/null; then
 	step "edit a body" "$G"
 	check "g300: a body edit renders exactly 2 pages (the note and home)" is "$(rendered)" 2
 	check "g300: a body edit parses exactly 1 note" is "$(restored)" 299
+	# Each input of a page key (src/render.c "page keys") changed on its
+	# own; every step is compared with a full build.
+	title_of() { sed -n 's/^title: "\(.*\)"$/\1/p' "$G/notes/$1"; }
+	# a backlink's context: the sentence around a link, in the linking note
+	sed -i '0,/\[\[/s/^\(.*\)\(\[\[\)/\1 with a changed context \2/' "$G/notes/n000030.md"
+	step "a backlink's context changes" "$G"
+	check "g300: a context edit renders more than the note and home" [ "$(rendered)" -gt 2 ]
+	# a neighbour's purpose: sidebars, previous/next, backlinks, tag pages
+	sed -i 's/^purpose: ".*"$/purpose: "A purpose rewritten for the test."/' "$G/notes/n000040.md"
+	step "a purpose changes" "$G"
+	# a note's first tag: tag pages, and the colours of graph views
+	sed -i 's/^tags: \[[^],]*/tags: [brand-new-tag/' "$G/notes/n000050.md"
+	step "a first tag changes" "$G"
+	# a new link: degrees, local graphs two links away, backlinks
+	printf '\nSee also [[%s]].\n' "$(title_of n000070.md)" >>"$G/notes/n000060.md"
+	step "a link is added" "$G"
+	# a heading that others link to is renamed, with the links to it
+	python3 - "$G/notes" <<'PYEOF'
+import os, re, sys
+d = sys.argv[1]
+# the first note with a [[Title#Heading]] link: rename that heading in its target
+titles = {}
+for f in sorted(os.listdir(d)):
+    if f.endswith('.md'):
+        m = re.search(r'^title: "(.*)"$', open(os.path.join(d, f)).read(), re.M)
+        if m:
+            titles[m.group(1)] = f
+for f in sorted(os.listdir(d)):
+    if not f.endswith('.md'):
+        continue
+    m = re.search(r'\[\[([^]|#]+)#([^]|]+)\]\]', open(os.path.join(d, f)).read())
+    if m and m.group(1) in titles:
+        t = os.path.join(d, titles[m.group(1)])
+        src = open(t).read()
+        src2 = re.sub(r'^(#+ )' + re.escape(m.group(2)) + '$', r'\g<1>' + m.group(2) + ' Renamed', src, count=1, flags=re.M)
+        if src2 != src:
+            open(t, 'w').write(src2)
+            # and every reference to it, in notes and ledger
+            old, new = '#' + m.group(2), '#' + m.group(2) + ' Renamed'
+            for g in os.listdir(d):
+                if g.endswith('.md') or g == 'ledger.yaml':
+                    q = os.path.join(d, g)
+                    text = open(q).read()
+                    text2 = text.replace(old + ']]', new + ']]').replace(old + '|', new + '|').replace(old + '"', new + '"')
+                    if text2 != text:
+                        open(q, 'w').write(text2)
+            sys.exit(0)
+sys.exit(1)
+PYEOF
+	check "g300: found a linked heading to rename" test $? = 0
+	step "a linked heading is renamed" "$G"
+	# the reading order: a note moves, sidebars around both places shift
+	sed -i 's/^order: 100$/order: 5/' "$G/notes/n000100.md"
+	step "the reading order changes" "$G"
+	# embeds: a page shows another note's body, so editing that note
+	# changes the embedding page
+	printf '\n![[%s]]\n' "$(title_of n000080.md)" >>"$G/notes/n000090.md"
+	step "an embed is added" "$G"
+	printf '\nA sentence only the embedded note has.\n' >>"$G/notes/n000080.md"
+	step "an embedded note is edited" "$G"
+	check "g300: the embedding page shows the edit" grep -q "only the embedded note has" "$G/site/n000090.html"
+	# a ledger topic moves to another note: both notes' pages list topics
+	python3 - "$G/notes/ledger.yaml" "$(title_of n000120.md)" <<'PYEOF'
+import re, sys
+p, title = sys.argv[1], sys.argv[2]
+s = open(p).read()
+s = re.sub(r'^(\s+note: ).*$', lambda m: m.group(1) + '"' + title + '"', s, count=1, flags=re.M)
+open(p, 'w').write(s)
+PYEOF
+	step "a topic moves to another note" "$G"
+	# a linked note retitled, and the links to it with it: the sidebars,
+	# graphs and backlinks that showed its title change
+	t200=$(title_of n000200.md)
+	python3 - "$G/notes" "$t200" <<'PYEOF'
+import os, sys
+d, old = sys.argv[1], sys.argv[2]
+new = old + ' retitled'
+for g in os.listdir(d):
+    if g.endswith('.md') or g == 'ledger.yaml':
+        q = os.path.join(d, g)
+        s = open(q).read()
+        s2 = s.replace('title: "' + old + '"', 'title: "' + new + '"')
+        for c in (']]', '#', '|', '"'):
+            s2 = s2.replace('[[' + old + c, '[[' + new + c).replace('note: "' + old + c, 'note: "' + new + c)
+        if s2 != s:
+            open(q, 'w').write(s2)
+PYEOF
+	step "a linked note is retitled" "$G"
 	# A title edit (old title kept as an alias so links still resolve).
 	t=$(sed -n 's/^title: "\(.*\)"$/\1/p' "$G/notes/n000010.md")
 	sed -i "s/^title: \"$t\"\$/title: \"$t (revised)\"/; s/^aliases: \\[/aliases: [\"$t\", /" "$G/notes/n000010.md"
