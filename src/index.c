@@ -3,12 +3,15 @@
 #include "index.h"
 
 #include <math.h>
+#include <time.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cache.h"
 #include "index_format.h"
 #include "output.h"
 #include "tokenize.h"
@@ -20,7 +23,7 @@ static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TEXT_SHARD_MIN (2 * 1024)
 #define TEXT_SHARD_MAX (16 * 1024)
 #define TEXT_SHARDS_AIM 2048      /* text shards wanted, while within min..max */
-#define BATCH 4096                /* documents tokenized between merges */
+#define BATCH 512                 /* notes tokenized between merges */
 
 /* A term's occurrences in one document. */
 struct posting {
@@ -60,7 +63,6 @@ struct dent {
 
 /* A document's result from a worker: its entries dents[from, to). */
 struct dres {
-	int worker;
 	size_t from, to;
 	uint32_t len[N_FIELDS];
 };
@@ -81,6 +83,20 @@ struct worker {
 	size_t n_str, cap_str;
 	struct dent *dents;
 	size_t n_dents, cap_dents;
+	struct dres *res;         /* per document of the note being packed */
+	size_t cap_res;
+	struct occ *ord;          /* the note's terms in byte order */
+	size_t cap_ord;
+	uint32_t *local;          /* per dent: its term's number in the note */
+	size_t cap_local;
+};
+
+/* A note of the batch being built. */
+struct batch_note {
+	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
+	struct buf packed;        /* packed note (see pack_note) */
+	unsigned char key[16];    /* its cache key */
+	bool cached;              /* packed came from the cache */
 };
 
 struct builder {
@@ -93,12 +109,27 @@ struct builder {
 	size_t n_docs, cap_docs;
 	size_t *topic_of;         /* topic indices grouped by note ... */
 	size_t *topic_start;      /* ... note i's are topic_of[topic_start[i] .. topic_start[i+1]) */
+	size_t *doc_of;           /* per note: its first document */
 	struct worker *w;
 	int n_w;
-	/* the batch being tokenized */
-	size_t batch_from, batch_n;
-	struct dres *res;
+	struct cache *cache;      /* the build cache, or NULL */
+	/* the batch being built */
+	struct batch_note *batch; /* BATCH of them */
+	size_t n_batch;
+	size_t *todo;             /* batch notes to tokenize */
+	size_t n_todo, cap_todo;
 	atomic_size_t next;
+	/* merging (main thread) */
+	struct fval *vals;
+	size_t cap_vals;
+	struct buf input;         /* a note's index input */
+	struct buf term;          /* a term being decoded */
+	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
+	size_t cap_gid;
+	struct buf stored;        /* a fresh packed note's stored form */
+	uint64_t gen;             /* generation of the term list */
+	size_t n_dict;            /* terms in the list as loaded */
+	bool failed;              /* a cached packed note was malformed */
 	struct buf post;          /* every term's encoded postings */
 };
 
@@ -211,14 +242,12 @@ static void sort_occ(struct occ *v, size_t n, struct occ *tmp, const char *pool)
 	memcpy(v, tmp, n * sizeof *v);
 }
 
-/* Tokenize document `i` of the batch on worker w: its distinct terms, with
- * their counts per field, into w->dents; its field lengths into res. */
-static void tokenize_doc(struct builder *b, struct worker *w, size_t i)
+/* Tokenize document d on worker w: its distinct terms, with their counts
+ * per field, appended to w->dents (strings in w->str); its field lengths
+ * and dents range into r. */
+static void tokenize_doc(const struct builder *b, struct worker *w, const struct doc *d, struct dres *r)
 {
-	const struct doc *d = &b->docs[b->batch_from + i];
-	struct dres *r = &b->res[i];
 	memset(r, 0, sizeof *r);
-	r->worker = (int)(w - b->w);
 	doc_values(b, d, &w->vals, &w->n_vals, &w->cap_vals);
 	tok_list_clear(&w->toks);
 	w->n_occ = 0;
@@ -261,34 +290,240 @@ static void tokenize_doc(struct builder *b, struct worker *w, size_t i)
 	r->to = w->n_dents;
 }
 
+/* ---- a note's index input and its packed terms ----
+ *
+ * The index is built from one "packed note" per note: what tokenizing
+ * its documents gives, in a form that is merged into the postings in note
+ * order. A packed note depends only on its documents' field values (the
+ * "input" below) and on kbc itself, so the build cache keeps it under a
+ * hash of both and an unchanged note is never tokenized again. Layout
+ * (varints as in the index): documents; distinct terms of the note, in
+ * byte order, each as bytes shared with the previous one and the rest
+ * (index_put_str); then per document its six field lengths, its number
+ * of distinct terms and, for each, the term's number in the note's list,
+ * its field mask and the count of each field in the mask. */
+
+/* The input of note i's documents [d0, d0 + nd): every field value with
+ * its field, documents separated. */
+static void note_input(const struct builder *b, const struct doc *docs, size_t nd, struct fval **vals,
+	size_t *cap, struct buf *out)
+{
+	size_t n = 0;
+	buf_reset(out);
+	index_put_varint(out, (uint32_t)nd);
+	for (size_t k = 0; k < nd; k++) {
+		doc_values(b, &docs[k], vals, &n, cap);
+		index_put_varint(out, (uint32_t)n);
+		for (size_t v = 0; v < n; v++) {
+			buf_putc(out, (*vals)[v].field);
+			index_put_str(out, (*vals)[v].text, strlen((*vals)[v].text));
+		}
+	}
+}
+
+/* Tokenize the documents [0, nd) of one note on worker w and pack them
+ * into out (reset first). */
+static void pack_note(const struct builder *b, struct worker *w, const struct doc *docs, size_t nd,
+	struct buf *out)
+{
+	w->n_str = 0;
+	w->n_dents = 0;
+	xgrow(&w->res, &w->cap_res, nd + 1, sizeof *w->res);
+	for (size_t k = 0; k < nd; k++)
+		tokenize_doc(b, w, &docs[k], &w->res[k]);
+	/* the note's distinct terms: its documents' terms sorted, then numbered */
+	xgrow(&w->ord, &w->cap_ord, w->n_dents + 1, sizeof *w->ord);
+	xgrow(&w->tmp, &w->cap_tmp, w->n_dents + 1, sizeof *w->tmp);
+	xgrow(&w->local, &w->cap_local, w->n_dents + 1, sizeof *w->local);
+	for (size_t k = 0; k < w->n_dents; k++)
+		w->ord[k] = (struct occ){ w->dents[k].s, (int)k };
+	sort_occ(w->ord, w->n_dents, w->tmp, w->str);
+	buf_reset(out);
+	index_put_varint(out, (uint32_t)nd);
+	uint32_t distinct = 0;
+	for (size_t k = 0; k < w->n_dents; k++)
+		distinct += !k || strcmp(w->str + w->ord[k].s, w->str + w->ord[k - 1].s) != 0;
+	index_put_varint(out, distinct);
+	const char *prev = "";
+	uint32_t id = 0;
+	for (size_t k = 0; k < w->n_dents; k++) {
+		const char *s = w->str + w->ord[k].s;
+		if (k && !strcmp(s, prev)) {
+			w->local[w->ord[k].field] = id - 1;
+			continue;
+		}
+		size_t shared = 0;
+		while (prev[shared] && prev[shared] == s[shared])
+			shared++;
+		index_put_varint(out, (uint32_t)shared);
+		index_put_str(out, s + shared, strlen(s + shared));
+		w->local[w->ord[k].field] = id++;
+		prev = s;
+	}
+	for (size_t k = 0; k < nd; k++) {
+		const struct dres *r = &w->res[k];
+		for (int f = 0; f < N_FIELDS; f++)
+			index_put_varint(out, r->len[f]);
+		index_put_varint(out, (uint32_t)(r->to - r->from));
+		for (size_t e = r->from; e < r->to; e++) {
+			const struct dent *d = &w->dents[e];
+			index_put_varint(out, w->local[e]);
+			buf_putc(out, d->mask);
+			for (int f = 0; f < N_FIELDS; f++)
+				if (d->mask & (1u << f))
+					index_put_varint(out, d->tf[f]);
+		}
+	}
+}
+
+static void put_u64(struct buf *out, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		buf_putc(out, (int)((v >> (8 * i)) & 0xFF));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Merge the packed note of documents b->docs[d0, d0 + nd) into the
+ * postings. `fresh`: as pack_note made it (terms as strings, interned
+ * here; its stored form, with terms as numbers in the term list, goes to
+ * `stored`). Else a stored form from the cache, of generation b->gen.
+ * 0, or -1 when it is malformed (postings may then be half added). */
+static int merge_note(struct builder *b, const struct buf *packed, size_t d0, size_t nd, bool fresh,
+	struct buf *stored)
+{
+	struct index_cursor c = { (const unsigned char *)packed->data,
+		(const unsigned char *)packed->data + packed->len, 0 };
+	uint32_t n_docs, n_terms = 0;
+	if (!fresh) {
+		if (packed->len < 8 || get_u64(c.p) != b->gen)
+			return -1;
+		c.p += 8;
+	}
+	if (index_get_varint(&c, &n_docs) < 0 || n_docs != nd)
+		return -1;
+	if (fresh) {
+		if (index_get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+			return -1;
+		xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
+		buf_reset(&b->term);
+		for (uint32_t t = 0; t < n_terms; t++) {
+			uint32_t shared, len;
+			const char *rest;
+			if (index_get_varint(&c, &shared) < 0 || shared > b->term.len ||
+			    index_get_str(&c, &rest, &len) < 0 || !len || memchr(rest, '\0', len))
+				return -1;
+			b->term.len = shared;
+			buf_put(&b->term, rest, len);
+			b->gid[t] = intern(b, b->term.data);
+		}
+		buf_reset(stored);
+		put_u64(stored, b->gen);
+		index_put_varint(stored, (uint32_t)nd);
+	}
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t *len = b->docs[d0 + k].len, n;
+		for (int f = 0; f < N_FIELDS; f++)
+			if (index_get_varint(&c, &len[f]) < 0)
+				return -1;
+		if (index_get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
+			return -1;
+		if (fresh) {
+			for (int f = 0; f < N_FIELDS; f++)
+				index_put_varint(stored, len[f]);
+			index_put_varint(stored, n);
+		}
+		for (uint32_t e = 0; e < n; e++) {
+			uint32_t id, tf;
+			uint8_t mask;
+			struct posting p = { (uint32_t)(d0 + k), 0, { 0 } };
+			if (index_get_varint(&c, &id) < 0 || index_get_u8(&c, &mask) < 0 || !mask ||
+			    mask >= 1u << N_FIELDS)
+				return -1;
+			if (fresh) {
+				if (id >= n_terms)
+					return -1;
+				id = b->gid[id];
+			} else if (id >= b->n_terms) {
+				return -1;
+			}
+			p.mask = mask;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (mask & (1u << f)) {
+					if (index_get_varint(&c, &tf) < 0 || !tf || tf > UINT16_MAX)
+						return -1;
+					p.tf[f] = (uint16_t)tf;
+				}
+			struct term *t = &b->terms[id];
+			if (t->n && t->p[t->n - 1].doc == p.doc)
+				return -1;   /* a term twice in one document */
+			if (t->n == t->cap)
+				xgrow(&t->p, &t->cap, t->n + 1, sizeof *t->p);
+			t->p[t->n++] = p;
+			if (fresh) {
+				index_put_varint(stored, id);
+				buf_putc(stored, mask);
+				for (int f = 0; f < N_FIELDS; f++)
+					if (mask & (1u << f))
+						index_put_varint(stored, p.tf[f]);
+			}
+		}
+	}
+	return c.p == c.end ? 0 : -1;
+}
+
 struct job {
 	struct builder *b;
 	struct worker *w;
 };
 
+/* Pack the notes of the batch that the cache did not have. */
 static void *work(void *arg)
 {
 	struct job *j = arg;
+	struct builder *b = j->b;
 	size_t i;
-	while ((i = atomic_fetch_add(&j->b->next, 1)) < j->b->batch_n)
-		tokenize_doc(j->b, j->w, i);
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n_todo) {
+		struct batch_note *bn = &b->batch[b->todo[i]];
+		pack_note(b, j->w, &b->docs[bn->d0], bn->nd, &bn->packed);
+	}
 	return NULL;
 }
 
-/* Tokenize the documents [from, from + n) on the workers, then add their
- * postings in document order (so the result does not depend on -j). */
-static void run_batch(struct builder *b, size_t from, size_t n)
+/* Notes [from, to): packed notes from the cache or tokenized on the
+ * workers, merged in note order (so the result does not depend on -j).
+ * Sets b->failed when a cached one turns out malformed. */
+static void run_batch(struct builder *b, size_t from, size_t to)
 {
-	b->batch_from = from;
-	b->batch_n = n;
-	atomic_store(&b->next, 0);
-	for (int k = 0; k < b->n_w; k++) {
-		b->w[k].n_str = 0;
-		b->w[k].n_dents = 0;
+	b->n_batch = 0;
+	b->n_todo = 0;
+	for (size_t i = from; i < to; i++) {
+		const struct kb_note *n = &b->kb->notes[i];
+		if (n->skip || !n->n_sections)
+			continue;
+		struct batch_note *bn = &b->batch[b->n_batch++];
+		buf_reset(&bn->packed);
+		bn->d0 = b->doc_of[i];
+		bn->nd = n->n_sections;
+		bn->cached = false;
+		if (b->cache) {
+			note_input(b, &b->docs[bn->d0], bn->nd, &b->vals, &b->cap_vals, &b->input);
+			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &bn->packed) == 0 &&
+				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
+		}
+		if (!bn->cached)
+			*VEC_PUSH(b->todo, b->n_todo, b->cap_todo) = b->n_batch - 1;
 	}
+	atomic_store(&b->next, 0);
 	int threads = b->n_w;
-	if ((size_t)threads > n)
-		threads = n ? (int)n : 1;
+	if ((size_t)threads > b->n_todo)
+		threads = b->n_todo ? (int)b->n_todo : 1;
 	pthread_t tid[256];
 	struct job jobs[256];
 	int started = 0;
@@ -302,21 +537,82 @@ static void run_batch(struct builder *b, size_t from, size_t n)
 	work(&jobs[0]);
 	for (int t = 1; t <= started; t++)
 		pthread_join(tid[t], NULL);
-	for (size_t i = 0; i < n; i++) {
-		const struct dres *r = &b->res[i];
-		const struct worker *w = &b->w[r->worker];
-		uint32_t d = (uint32_t)(from + i);
-		memcpy(b->docs[d].len, r->len, sizeof r->len);
-		for (size_t k = r->from; k < r->to; k++) {
-			const struct dent *e = &w->dents[k];
-			uint32_t ti = intern(b, w->str + e->s);
-			struct term *t = &b->terms[ti];
-			struct posting *p = VEC_PUSH(t->p, t->n, t->cap);
-			p->doc = d;
-			p->mask = e->mask;
-			memcpy(p->tf, e->tf, sizeof p->tf);
+	for (size_t k = 0; k < b->n_batch && !b->failed; k++) {
+		struct batch_note *bn = &b->batch[k];
+		if (merge_note(b, &bn->packed, bn->d0, bn->nd, !bn->cached, &b->stored) < 0)
+			b->failed = true;
+		else if (!bn->cached && b->cache)
+			cache_index_put(b->cache, bn->key, b->stored.data, b->stored.len);
+	}
+}
+
+/* The list of terms that stored packed notes number their terms in
+ * (docs/kb-schema.md): a generation, then the terms in the order they
+ * were first met. Interned into b->terms, so a term keeps its number
+ * from build to build. */
+static const char dict_input[] = "D";
+
+static void dict_load(struct builder *b)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* a new list's generation: differs from any earlier one's */
+	b->gen = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) * 2654435761u ^ (uint64_t)getpid();
+	if (!b->cache)
+		return;
+	struct buf d = BUF_INIT;
+	unsigned char key[16];
+	if (cache_index_get(b->cache, dict_input, 1, key, &d) == 0 && d.len >= 8) {
+		struct index_cursor c = { (const unsigned char *)d.data + 8, (const unsigned char *)d.data + d.len, 0 };
+		uint32_t n;
+		bool ok = index_get_varint(&c, &n) == 0 && n <= d.len;
+		struct buf t = BUF_INIT;
+		for (uint32_t i = 0; ok && i < n; i++) {
+			const char *s;
+			uint32_t len;
+			ok = index_get_str(&c, &s, &len) == 0 && len && !memchr(s, '\0', len);
+			if (ok) {
+				buf_reset(&t);
+				buf_put(&t, s, len);
+				ok = intern(b, t.data) == i;   /* no term twice */
+			}
+		}
+		buf_free(&t);
+		if (ok && c.p == c.end) {
+			b->gen = get_u64((const unsigned char *)d.data);
+			b->n_dict = n;
+		} else {
+			for (size_t i = 0; i < b->n_terms; i++)
+				free(b->terms[i].s);
+			b->n_terms = 0;
+			memset(b->slots, 0, b->n_slots * sizeof *b->slots);
 		}
 	}
+	buf_free(&d);
+}
+
+/* Keep the term list when it grew. A list with many more terms than the
+ * notes use now (deleted notes') is dropped instead: the next build
+ * starts a new one and tokenizes every note once. */
+static void dict_save(struct builder *b, size_t used)
+{
+	if (!b->cache || b->failed || b->n_terms == b->n_dict)
+		return;
+	struct buf d = BUF_INIT;
+	unsigned char key[16];
+	struct buf old = BUF_INIT;
+	cache_index_get(b->cache, dict_input, 1, key, &old);
+	buf_free(&old);
+	put_u64(&d, b->n_terms > 2 * used + 4096 ? ~b->gen : b->gen);
+	if (b->n_terms > 2 * used + 4096) {
+		index_put_varint(&d, 0);
+	} else {
+		index_put_varint(&d, (uint32_t)b->n_terms);
+		for (size_t i = 0; i < b->n_terms; i++)
+			index_put_str(&d, b->terms[i].s, strlen(b->terms[i].s));
+	}
+	cache_index_put(b->cache, key, d.data, d.len);
+	buf_free(&d);
 }
 
 static int cmp_terms(const void *a, const void *b)
@@ -459,18 +755,40 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 	ix->n_texts = n_texts;
 }
 
-void index_build(const struct kb *kb, struct search_index *ix, int jobs)
+static void free_terms(struct builder *b)
+{
+	for (size_t i = 0; i < b->n_terms; i++) {
+		free(b->terms[i].p);
+		free(b->terms[i].s);
+	}
+	free(b->terms);
+	free(b->slots);
+	free(b->docs);
+	free(b->topic_of);
+	free(b->topic_start);
+	buf_free(&b->post);
+}
+
+/* 0, or -1 (nothing built) when a cached packed note was malformed. */
+static int build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
 {
 	struct builder b = { 0 };
 	memset(ix, 0, sizeof *ix);
 	b.kb = kb;
+	b.cache = cache;
 	buf_init(&b.post);
+	buf_init(&b.input);
+	buf_init(&b.term);
+	buf_init(&b.stored);
 	rehash(&b);
 	index_topics(&b);
+	dict_load(&b);
 
 	/* Documents: sections in note order. */
+	b.doc_of = xcalloc(kb->n_notes + 1, sizeof *b.doc_of);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
+		b.doc_of[i] = b.n_docs;
 		if (n->skip)
 			continue;
 		for (size_t s = 0; s < n->n_sections; s++) {
@@ -482,14 +800,16 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 		}
 	}
 
-	/* Terms and postings, a batch of documents at a time. */
+	/* Terms and postings, a batch of notes at a time. */
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
 	for (int k = 0; k < b.n_w; k++)
 		b.w[k].tz = tokenizer_new();
-	b.res = xcalloc(BATCH, sizeof *b.res);
-	for (size_t from = 0; from < b.n_docs; from += BATCH)
-		run_batch(&b, from, b.n_docs - from < BATCH ? b.n_docs - from : BATCH);
+	b.batch = xcalloc(BATCH, sizeof *b.batch);
+	for (size_t k = 0; k < BATCH; k++)
+		buf_init(&b.batch[k].packed);
+	for (size_t from = 0; from < kb->n_notes; from += BATCH)
+		run_batch(&b, from, kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
 	for (int k = 0; k < b.n_w; k++) {
 		struct worker *w = &b.w[k];
 		tokenizer_free(w->tz);
@@ -499,9 +819,40 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 		free(w->vals);
 		free(w->str);
 		free(w->dents);
+		free(w->res);
+		free(w->ord);
+		free(w->local);
 	}
 	free(b.w);
-	free(b.res);
+	for (size_t k = 0; k < BATCH; k++)
+		buf_free(&b.batch[k].packed);
+	free(b.batch);
+	free(b.todo);
+	free(b.vals);
+	free(b.gid);
+	free(b.doc_of);
+	buf_free(&b.input);
+	buf_free(&b.term);
+	buf_free(&b.stored);
+	if (b.failed) {
+		free_terms(&b);
+		return -1;
+	}
+	/* Terms of the list that no note uses now are left out. */
+	size_t used = 0;
+	for (size_t i = 0; i < b.n_terms; i++)
+		used += b.terms[i].n > 0;
+	dict_save(&b, used);
+	if (used < b.n_terms) {
+		size_t k = 0;
+		for (size_t i = 0; i < b.n_terms; i++) {
+			if (b.terms[i].n)
+				b.terms[k++] = b.terms[i];
+			else
+				free(b.terms[i].s);
+		}
+		b.n_terms = k;
+	}
 
 	/* idf per term; field norms per document (section 3). */
 	double avg[N_FIELDS];
@@ -615,16 +966,14 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 	free(note_no);
 	free(text_shard_of);
 	free(cuts);
-	for (size_t i = 0; i < b.n_terms; i++) {
-		free(b.terms[i].p);
-		free(b.terms[i].s);
-	}
-	free(b.terms);
-	free(b.slots);
-	free(b.docs);
-	free(b.topic_of);
-	free(b.topic_start);
-	buf_free(&b.post);
+	free_terms(&b);
+	return 0;
+}
+
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
+{
+	if (build(kb, ix, jobs, cache) < 0)
+		build(kb, ix, jobs, NULL);   /* a damaged cache entry: do without */
 }
 
 static void base64(struct buf *out, const unsigned char *p, size_t n)

@@ -498,7 +498,7 @@ static int run(const struct options *o, bool write)
 			render_graph_ms, render_graph_global_ms);
 	if (writing && diag_errors() == 0) {
 		struct search_index ix;
-		index_build(&kb, &ix, (int)o->jobs);
+		index_build(&kb, &ix, (int)o->jobs, cache);
 		stage(o, "index", &t);
 		if (index_write(&ix, &out) == 0 && o->verbose)
 			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
