@@ -1021,36 +1021,42 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
-static int write_pair(struct site_out *out, const char *name, const struct buf *blk)
+/* Write search/NAME.bin and its .js twin, or link them from the previous
+ * site when it holds them with these very bytes (the build cache knows). */
+static int write_pair(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
 {
+	unsigned char hash[16];
 	char path[64];
+	cache_blob_hash(cache, blk->data, blk->len, hash);
 	snprintf(path, sizeof path, "search/%s.bin", name);
-	if (output_write(out, path, blk->data, blk->len) < 0)
+	if (!cache_page_reuse(cache, path, hash) && output_write(out, path, blk->data, blk->len) < 0)
 		return -1;
+	snprintf(path, sizeof path, "search/%s.js", name);
+	if (cache_page_reuse(cache, path, hash))
+		return 0;
 	struct buf js = BUF_INIT;
 	buf_printf(&js, "kbcSearchLoaded(\"%s\",\"", name);
 	base64(&js, (const unsigned char *)blk->data, blk->len);
 	buf_puts(&js, "\");\n");
-	snprintf(path, sizeof path, "search/%s.js", name);
 	int rc = output_write(out, path, js.data, js.len);
 	buf_free(&js);
 	return rc;
 }
 
-int index_write(const struct search_index *ix, struct site_out *out)
+int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	if (write_pair(out, "meta", &ix->meta) < 0)
+	if (write_pair(out, cache, "meta", &ix->meta) < 0)
 		return -1;
 	for (size_t i = 0; i < ix->n_terms; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "t-%03zu", i);
-		if (write_pair(out, name, &ix->terms[i]) < 0)
+		if (write_pair(out, cache, name, &ix->terms[i]) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < ix->n_texts; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "x-%03zu", i);
-		if (write_pair(out, name, &ix->texts[i]) < 0)
+		if (write_pair(out, cache, name, &ix->texts[i]) < 0)
 			return -1;
 	}
 	return 0;

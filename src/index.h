@@ -31,8 +31,11 @@ struct search_index {
  * field values are unchanged, and kept in it otherwise; the bytes are the
  * same either way. Main thread only as far as the cache goes. */
 void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache);
-/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported. */
-int index_write(const struct search_index *ix, struct site_out *out);
+/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported.
+ * With a build cache (may be NULL; cache_pages_begin() called), a file
+ * whose bytes the previous site already holds is linked from there
+ * instead of written (cache_page_reuse()). */
+int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache);
 void index_free(struct search_index *ix);
 
 #endif

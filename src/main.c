@@ -500,7 +500,7 @@ static int run(const struct options *o, bool write)
 		struct search_index ix;
 		index_build(&kb, &ix, (int)o->jobs, cache);
 		stage(o, "index", &t);
-		if (index_write(&ix, &out) == 0 && o->verbose)
+		if (index_write(&ix, &out, cache) == 0 && o->verbose)
 			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
 				ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts);
 		index_free(&ix);
