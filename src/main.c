@@ -522,6 +522,7 @@ static int run(const struct options *o, bool write)
 				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
 				store_write(&kb, db);
 				free(db);
+				output_wait();   /* the old site's removal ran meanwhile */
 			}
 			free(final);
 		} else {
