@@ -85,8 +85,9 @@ struct worker {
 	size_t n_dents, cap_dents;
 	struct dres *res;         /* per document of the note being packed */
 	size_t cap_res;
-	struct occ *ord;          /* the note's terms in byte order */
-	size_t cap_ord;
+	uint32_t *ht;             /* the note's terms: open addressing, dent + 1 */
+	size_t cap_ht;
+	struct buf names;         /* the note's terms, packed */
 	uint32_t *local;          /* per dent: its term's number in the note */
 	size_t cap_local;
 };
@@ -127,6 +128,8 @@ struct builder {
 	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
 	size_t cap_gid;
 	struct buf stored;        /* a fresh packed note's stored form */
+	uint32_t *last_doc;       /* per term: the last document it was added to, + 1 */
+	size_t cap_last_doc;
 	uint64_t gen;             /* generation of the term list */
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
@@ -172,6 +175,11 @@ static uint32_t intern(struct builder *b, const char *s)
 	}
 	struct term *t = VEC_PUSH(b->terms, b->n_terms, b->cap_terms);
 	memset(t, 0, sizeof *t);
+	if (b->n_terms > b->cap_last_doc) {
+		size_t old = b->cap_last_doc;
+		xgrow(&b->last_doc, &b->cap_last_doc, b->n_terms, sizeof *b->last_doc);
+		memset(b->last_doc + old, 0, (b->cap_last_doc - old) * sizeof *b->last_doc);
+	}
 	t->s = xstrdup(s);
 	b->slots[at] = (uint32_t)b->n_terms;
 	return (uint32_t)b->n_terms - 1;
@@ -298,10 +306,11 @@ static void tokenize_doc(const struct builder *b, struct worker *w, const struct
  * "input" below) and on kbc itself, so the build cache keeps it under a
  * hash of both and an unchanged note is never tokenized again. Layout
  * (varints as in the index): documents; distinct terms of the note, in
- * byte order, each as bytes shared with the previous one and the rest
- * (index_put_str); then per document its six field lengths, its number
- * of distinct terms and, for each, the term's number in the note's list,
- * its field mask and the count of each field in the mask. */
+ * the order first met (index_put_str); then per document its six field
+ * lengths, its number of distinct terms and, for each, the term's number
+ * in the note's list, its field mask and the count of each field in the
+ * mask. The cache keeps the "stored" form (merge_note), which numbers
+ * the terms in the term list instead. */
 
 /* The input of note i's documents [d0, d0 + nd): every field value with
  * its field, documents separated. */
@@ -321,6 +330,17 @@ static void note_input(const struct builder *b, const struct doc *docs, size_t n
 	}
 }
 
+/* A varint into room made beforehand; returns the end. */
+static unsigned char *put_vu(unsigned char *q, uint32_t v)
+{
+	while (v >= 0x80) {
+		*q++ = (unsigned char)((v & 0x7F) | 0x80);
+		v >>= 7;
+	}
+	*q++ = (unsigned char)v;
+	return q;
+}
+
 /* Tokenize the documents [0, nd) of one note on worker w and pack them
  * into out (reset first). */
 static void pack_note(const struct builder *b, struct worker *w, const struct doc *docs, size_t nd,
@@ -331,48 +351,49 @@ static void pack_note(const struct builder *b, struct worker *w, const struct do
 	xgrow(&w->res, &w->cap_res, nd + 1, sizeof *w->res);
 	for (size_t k = 0; k < nd; k++)
 		tokenize_doc(b, w, &docs[k], &w->res[k]);
-	/* the note's distinct terms: its documents' terms sorted, then numbered */
-	xgrow(&w->ord, &w->cap_ord, w->n_dents + 1, sizeof *w->ord);
-	xgrow(&w->tmp, &w->cap_tmp, w->n_dents + 1, sizeof *w->tmp);
+	/* the note's distinct terms, numbered in the order first met */
 	xgrow(&w->local, &w->cap_local, w->n_dents + 1, sizeof *w->local);
-	for (size_t k = 0; k < w->n_dents; k++)
-		w->ord[k] = (struct occ){ w->dents[k].s, (int)k };
-	sort_occ(w->ord, w->n_dents, w->tmp, w->str);
+	size_t n_ht = 64;
+	while (n_ht < 2 * w->n_dents)
+		n_ht *= 2;
+	xgrow(&w->ht, &w->cap_ht, n_ht, sizeof *w->ht);
+	memset(w->ht, 0, n_ht * sizeof *w->ht);
 	buf_reset(out);
 	index_put_varint(out, (uint32_t)nd);
+	buf_reset(&w->names);
 	uint32_t distinct = 0;
-	for (size_t k = 0; k < w->n_dents; k++)
-		distinct += !k || strcmp(w->str + w->ord[k].s, w->str + w->ord[k - 1].s) != 0;
-	index_put_varint(out, distinct);
-	const char *prev = "";
-	uint32_t id = 0;
 	for (size_t k = 0; k < w->n_dents; k++) {
-		const char *s = w->str + w->ord[k].s;
-		if (k && !strcmp(s, prev)) {
-			w->local[w->ord[k].field] = id - 1;
+		const char *s = w->str + w->dents[k].s;
+		size_t at = hash_str(s) & (n_ht - 1);
+		while (w->ht[at] && strcmp(w->str + w->dents[w->ht[at] - 1].s, s))
+			at = (at + 1) & (n_ht - 1);
+		if (w->ht[at]) {
+			w->local[k] = w->local[w->ht[at] - 1];
 			continue;
 		}
-		size_t shared = 0;
-		while (prev[shared] && prev[shared] == s[shared])
-			shared++;
-		index_put_varint(out, (uint32_t)shared);
-		index_put_str(out, s + shared, strlen(s + shared));
-		w->local[w->ord[k].field] = id++;
-		prev = s;
+		w->ht[at] = (uint32_t)k + 1;
+		w->local[k] = distinct++;
+		index_put_str(&w->names, s, strlen(s));
 	}
+	index_put_varint(out, distinct);
+	buf_put(out, w->names.data, w->names.len);
 	for (size_t k = 0; k < nd; k++) {
 		const struct dres *r = &w->res[k];
+		buf_grow(out, (r->to - r->from) * (5 + 1 + 3 * N_FIELDS) + 6 * 5 + 5);
+		unsigned char *q = (unsigned char *)out->data + out->len;
 		for (int f = 0; f < N_FIELDS; f++)
-			index_put_varint(out, r->len[f]);
-		index_put_varint(out, (uint32_t)(r->to - r->from));
+			q = put_vu(q, r->len[f]);
+		q = put_vu(q, (uint32_t)(r->to - r->from));
 		for (size_t e = r->from; e < r->to; e++) {
 			const struct dent *d = &w->dents[e];
-			index_put_varint(out, w->local[e]);
-			buf_putc(out, d->mask);
+			q = put_vu(q, w->local[e]);
+			*q++ = d->mask;
 			for (int f = 0; f < N_FIELDS; f++)
 				if (d->mask & (1u << f))
-					index_put_varint(out, d->tf[f]);
+					q = put_vu(q, d->tf[f]);
 		}
+		out->len = (size_t)((char *)q - out->data);   /* room was made above */
+		out->data[out->len] = '\0';
 	}
 }
 
@@ -425,19 +446,19 @@ static int merge_note(struct builder *b, const struct buf *packed, size_t d0, si
 		xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
 		buf_reset(&b->term);
 		for (uint32_t t = 0; t < n_terms; t++) {
-			uint32_t shared, len;
-			const char *rest;
-			if (get_varint(&c, &shared) < 0 || shared > b->term.len ||
-			    index_get_str(&c, &rest, &len) < 0 || !len || memchr(rest, '\0', len))
+			uint32_t len;
+			const char *name;
+			if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
 				return -1;
-			b->term.len = shared;
-			buf_put(&b->term, rest, len);
+			buf_reset(&b->term);
+			buf_put(&b->term, name, len);
 			b->gid[t] = intern(b, b->term.data);
 		}
 		buf_reset(stored);
 		put_u64(stored, b->gen);
 		index_put_varint(stored, (uint32_t)nd);
 	}
+	unsigned char *q = NULL;
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t *len = b->docs[d0 + k].len, n;
 		for (int f = 0; f < N_FIELDS; f++)
@@ -449,6 +470,10 @@ static int merge_note(struct builder *b, const struct buf *packed, size_t d0, si
 			for (int f = 0; f < N_FIELDS; f++)
 				index_put_varint(stored, len[f]);
 			index_put_varint(stored, n);
+		}
+		if (fresh) {
+			buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
+			q = (unsigned char *)stored->data + stored->len;
 		}
 		for (uint32_t e = 0; e < n; e++) {
 			uint32_t id, tf;
@@ -471,19 +496,24 @@ static int merge_note(struct builder *b, const struct buf *packed, size_t d0, si
 						return -1;
 					p.tf[f] = (uint16_t)tf;
 				}
-			struct term *t = &b->terms[id];
-			if (t->n && t->p[t->n - 1].doc == p.doc)
+			if (b->last_doc[id] == p.doc + 1)
 				return -1;   /* a term twice in one document */
+			b->last_doc[id] = p.doc + 1;
+			struct term *t = &b->terms[id];
 			if (t->n == t->cap)
 				xgrow(&t->p, &t->cap, t->n + 1, sizeof *t->p);
 			t->p[t->n++] = p;
 			if (fresh) {
-				index_put_varint(stored, id);
-				buf_putc(stored, mask);
+				q = put_vu(q, id);
+				*q++ = mask;
 				for (int f = 0; f < N_FIELDS; f++)
 					if (mask & (1u << f))
-						index_put_varint(stored, p.tf[f]);
+						q = put_vu(q, p.tf[f]);
 			}
+		}
+		if (fresh) {
+			stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
+			stored->data[stored->len] = '\0';
 		}
 	}
 	return c.p == c.end ? 0 : -1;
@@ -639,16 +669,6 @@ static bool simple(const struct posting *p)
 
 /* docs/search-index.md section 5.2: codes, then the field counts of the
  * postings that are not simple. */
-static unsigned char *put_vu(unsigned char *q, uint32_t v)
-{
-	while (v >= 0x80) {
-		*q++ = (unsigned char)((v & 0x7F) | 0x80);
-		v >>= 7;
-	}
-	*q++ = (unsigned char)v;
-	return q;
-}
-
 static void encode_postings(struct buf *out, const struct term *t)
 {
 	/* at most 5 bytes a code, 1 + 3 per field of the counts */
@@ -829,8 +849,10 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	/* Terms and postings, a batch of notes at a time. */
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
-	for (int k = 0; k < b.n_w; k++)
+	for (int k = 0; k < b.n_w; k++) {
 		b.w[k].tz = tokenizer_new();
+		buf_init(&b.w[k].names);
+	}
 	b.batch = xcalloc(BATCH, sizeof *b.batch);
 	for (size_t k = 0; k < BATCH; k++)
 		buf_init(&b.batch[k].packed);
@@ -846,7 +868,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		free(w->str);
 		free(w->dents);
 		free(w->res);
-		free(w->ord);
+		free(w->ht);
+		buf_free(&w->names);
 		free(w->local);
 	}
 	free(b.w);
@@ -860,6 +883,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	buf_free(&b.input);
 	buf_free(&b.term);
 	buf_free(&b.stored);
+	free(b.last_doc);
 	if (b.failed) {
 		free_terms(&b);
 		return -1;
