@@ -114,12 +114,6 @@ struct builder {
 	struct worker *w;
 	int n_w;
 	struct cache *cache;      /* the build cache, or NULL */
-	/* the batch being built */
-	struct batch_note *batch; /* BATCH of them */
-	size_t n_batch;
-	size_t *todo;             /* batch notes to tokenize */
-	size_t n_todo, cap_todo;
-	atomic_size_t next;
 	/* merging (main thread) */
 	struct fval *vals;
 	size_t cap_vals;
@@ -519,8 +513,21 @@ static int merge_note(struct builder *b, const struct buf *packed, size_t d0, si
 	return c.p == c.end ? 0 : -1;
 }
 
+/* A batch of notes: taken from the cache or tokenized by the workers
+ * while the main thread merges the batch before it. */
+struct batch {
+	struct batch_note *notes; /* BATCH of them */
+	size_t n;
+	size_t *todo;             /* notes to tokenize */
+	size_t n_todo, cap_todo;
+	atomic_size_t next;       /* next of todo to take */
+	pthread_t tid[256];
+	int started;              /* workers running */
+};
+
 struct job {
 	struct builder *b;
+	struct batch *bt;
 	struct worker *w;
 };
 
@@ -528,27 +535,26 @@ struct job {
 static void *work(void *arg)
 {
 	struct job *j = arg;
-	struct builder *b = j->b;
 	size_t i;
-	while ((i = atomic_fetch_add(&b->next, 1)) < b->n_todo) {
-		struct batch_note *bn = &b->batch[b->todo[i]];
-		pack_note(b, j->w, &b->docs[bn->d0], bn->nd, &bn->packed);
+	while ((i = atomic_fetch_add(&j->bt->next, 1)) < j->bt->n_todo) {
+		struct batch_note *bn = &j->bt->notes[j->bt->todo[i]];
+		pack_note(j->b, j->w, &j->b->docs[bn->d0], bn->nd, &bn->packed);
 	}
 	return NULL;
 }
 
-/* Notes [from, to): packed notes from the cache or tokenized on the
- * workers, merged in note order (so the result does not depend on -j).
- * Sets b->failed when a cached one turns out malformed. */
-static void run_batch(struct builder *b, size_t from, size_t to)
+/* Fill bt with notes [from, to): from the cache, or started on the
+ * workers (on threads of their own, so the main thread can merge the
+ * batch before meanwhile). */
+static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, size_t from, size_t to)
 {
-	b->n_batch = 0;
-	b->n_todo = 0;
+	bt->n = 0;
+	bt->n_todo = 0;
 	for (size_t i = from; i < to; i++) {
 		const struct kb_note *n = &b->kb->notes[i];
 		if (n->skip || !n->n_sections)
 			continue;
-		struct batch_note *bn = &b->batch[b->n_batch++];
+		struct batch_note *bn = &bt->notes[bt->n++];
 		buf_reset(&bn->packed);
 		bn->d0 = b->doc_of[i];
 		bn->nd = n->n_sections;
@@ -559,27 +565,40 @@ static void run_batch(struct builder *b, size_t from, size_t to)
 				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
 		}
 		if (!bn->cached)
-			*VEC_PUSH(b->todo, b->n_todo, b->cap_todo) = b->n_batch - 1;
+			*VEC_PUSH(bt->todo, bt->n_todo, bt->cap_todo) = bt->n - 1;
 	}
-	atomic_store(&b->next, 0);
+	atomic_store(&bt->next, 0);
 	int threads = b->n_w;
-	if ((size_t)threads > b->n_todo)
-		threads = b->n_todo ? (int)b->n_todo : 1;
-	pthread_t tid[256];
-	struct job jobs[256];
-	int started = 0;
-	for (int t = 0; t < threads; t++)
-		jobs[t] = (struct job){ b, &b->w[t] };
-	for (int t = 1; t < threads; t++) {
-		if (pthread_create(&tid[t], NULL, work, &jobs[t]) != 0)
+	if ((size_t)threads > bt->n_todo)
+		threads = (int)bt->n_todo;
+	bt->started = 0;
+	for (int t = 0; t < threads; t++) {
+		jobs[t] = (struct job){ b, bt, &b->w[t] };
+		if (pthread_create(&bt->tid[t], NULL, work, &jobs[t]) != 0)
 			break;
-		started = t;
+		bt->started = t + 1;
 	}
-	work(&jobs[0]);
-	for (int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	for (size_t k = 0; k < b->n_batch && !b->failed; k++) {
-		struct batch_note *bn = &b->batch[k];
+}
+
+/* Wait for bt's workers (doing what they could not start), so that
+ * they are free for the next batch. */
+static void batch_join(struct builder *b, struct batch *bt, struct job *jobs)
+{
+	for (int t = 0; t < bt->started; t++)
+		pthread_join(bt->tid[t], NULL);
+	if (!bt->started && bt->n_todo) {
+		jobs[0] = (struct job){ b, bt, &b->w[0] };
+		work(&jobs[0]);
+	}
+	bt->started = 0;
+}
+
+/* Merge bt's notes in note order, so the result does not depend on -j.
+ * Sets b->failed when a cached one turns out malformed. */
+static void batch_merge(struct builder *b, struct batch *bt)
+{
+	for (size_t k = 0; k < bt->n && !b->failed; k++) {
+		struct batch_note *bn = &bt->notes[k];
 		if (merge_note(b, &bn->packed, bn->d0, bn->nd, !bn->cached, &b->stored) < 0)
 			b->failed = true;
 		else if (!bn->cached && b->cache)
@@ -853,11 +872,29 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		b.w[k].tz = tokenizer_new();
 		buf_init(&b.w[k].names);
 	}
-	b.batch = xcalloc(BATCH, sizeof *b.batch);
-	for (size_t k = 0; k < BATCH; k++)
-		buf_init(&b.batch[k].packed);
-	for (size_t from = 0; from < kb->n_notes; from += BATCH)
-		run_batch(&b, from, kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
+	/* two batches: one being tokenized while the other is merged */
+	struct batch bt[2];
+	struct job *job_of[2];
+	memset(bt, 0, sizeof bt);
+	for (int h = 0; h < 2; h++) {
+		bt[h].notes = xcalloc(BATCH, sizeof *bt[h].notes);
+		for (size_t k = 0; k < BATCH; k++)
+			buf_init(&bt[h].notes[k].packed);
+		job_of[h] = xcalloc((size_t)b.n_w, sizeof *job_of[h]);
+	}
+	int cur = 0;
+	batch_start(&b, &bt[0], job_of[0], 0, kb->n_notes < BATCH ? kb->n_notes : BATCH);
+	for (size_t from = BATCH; ; from += BATCH) {
+		bool more = from < kb->n_notes;
+		batch_join(&b, &bt[cur], job_of[cur]);
+		if (more)
+			batch_start(&b, &bt[1 - cur], job_of[1 - cur], from,
+				kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
+		batch_merge(&b, &bt[cur]);
+		if (!more)
+			break;
+		cur = 1 - cur;
+	}
 	for (int k = 0; k < b.n_w; k++) {
 		struct worker *w = &b.w[k];
 		tokenizer_free(w->tz);
@@ -873,10 +910,13 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		free(w->local);
 	}
 	free(b.w);
-	for (size_t k = 0; k < BATCH; k++)
-		buf_free(&b.batch[k].packed);
-	free(b.batch);
-	free(b.todo);
+	for (int h = 0; h < 2; h++) {
+		for (size_t k = 0; k < BATCH; k++)
+			buf_free(&bt[h].notes[k].packed);
+		free(bt[h].notes);
+		free(bt[h].todo);
+		free(job_of[h]);
+	}
 	free(b.vals);
 	free(b.gid);
 	free(b.doc_of);
