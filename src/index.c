@@ -127,6 +127,7 @@ struct builder {
 	uint64_t gen;             /* generation of the term list */
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
+	size_t n_notes, n_tokenized; /* notes with documents; tokenized ones */
 	struct buf post;          /* every term's encoded postings */
 };
 
@@ -564,8 +565,11 @@ static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, s
 			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &bn->packed) == 0 &&
 				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
 		}
-		if (!bn->cached)
+		b->n_notes++;
+		if (!bn->cached) {
+			b->n_tokenized++;
 			*VEC_PUSH(bt->todo, bt->n_todo, bt->cap_todo) = bt->n - 1;
+		}
 	}
 	atomic_store(&bt->next, 0);
 	int threads = b->n_w;
@@ -1051,6 +1055,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	buf_free(&m);
 	buf_free(&firsts);
 	ix->n_docs = b.n_docs;
+	ix->n_notes = b.n_notes;
+	ix->n_tokenized = b.n_tokenized;
 	ix->n_distinct = b.n_terms;
 
 	free(note_no);

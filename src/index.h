@@ -23,6 +23,7 @@ struct search_index {
 	struct buf *texts;        /* text shard blocks */
 	size_t n_texts;
 	size_t n_docs, n_distinct; /* documents, distinct terms */
+	size_t n_notes, n_tokenized; /* notes indexed, of them tokenized (not from the cache) */
 };
 
 /* Build the index of kb's notes, tokenizing documents on `jobs` threads

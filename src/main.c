@@ -501,8 +501,9 @@ static int run(const struct options *o, bool write)
 		index_build(&kb, &ix, (int)o->jobs, cache);
 		stage(o, "index", &t);
 		if (index_write(&ix, &out, cache) == 0 && o->verbose)
-			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
-				ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts);
+			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
+				"%zu of %zu notes tokenized\n", ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts,
+				ix.n_tokenized, ix.n_notes);
 		index_free(&ix);
 		stage(o, "index-out", &t);
 	}
