@@ -464,6 +464,59 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	buf_free(&b);
 }
 
+/* ---- search index (index.c) ---- */
+
+#define INDEX_ENTRY_MAGIC "KBCI"
+
+int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out)
+{
+	if (!c)
+		return -1;
+	XXH3_state_t *st = hash_new();
+	XXH3_128bits_update(st, c->identity, 16);
+	hash_str(st, "search index input");
+	hash_bytes(st, input, n);
+	digest(st, key);
+	XXH3_freeState(st);
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, INDEX_ENTRY_MAGIC, 4)) {
+		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+		uint64_t sum = get_u64(&r);
+		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
+			buf_put(out, r.p, (size_t)(r.end - r.p));
+			rc = 0;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)
+{
+	if (!c)
+		return;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, INDEX_ENTRY_MAGIC);
+	put_u64(&b, XXH3_64bits(data, n));
+	buf_put(&b, data, n);
+	store_cache_note_put(c->store, key, 16, b.data, b.len);
+	buf_free(&b);
+}
+
+void cache_blob_hash(const struct cache *c, const void *data, size_t n, unsigned char hash[16])
+{
+	if (!c) {
+		memset(hash, 0, 16);
+		return;
+	}
+	XXH3_state_t *st = hash_new();
+	XXH3_128bits_update(st, c->identity, 16);
+	hash_bytes(st, data, n);
+	digest(st, hash);
+	XXH3_freeState(st);
+}
+
 /* ---- pages ---- */
 
 static void hash_tval(XXH3_state_t *st, const struct tval *v)

@@ -108,6 +108,20 @@ const unsigned char *cache_note_content_key(const struct cache *c, size_t i);
 int cache_blob_get(struct cache *c, const unsigned char key[16], struct buf *out);
 void cache_blob_put(struct cache *c, const unsigned char key[16], const void *data, size_t n);
 
+/* ---- search index (index.c) ----
+ * A note's tokenized documents, kept under a hash of kbc's identity and
+ * `input` (everything they were made from). */
+
+/* Fill key with the hash of `input` (n bytes), then append the entry
+ * kept under it to `out`: 0, or -1 when there is none (or it is damaged).
+ * With c NULL, -1. Main thread only. */
+int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out);
+/* Keep `data` (n bytes) under key (from cache_index_get). Main thread only. */
+void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n);
+/* A hash of kbc's identity and the n bytes at data (all zeros with c
+ * NULL), for cache_page_reuse() of files not made from a template. */
+void cache_blob_hash(const struct cache *c, const void *data, size_t n, unsigned char hash[16]);
+
 /* Save and close. `ok`: the build succeeded (entries no longer used are
  * dropped). */
 void cache_close(struct cache *c, bool ok);

@@ -3,12 +3,15 @@
 #include "index.h"
 
 #include <math.h>
+#include <time.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cache.h"
 #include "index_format.h"
 #include "output.h"
 #include "tokenize.h"
@@ -20,7 +23,7 @@ static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TEXT_SHARD_MIN (2 * 1024)
 #define TEXT_SHARD_MAX (16 * 1024)
 #define TEXT_SHARDS_AIM 2048      /* text shards wanted, while within min..max */
-#define BATCH 4096                /* documents tokenized between merges */
+#define BATCH 512                 /* notes tokenized between merges */
 
 /* A term's occurrences in one document. */
 struct posting {
@@ -60,7 +63,6 @@ struct dent {
 
 /* A document's result from a worker: its entries dents[from, to). */
 struct dres {
-	int worker;
 	size_t from, to;
 	uint32_t len[N_FIELDS];
 };
@@ -81,6 +83,21 @@ struct worker {
 	size_t n_str, cap_str;
 	struct dent *dents;
 	size_t n_dents, cap_dents;
+	struct dres *res;         /* per document of the note being packed */
+	size_t cap_res;
+	uint32_t *ht;             /* the note's terms: open addressing, dent + 1 */
+	size_t cap_ht;
+	struct buf names;         /* the note's terms, packed */
+	uint32_t *local;          /* per dent: its term's number in the note */
+	size_t cap_local;
+};
+
+/* A note of the batch being built. */
+struct batch_note {
+	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
+	struct buf packed;        /* packed note (see pack_note) */
+	unsigned char key[16];    /* its cache key */
+	bool cached;              /* packed came from the cache */
 };
 
 struct builder {
@@ -93,12 +110,24 @@ struct builder {
 	size_t n_docs, cap_docs;
 	size_t *topic_of;         /* topic indices grouped by note ... */
 	size_t *topic_start;      /* ... note i's are topic_of[topic_start[i] .. topic_start[i+1]) */
+	size_t *doc_of;           /* per note: its first document */
 	struct worker *w;
 	int n_w;
-	/* the batch being tokenized */
-	size_t batch_from, batch_n;
-	struct dres *res;
-	atomic_size_t next;
+	struct cache *cache;      /* the build cache, or NULL */
+	/* merging (main thread) */
+	struct fval *vals;
+	size_t cap_vals;
+	struct buf input;         /* a note's index input */
+	struct buf term;          /* a term being decoded */
+	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
+	size_t cap_gid;
+	struct buf stored;        /* a fresh packed note's stored form */
+	uint32_t *last_doc;       /* per term: the last document it was added to, + 1 */
+	size_t cap_last_doc;
+	uint64_t gen;             /* generation of the term list */
+	size_t n_dict;            /* terms in the list as loaded */
+	bool failed;              /* a cached packed note was malformed */
+	size_t n_notes, n_tokenized; /* notes with documents; tokenized ones */
 	struct buf post;          /* every term's encoded postings */
 };
 
@@ -141,6 +170,11 @@ static uint32_t intern(struct builder *b, const char *s)
 	}
 	struct term *t = VEC_PUSH(b->terms, b->n_terms, b->cap_terms);
 	memset(t, 0, sizeof *t);
+	if (b->n_terms > b->cap_last_doc) {
+		size_t old = b->cap_last_doc;
+		xgrow(&b->last_doc, &b->cap_last_doc, b->n_terms, sizeof *b->last_doc);
+		memset(b->last_doc + old, 0, (b->cap_last_doc - old) * sizeof *b->last_doc);
+	}
 	t->s = xstrdup(s);
 	b->slots[at] = (uint32_t)b->n_terms;
 	return (uint32_t)b->n_terms - 1;
@@ -211,14 +245,12 @@ static void sort_occ(struct occ *v, size_t n, struct occ *tmp, const char *pool)
 	memcpy(v, tmp, n * sizeof *v);
 }
 
-/* Tokenize document `i` of the batch on worker w: its distinct terms, with
- * their counts per field, into w->dents; its field lengths into res. */
-static void tokenize_doc(struct builder *b, struct worker *w, size_t i)
+/* Tokenize document d on worker w: its distinct terms, with their counts
+ * per field, appended to w->dents (strings in w->str); its field lengths
+ * and dents range into r. */
+static void tokenize_doc(const struct builder *b, struct worker *w, const struct doc *d, struct dres *r)
 {
-	const struct doc *d = &b->docs[b->batch_from + i];
-	struct dres *r = &b->res[i];
 	memset(r, 0, sizeof *r);
-	r->worker = (int)(w - b->w);
 	doc_values(b, d, &w->vals, &w->n_vals, &w->cap_vals);
 	tok_list_clear(&w->toks);
 	w->n_occ = 0;
@@ -261,62 +293,390 @@ static void tokenize_doc(struct builder *b, struct worker *w, size_t i)
 	r->to = w->n_dents;
 }
 
+/* ---- a note's index input and its packed terms ----
+ *
+ * The index is built from one "packed note" per note: what tokenizing
+ * its documents gives, in a form that is merged into the postings in note
+ * order. A packed note depends only on its documents' field values (the
+ * "input" below) and on kbc itself, so the build cache keeps it under a
+ * hash of both and an unchanged note is never tokenized again. Layout
+ * (varints as in the index): documents; distinct terms of the note, in
+ * the order first met (index_put_str); then per document its six field
+ * lengths, its number of distinct terms and, for each, the term's number
+ * in the note's list, its field mask and the count of each field in the
+ * mask. The cache keeps the "stored" form (merge_note), which numbers
+ * the terms in the term list instead. */
+
+/* The input of note i's documents [d0, d0 + nd): every field value with
+ * its field, documents separated. */
+static void note_input(const struct builder *b, const struct doc *docs, size_t nd, struct fval **vals,
+	size_t *cap, struct buf *out)
+{
+	size_t n = 0;
+	buf_reset(out);
+	index_put_varint(out, (uint32_t)nd);
+	for (size_t k = 0; k < nd; k++) {
+		doc_values(b, &docs[k], vals, &n, cap);
+		index_put_varint(out, (uint32_t)n);
+		for (size_t v = 0; v < n; v++) {
+			buf_putc(out, (*vals)[v].field);
+			index_put_str(out, (*vals)[v].text, strlen((*vals)[v].text));
+		}
+	}
+}
+
+/* A varint into room made beforehand; returns the end. */
+static unsigned char *put_vu(unsigned char *q, uint32_t v)
+{
+	while (v >= 0x80) {
+		*q++ = (unsigned char)((v & 0x7F) | 0x80);
+		v >>= 7;
+	}
+	*q++ = (unsigned char)v;
+	return q;
+}
+
+/* Tokenize the documents [0, nd) of one note on worker w and pack them
+ * into out (reset first). */
+static void pack_note(const struct builder *b, struct worker *w, const struct doc *docs, size_t nd,
+	struct buf *out)
+{
+	w->n_str = 0;
+	w->n_dents = 0;
+	xgrow(&w->res, &w->cap_res, nd + 1, sizeof *w->res);
+	for (size_t k = 0; k < nd; k++)
+		tokenize_doc(b, w, &docs[k], &w->res[k]);
+	/* the note's distinct terms, numbered in the order first met */
+	xgrow(&w->local, &w->cap_local, w->n_dents + 1, sizeof *w->local);
+	size_t n_ht = 64;
+	while (n_ht < 2 * w->n_dents)
+		n_ht *= 2;
+	xgrow(&w->ht, &w->cap_ht, n_ht, sizeof *w->ht);
+	memset(w->ht, 0, n_ht * sizeof *w->ht);
+	buf_reset(out);
+	index_put_varint(out, (uint32_t)nd);
+	buf_reset(&w->names);
+	uint32_t distinct = 0;
+	for (size_t k = 0; k < w->n_dents; k++) {
+		const char *s = w->str + w->dents[k].s;
+		size_t at = hash_str(s) & (n_ht - 1);
+		while (w->ht[at] && strcmp(w->str + w->dents[w->ht[at] - 1].s, s))
+			at = (at + 1) & (n_ht - 1);
+		if (w->ht[at]) {
+			w->local[k] = w->local[w->ht[at] - 1];
+			continue;
+		}
+		w->ht[at] = (uint32_t)k + 1;
+		w->local[k] = distinct++;
+		index_put_str(&w->names, s, strlen(s));
+	}
+	index_put_varint(out, distinct);
+	buf_put(out, w->names.data, w->names.len);
+	for (size_t k = 0; k < nd; k++) {
+		const struct dres *r = &w->res[k];
+		buf_grow(out, (r->to - r->from) * (5 + 1 + 3 * N_FIELDS) + 6 * 5 + 5);
+		unsigned char *q = (unsigned char *)out->data + out->len;
+		for (int f = 0; f < N_FIELDS; f++)
+			q = put_vu(q, r->len[f]);
+		q = put_vu(q, (uint32_t)(r->to - r->from));
+		for (size_t e = r->from; e < r->to; e++) {
+			const struct dent *d = &w->dents[e];
+			q = put_vu(q, w->local[e]);
+			*q++ = d->mask;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (d->mask & (1u << f))
+					q = put_vu(q, d->tf[f]);
+		}
+		out->len = (size_t)((char *)q - out->data);   /* room was made above */
+		out->data[out->len] = '\0';
+	}
+}
+
+static void put_u64(struct buf *out, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		buf_putc(out, (int)((v >> (8 * i)) & 0xFF));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* index_get_varint with the one-byte case inline: merging reads tens of
+ * millions of small numbers. */
+static inline int get_varint(struct index_cursor *c, uint32_t *v)
+{
+	if (c->p < c->end && *c->p < 0x80) {
+		*v = *c->p++;
+		return 0;
+	}
+	return index_get_varint(c, v);
+}
+
+/* Merge the packed note of documents b->docs[d0, d0 + nd) into the
+ * postings. `fresh`: as pack_note made it (terms as strings, interned
+ * here; its stored form, with terms as numbers in the term list, goes to
+ * `stored`). Else a stored form from the cache, of generation b->gen.
+ * 0, or -1 when it is malformed (postings may then be half added). */
+static int merge_note(struct builder *b, const struct buf *packed, size_t d0, size_t nd, bool fresh,
+	struct buf *stored)
+{
+	struct index_cursor c = { (const unsigned char *)packed->data,
+		(const unsigned char *)packed->data + packed->len, 0 };
+	uint32_t n_docs, n_terms = 0;
+	if (!fresh) {
+		if (packed->len < 8 || get_u64(c.p) != b->gen)
+			return -1;
+		c.p += 8;
+	}
+	if (get_varint(&c, &n_docs) < 0 || n_docs != nd)
+		return -1;
+	if (fresh) {
+		if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+			return -1;
+		xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
+		buf_reset(&b->term);
+		for (uint32_t t = 0; t < n_terms; t++) {
+			uint32_t len;
+			const char *name;
+			if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
+				return -1;
+			buf_reset(&b->term);
+			buf_put(&b->term, name, len);
+			b->gid[t] = intern(b, b->term.data);
+		}
+		buf_reset(stored);
+		put_u64(stored, b->gen);
+		index_put_varint(stored, (uint32_t)nd);
+	}
+	unsigned char *q = NULL;
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t *len = b->docs[d0 + k].len, n;
+		for (int f = 0; f < N_FIELDS; f++)
+			if (get_varint(&c, &len[f]) < 0)
+				return -1;
+		if (get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
+			return -1;
+		if (fresh) {
+			for (int f = 0; f < N_FIELDS; f++)
+				index_put_varint(stored, len[f]);
+			index_put_varint(stored, n);
+		}
+		if (fresh) {
+			buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
+			q = (unsigned char *)stored->data + stored->len;
+		}
+		for (uint32_t e = 0; e < n; e++) {
+			uint32_t id, tf;
+			uint8_t mask;
+			struct posting p = { (uint32_t)(d0 + k), 0, { 0 } };
+			if (get_varint(&c, &id) < 0 || index_get_u8(&c, &mask) < 0 || !mask ||
+			    mask >= 1u << N_FIELDS)
+				return -1;
+			if (fresh) {
+				if (id >= n_terms)
+					return -1;
+				id = b->gid[id];
+			} else if (id >= b->n_terms) {
+				return -1;
+			}
+			p.mask = mask;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (mask & (1u << f)) {
+					if (get_varint(&c, &tf) < 0 || !tf || tf > UINT16_MAX)
+						return -1;
+					p.tf[f] = (uint16_t)tf;
+				}
+			if (b->last_doc[id] == p.doc + 1)
+				return -1;   /* a term twice in one document */
+			b->last_doc[id] = p.doc + 1;
+			struct term *t = &b->terms[id];
+			if (t->n == t->cap)
+				xgrow(&t->p, &t->cap, t->n + 1, sizeof *t->p);
+			t->p[t->n++] = p;
+			if (fresh) {
+				q = put_vu(q, id);
+				*q++ = mask;
+				for (int f = 0; f < N_FIELDS; f++)
+					if (mask & (1u << f))
+						q = put_vu(q, p.tf[f]);
+			}
+		}
+		if (fresh) {
+			stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
+			stored->data[stored->len] = '\0';
+		}
+	}
+	return c.p == c.end ? 0 : -1;
+}
+
+/* A batch of notes: taken from the cache or tokenized by the workers
+ * while the main thread merges the batch before it. */
+struct batch {
+	struct batch_note *notes; /* BATCH of them */
+	size_t n;
+	size_t *todo;             /* notes to tokenize */
+	size_t n_todo, cap_todo;
+	atomic_size_t next;       /* next of todo to take */
+	pthread_t tid[256];
+	int started;              /* workers running */
+};
+
 struct job {
 	struct builder *b;
+	struct batch *bt;
 	struct worker *w;
 };
 
+/* Pack the notes of the batch that the cache did not have. */
 static void *work(void *arg)
 {
 	struct job *j = arg;
 	size_t i;
-	while ((i = atomic_fetch_add(&j->b->next, 1)) < j->b->batch_n)
-		tokenize_doc(j->b, j->w, i);
+	while ((i = atomic_fetch_add(&j->bt->next, 1)) < j->bt->n_todo) {
+		struct batch_note *bn = &j->bt->notes[j->bt->todo[i]];
+		pack_note(j->b, j->w, &j->b->docs[bn->d0], bn->nd, &bn->packed);
+	}
 	return NULL;
 }
 
-/* Tokenize the documents [from, from + n) on the workers, then add their
- * postings in document order (so the result does not depend on -j). */
-static void run_batch(struct builder *b, size_t from, size_t n)
+/* Fill bt with notes [from, to): from the cache, or started on the
+ * workers (on threads of their own, so the main thread can merge the
+ * batch before meanwhile). */
+static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, size_t from, size_t to)
 {
-	b->batch_from = from;
-	b->batch_n = n;
-	atomic_store(&b->next, 0);
-	for (int k = 0; k < b->n_w; k++) {
-		b->w[k].n_str = 0;
-		b->w[k].n_dents = 0;
-	}
-	int threads = b->n_w;
-	if ((size_t)threads > n)
-		threads = n ? (int)n : 1;
-	pthread_t tid[256];
-	struct job jobs[256];
-	int started = 0;
-	for (int t = 0; t < threads; t++)
-		jobs[t] = (struct job){ b, &b->w[t] };
-	for (int t = 1; t < threads; t++) {
-		if (pthread_create(&tid[t], NULL, work, &jobs[t]) != 0)
-			break;
-		started = t;
-	}
-	work(&jobs[0]);
-	for (int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	for (size_t i = 0; i < n; i++) {
-		const struct dres *r = &b->res[i];
-		const struct worker *w = &b->w[r->worker];
-		uint32_t d = (uint32_t)(from + i);
-		memcpy(b->docs[d].len, r->len, sizeof r->len);
-		for (size_t k = r->from; k < r->to; k++) {
-			const struct dent *e = &w->dents[k];
-			uint32_t ti = intern(b, w->str + e->s);
-			struct term *t = &b->terms[ti];
-			struct posting *p = VEC_PUSH(t->p, t->n, t->cap);
-			p->doc = d;
-			p->mask = e->mask;
-			memcpy(p->tf, e->tf, sizeof p->tf);
+	bt->n = 0;
+	bt->n_todo = 0;
+	for (size_t i = from; i < to; i++) {
+		const struct kb_note *n = &b->kb->notes[i];
+		if (n->skip || !n->n_sections)
+			continue;
+		struct batch_note *bn = &bt->notes[bt->n++];
+		buf_reset(&bn->packed);
+		bn->d0 = b->doc_of[i];
+		bn->nd = n->n_sections;
+		bn->cached = false;
+		if (b->cache) {
+			note_input(b, &b->docs[bn->d0], bn->nd, &b->vals, &b->cap_vals, &b->input);
+			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &bn->packed) == 0 &&
+				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
+		}
+		b->n_notes++;
+		if (!bn->cached) {
+			b->n_tokenized++;
+			*VEC_PUSH(bt->todo, bt->n_todo, bt->cap_todo) = bt->n - 1;
 		}
 	}
+	atomic_store(&bt->next, 0);
+	int threads = b->n_w;
+	if ((size_t)threads > bt->n_todo)
+		threads = (int)bt->n_todo;
+	bt->started = 0;
+	for (int t = 0; t < threads; t++) {
+		jobs[t] = (struct job){ b, bt, &b->w[t] };
+		if (pthread_create(&bt->tid[t], NULL, work, &jobs[t]) != 0)
+			break;
+		bt->started = t + 1;
+	}
+}
+
+/* Wait for bt's workers (doing what they could not start), so that
+ * they are free for the next batch. */
+static void batch_join(struct builder *b, struct batch *bt, struct job *jobs)
+{
+	for (int t = 0; t < bt->started; t++)
+		pthread_join(bt->tid[t], NULL);
+	if (!bt->started && bt->n_todo) {
+		jobs[0] = (struct job){ b, bt, &b->w[0] };
+		work(&jobs[0]);
+	}
+	bt->started = 0;
+}
+
+/* Merge bt's notes in note order, so the result does not depend on -j.
+ * Sets b->failed when a cached one turns out malformed. */
+static void batch_merge(struct builder *b, struct batch *bt)
+{
+	for (size_t k = 0; k < bt->n && !b->failed; k++) {
+		struct batch_note *bn = &bt->notes[k];
+		if (merge_note(b, &bn->packed, bn->d0, bn->nd, !bn->cached, &b->stored) < 0)
+			b->failed = true;
+		else if (!bn->cached && b->cache)
+			cache_index_put(b->cache, bn->key, b->stored.data, b->stored.len);
+	}
+}
+
+/* The list of terms that stored packed notes number their terms in
+ * (docs/kb-schema.md): a generation, then the terms in the order they
+ * were first met. Interned into b->terms, so a term keeps its number
+ * from build to build. */
+static const char dict_input[] = "D";
+
+static void dict_load(struct builder *b)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* a new list's generation: differs from any earlier one's */
+	b->gen = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) * 2654435761u ^ (uint64_t)getpid();
+	if (!b->cache)
+		return;
+	struct buf d = BUF_INIT;
+	unsigned char key[16];
+	if (cache_index_get(b->cache, dict_input, 1, key, &d) == 0 && d.len >= 8) {
+		struct index_cursor c = { (const unsigned char *)d.data + 8, (const unsigned char *)d.data + d.len, 0 };
+		uint32_t n;
+		bool ok = index_get_varint(&c, &n) == 0 && n <= d.len;
+		struct buf t = BUF_INIT;
+		for (uint32_t i = 0; ok && i < n; i++) {
+			const char *s;
+			uint32_t len;
+			ok = index_get_str(&c, &s, &len) == 0 && len && !memchr(s, '\0', len);
+			if (ok) {
+				buf_reset(&t);
+				buf_put(&t, s, len);
+				ok = intern(b, t.data) == i;   /* no term twice */
+			}
+		}
+		buf_free(&t);
+		if (ok && c.p == c.end) {
+			b->gen = get_u64((const unsigned char *)d.data);
+			b->n_dict = n;
+		} else {
+			for (size_t i = 0; i < b->n_terms; i++)
+				free(b->terms[i].s);
+			b->n_terms = 0;
+			memset(b->slots, 0, b->n_slots * sizeof *b->slots);
+		}
+	}
+	buf_free(&d);
+}
+
+/* Keep the term list when it grew. A list with many more terms than the
+ * notes use now (deleted notes') is dropped instead: the next build
+ * starts a new one and tokenizes every note once. */
+static void dict_save(struct builder *b, size_t used)
+{
+	if (!b->cache || b->failed || b->n_terms == b->n_dict)
+		return;
+	struct buf d = BUF_INIT;
+	unsigned char key[16];
+	struct buf old = BUF_INIT;
+	cache_index_get(b->cache, dict_input, 1, key, &old);
+	buf_free(&old);
+	put_u64(&d, b->n_terms > 2 * used + 4096 ? ~b->gen : b->gen);
+	if (b->n_terms > 2 * used + 4096) {
+		index_put_varint(&d, 0);
+	} else {
+		index_put_varint(&d, (uint32_t)b->n_terms);
+		for (size_t i = 0; i < b->n_terms; i++)
+			index_put_str(&d, b->terms[i].s, strlen(b->terms[i].s));
+	}
+	cache_index_put(b->cache, key, d.data, d.len);
+	buf_free(&d);
 }
 
 static int cmp_terms(const void *a, const void *b)
@@ -334,21 +694,26 @@ static bool simple(const struct posting *p)
  * postings that are not simple. */
 static void encode_postings(struct buf *out, const struct term *t)
 {
+	/* at most 5 bytes a code, 1 + 3 per field of the counts */
+	buf_grow(out, t->n * (5 + 1 + 3 * N_FIELDS) + 1);
+	unsigned char *q = (unsigned char *)out->data + out->len;
 	uint32_t prev = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct posting *p = &t->p[i];
-		index_put_varint(out, (p->doc - prev) * 2 + (simple(p) ? 1 : 0));
+		q = put_vu(q, (p->doc - prev) * 2 + (simple(p) ? 1 : 0));
 		prev = p->doc;
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct posting *p = &t->p[i];
 		if (simple(p))
 			continue;
-		buf_putc(out, p->mask);
+		*q++ = p->mask;
 		for (int f = 0; f < N_FIELDS; f++)
 			if (p->mask & (1u << f))
-				index_put_varint(out, p->tf[f]);
+				q = put_vu(q, p->tf[f]);
 	}
+	out->len = (size_t)((char *)q - out->data);   /* room was made above */
+	out->data[out->len] = '\0';
 }
 
 /* Serialize terms [from, to) as one shard block. */
@@ -459,18 +824,40 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 	ix->n_texts = n_texts;
 }
 
-void index_build(const struct kb *kb, struct search_index *ix, int jobs)
+static void free_terms(struct builder *b)
+{
+	for (size_t i = 0; i < b->n_terms; i++) {
+		free(b->terms[i].p);
+		free(b->terms[i].s);
+	}
+	free(b->terms);
+	free(b->slots);
+	free(b->docs);
+	free(b->topic_of);
+	free(b->topic_start);
+	buf_free(&b->post);
+}
+
+/* 0, or -1 (nothing built) when a cached packed note was malformed. */
+static int build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
 {
 	struct builder b = { 0 };
 	memset(ix, 0, sizeof *ix);
 	b.kb = kb;
+	b.cache = cache;
 	buf_init(&b.post);
+	buf_init(&b.input);
+	buf_init(&b.term);
+	buf_init(&b.stored);
 	rehash(&b);
 	index_topics(&b);
+	dict_load(&b);
 
 	/* Documents: sections in note order. */
+	b.doc_of = xcalloc(kb->n_notes + 1, sizeof *b.doc_of);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
+		b.doc_of[i] = b.n_docs;
 		if (n->skip)
 			continue;
 		for (size_t s = 0; s < n->n_sections; s++) {
@@ -482,14 +869,36 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 		}
 	}
 
-	/* Terms and postings, a batch of documents at a time. */
+	/* Terms and postings, a batch of notes at a time. */
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
-	for (int k = 0; k < b.n_w; k++)
+	for (int k = 0; k < b.n_w; k++) {
 		b.w[k].tz = tokenizer_new();
-	b.res = xcalloc(BATCH, sizeof *b.res);
-	for (size_t from = 0; from < b.n_docs; from += BATCH)
-		run_batch(&b, from, b.n_docs - from < BATCH ? b.n_docs - from : BATCH);
+		buf_init(&b.w[k].names);
+	}
+	/* two batches: one being tokenized while the other is merged */
+	struct batch bt[2];
+	struct job *job_of[2];
+	memset(bt, 0, sizeof bt);
+	for (int h = 0; h < 2; h++) {
+		bt[h].notes = xcalloc(BATCH, sizeof *bt[h].notes);
+		for (size_t k = 0; k < BATCH; k++)
+			buf_init(&bt[h].notes[k].packed);
+		job_of[h] = xcalloc((size_t)b.n_w, sizeof *job_of[h]);
+	}
+	int cur = 0;
+	batch_start(&b, &bt[0], job_of[0], 0, kb->n_notes < BATCH ? kb->n_notes : BATCH);
+	for (size_t from = BATCH; ; from += BATCH) {
+		bool more = from < kb->n_notes;
+		batch_join(&b, &bt[cur], job_of[cur]);
+		if (more)
+			batch_start(&b, &bt[1 - cur], job_of[1 - cur], from,
+				kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
+		batch_merge(&b, &bt[cur]);
+		if (!more)
+			break;
+		cur = 1 - cur;
+	}
 	for (int k = 0; k < b.n_w; k++) {
 		struct worker *w = &b.w[k];
 		tokenizer_free(w->tz);
@@ -499,9 +908,45 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 		free(w->vals);
 		free(w->str);
 		free(w->dents);
+		free(w->res);
+		free(w->ht);
+		buf_free(&w->names);
+		free(w->local);
 	}
 	free(b.w);
-	free(b.res);
+	for (int h = 0; h < 2; h++) {
+		for (size_t k = 0; k < BATCH; k++)
+			buf_free(&bt[h].notes[k].packed);
+		free(bt[h].notes);
+		free(bt[h].todo);
+		free(job_of[h]);
+	}
+	free(b.vals);
+	free(b.gid);
+	free(b.doc_of);
+	buf_free(&b.input);
+	buf_free(&b.term);
+	buf_free(&b.stored);
+	free(b.last_doc);
+	if (b.failed) {
+		free_terms(&b);
+		return -1;
+	}
+	/* Terms of the list that no note uses now are left out. */
+	size_t used = 0;
+	for (size_t i = 0; i < b.n_terms; i++)
+		used += b.terms[i].n > 0;
+	dict_save(&b, used);
+	if (used < b.n_terms) {
+		size_t k = 0;
+		for (size_t i = 0; i < b.n_terms; i++) {
+			if (b.terms[i].n)
+				b.terms[k++] = b.terms[i];
+			else
+				free(b.terms[i].s);
+		}
+		b.n_terms = k;
+	}
 
 	/* idf per term; field norms per document (section 3). */
 	double avg[N_FIELDS];
@@ -610,21 +1055,21 @@ void index_build(const struct kb *kb, struct search_index *ix, int jobs)
 	buf_free(&m);
 	buf_free(&firsts);
 	ix->n_docs = b.n_docs;
+	ix->n_notes = b.n_notes;
+	ix->n_tokenized = b.n_tokenized;
 	ix->n_distinct = b.n_terms;
 
 	free(note_no);
 	free(text_shard_of);
 	free(cuts);
-	for (size_t i = 0; i < b.n_terms; i++) {
-		free(b.terms[i].p);
-		free(b.terms[i].s);
-	}
-	free(b.terms);
-	free(b.slots);
-	free(b.docs);
-	free(b.topic_of);
-	free(b.topic_start);
-	buf_free(&b.post);
+	free_terms(&b);
+	return 0;
+}
+
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
+{
+	if (build(kb, ix, jobs, cache) < 0)
+		build(kb, ix, jobs, NULL);   /* a damaged cache entry: do without */
 }
 
 static void base64(struct buf *out, const unsigned char *p, size_t n)
@@ -646,36 +1091,42 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
-static int write_pair(struct site_out *out, const char *name, const struct buf *blk)
+/* Write search/NAME.bin and its .js twin, or link them from the previous
+ * site when it holds them with these very bytes (the build cache knows). */
+static int write_pair(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
 {
+	unsigned char hash[16];
 	char path[64];
+	cache_blob_hash(cache, blk->data, blk->len, hash);
 	snprintf(path, sizeof path, "search/%s.bin", name);
-	if (output_write(out, path, blk->data, blk->len) < 0)
+	if (!cache_page_reuse(cache, path, hash) && output_write(out, path, blk->data, blk->len) < 0)
 		return -1;
+	snprintf(path, sizeof path, "search/%s.js", name);
+	if (cache_page_reuse(cache, path, hash))
+		return 0;
 	struct buf js = BUF_INIT;
 	buf_printf(&js, "kbcSearchLoaded(\"%s\",\"", name);
 	base64(&js, (const unsigned char *)blk->data, blk->len);
 	buf_puts(&js, "\");\n");
-	snprintf(path, sizeof path, "search/%s.js", name);
 	int rc = output_write(out, path, js.data, js.len);
 	buf_free(&js);
 	return rc;
 }
 
-int index_write(const struct search_index *ix, struct site_out *out)
+int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	if (write_pair(out, "meta", &ix->meta) < 0)
+	if (write_pair(out, cache, "meta", &ix->meta) < 0)
 		return -1;
 	for (size_t i = 0; i < ix->n_terms; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "t-%03zu", i);
-		if (write_pair(out, name, &ix->terms[i]) < 0)
+		if (write_pair(out, cache, name, &ix->terms[i]) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < ix->n_texts; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "x-%03zu", i);
-		if (write_pair(out, name, &ix->texts[i]) < 0)
+		if (write_pair(out, cache, name, &ix->texts[i]) < 0)
 			return -1;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "kb.h"
 
+struct cache;
 struct site_out;
 
 struct search_index {
@@ -22,13 +23,20 @@ struct search_index {
 	struct buf *texts;        /* text shard blocks */
 	size_t n_texts;
 	size_t n_docs, n_distinct; /* documents, distinct terms */
+	size_t n_notes, n_tokenized; /* notes indexed, of them tokenized (not from the cache) */
 };
 
 /* Build the index of kb's notes, tokenizing documents on `jobs` threads
- * (the bytes do not depend on jobs). */
-void index_build(const struct kb *kb, struct search_index *ix, int jobs);
-/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported. */
-int index_write(const struct search_index *ix, struct site_out *out);
+ * (the bytes do not depend on jobs). With a build cache (may be NULL),
+ * each note's tokenized documents are taken from it when its documents'
+ * field values are unchanged, and kept in it otherwise; the bytes are the
+ * same either way. Main thread only as far as the cache goes. */
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache);
+/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported.
+ * With a build cache (may be NULL; cache_pages_begin() called), a file
+ * whose bytes the previous site already holds is linked from there
+ * instead of written (cache_page_reuse()). */
+int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache);
 void index_free(struct search_index *ix);
 
 #endif

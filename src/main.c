@@ -514,11 +514,12 @@ static int run(const struct options *o, bool write)
 			render_graph_ms, render_graph_global_ms);
 	if (writing && diag_errors() == 0) {
 		struct search_index ix;
-		index_build(&kb, &ix, (int)o->jobs);
+		index_build(&kb, &ix, (int)o->jobs, cache);
 		stage(o, "index", &t);
-		if (index_write(&ix, &out) == 0 && o->verbose)
-			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards\n",
-				ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts);
+		if (index_write(&ix, &out, cache) == 0 && o->verbose)
+			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
+				"%zu of %zu notes tokenized\n", ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts,
+				ix.n_tokenized, ix.n_notes);
 		index_free(&ix);
 		stage(o, "index-out", &t);
 	}
@@ -538,6 +539,7 @@ static int run(const struct options *o, bool write)
 				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
 				store_write(&kb, db);
 				free(db);
+				output_wait();   /* the old site's removal ran meanwhile */
 			}
 			free(final);
 		} else {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,29 +52,65 @@ static bool is_kbc_dir(const char *dir)
 	return ok;
 }
 
+/* Remove `name` in folder dfd with everything under it, never following
+ * a symbolic link: names are unlinked relative to their folder's
+ * descriptor, so no path is looked up again for each of a site's
+ * thousands of files. 0, or -1 with errno set. */
+static int remove_at(int dfd, const char *name)
+{
+	if (unlinkat(dfd, name, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR ? remove_at(fd, de->d_name) < 0 :
+		    unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT && remove_at(fd, de->d_name) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		rc = -1;
+	return rc;
+}
+
 /* Remove a site or staging folder written by kbc, its marker last: a
  * removal cut short (SIGKILL, power loss) leaves a folder that still
  * carries the marker, so the next build knows it may clear it. */
 static int remove_site(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
 	int rc = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, MARKER))
 			continue;
-		char *child = path_join(dir, de->d_name);
-		if (remove_tree(child) < 0)
+		if (remove_at(fd, de->d_name) < 0)
 			rc = -1;
-		free(child);
 	}
-	closedir(d);
-	char *m = path_join(dir, MARKER);
-	if (unlink(m) < 0 && errno != ENOENT)
+	if (unlinkat(fd, MARKER, 0) < 0 && errno != ENOENT)
 		rc = -1;
-	free(m);
+	closedir(d);
 	if (rmdir(dir) < 0)
 		rc = -1;
 	return rc;
@@ -334,6 +371,38 @@ int output_copy_tree(struct site_out *o, const char *src, const char *dst_rel)
 	return copy_tree(o, src, dst_rel, 0);
 }
 
+/* The old site being removed after a swap. */
+static struct {
+	pthread_t tid;
+	bool busy;              /* tid runs */
+	char *dir;
+	int rc;
+} old_site;
+
+static void *remove_old(void *arg)
+{
+	(void)arg;
+	old_site.rc = remove_site(old_site.dir);
+	return NULL;
+}
+
+static void report_old(void)
+{
+	if (old_site.rc < 0)
+		diag_sys("the new site is in place, but the old one could not be removed from %s", old_site.dir);
+	free(old_site.dir);
+	old_site.dir = NULL;
+}
+
+void output_wait(void)
+{
+	if (!old_site.busy)
+		return;
+	pthread_join(old_site.tid, NULL);
+	old_site.busy = false;
+	report_old();
+}
+
 int output_commit(struct site_out *o)
 {
 	int rc = -1;
@@ -367,8 +436,18 @@ int output_commit(struct site_out *o)
 		rc = 0;
 		goto out;
 	}
-	if (remove_site(o->stage) < 0)
-		diag_sys("the new site is in place, but the old one could not be removed from %s", o->stage);
+	/* The old site goes on a thread of its own while the build writes
+	 * its database; output_wait() reports how that went. */
+	if (old_site.busy)
+		output_wait();
+	old_site.dir = xstrdup(o->stage);
+	old_site.rc = 0;
+	if (pthread_create(&old_site.tid, NULL, remove_old, NULL) == 0) {
+		old_site.busy = true;
+	} else {
+		remove_old(NULL);
+		report_old();
+	}
 	rc = 0;
 out:
 	free(o->final);

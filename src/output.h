@@ -39,7 +39,12 @@ int output_link(struct site_out *o, const char *rel, const char *from);
  * `dst_rel` in the site; files already written there are replaced. A
  * missing `src` is not an error. */
 int output_copy_tree(struct site_out *o, const char *src, const char *dst_rel);
+/* Put the new site in place. The old one is then removed on a thread of
+ * its own: call output_wait() before exiting. */
 int output_commit(struct site_out *o);
+/* Wait until the old site of the last output_commit() is removed, and
+ * report it if it could not be. A no-op when there is none. */
+void output_wait(void);
 void output_abort(struct site_out *o);
 /* Is `rel` a safe site-relative path (no "..", no absolute, no empty
  * segment, no control characters)? Exposed for unit tests. */

@@ -44,6 +44,7 @@ step() {
 rendered() { sed -n 's/^kbc: rendered \([0-9]*\) of [0-9]* pages.*/\1/p' "$TMP/log.$STEP"; }
 total() { sed -n 's/^kbc: rendered [0-9]* of \([0-9]*\) pages.*/\1/p' "$TMP/log.$STEP"; }
 restored() { sed -n 's/^kbc: \([0-9]*\) of [0-9]* notes unchanged.*/\1/p' "$TMP/log.$STEP"; }
+tokenized() { sed -n 's/^kbc: search index: .*; \([0-9]*\) of [0-9]* notes tokenized$/\1/p' "$TMP/log.$STEP"; }
 is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 
 # The cache must not be half-trusted: every way of damaging it.
@@ -132,6 +133,7 @@ if command -v node >/dev/null; then
 	step "first build, empty cache" "$G"
 	step "no change" "$G"
 	check "g300: no-op rebuild renders no page" is "$(rendered)" 0
+	check "g300: no-op rebuild tokenizes no note for the search index" is "$(tokenized)" 0
 	# A body edit that touches no link, no heading and no word count that
 	# other pages show: only the note's own page and the home page (its
 	# word figures) are rendered again.
@@ -140,6 +142,7 @@ if command -v node >/dev/null; then
 	step "edit a body" "$G"
 	check "g300: a body edit renders exactly 2 pages (the note and home)" is "$(rendered)" 2
 	check "g300: a body edit parses exactly 1 note" is "$(restored)" 299
+	check "g300: a body edit tokenizes exactly 1 note for the search index" is "$(tokenized)" 1
 	# Each input of a page key (src/render.c "page keys") changed on its
 	# own; every step is compared with a full build.
 	title_of() { sed -n 's/^title: "\(.*\)"$/\1/p' "$G/notes/$1"; }
