@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +343,54 @@ static bool same_dir(const char *a, const char *b)
 	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
 }
 
+/* ---- the knowledge base database, written beside the build ---- */
+
+/* store_prepare() on a thread of its own: it reads only what the resolve
+ * stage finished (store.h), so it runs while pages and the index are
+ * built, and the build installs the result once the site is in place. */
+struct store_job {
+	const struct kb *kb;
+	char *path;             /* .kbc/kb.sqlite under the project root */
+	int rc;                 /* store_prepare()'s result */
+	pthread_t thread;
+	bool running;           /* the thread was started and not yet joined */
+};
+
+static void *store_job_run(void *arg)
+{
+	struct store_job *j = arg;
+	j->rc = store_prepare(j->kb, j->path);
+	return NULL;
+}
+
+static void store_job_start(struct store_job *j, const struct kb *kb)
+{
+	j->kb = kb;
+	j->path = path_join(kb->cfg.root, ".kbc/kb.sqlite");
+	j->rc = -1;
+	j->running = pthread_create(&j->thread, NULL, store_job_run, j) == 0;
+}
+
+/* Wait for the database; then install it when the site was built (doing
+ * the whole write here if no thread could be started), else remove it. */
+static void store_job_finish(struct store_job *j, bool built)
+{
+	if (!j->path)
+		return;
+	if (j->running) {
+		pthread_join(j->thread, NULL);
+		j->running = false;
+		if (built && j->rc == 0)
+			store_install(j->path);
+		else if (!built && j->rc == 0)
+			store_discard(j->path);
+	} else if (built) {
+		store_write(j->kb, j->path);
+	}
+	free(j->path);
+	j->path = NULL;
+}
+
 /* ---- the parse stage: front matter and Markdown, note by note ---- */
 
 struct parse_job {
@@ -502,8 +551,11 @@ static int run(const struct options *o, bool write)
 	bool writing = write && diag_errors() == 0 && diag_sys_errors() == 0;
 	if (writing && output_begin(&out, &kb.cfg) < 0)
 		writing = false;
-	if (writing)
+	struct store_job db = { 0 };
+	if (writing) {
 		cache_pages_begin(cache, &out);
+		store_job_start(&db, &kb);
+	}
 	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
 	stage(o, "render", &t);
 	if (o->verbose && writing)
@@ -535,14 +587,13 @@ static int run(const struct options *o, bool write)
 			} else {
 				cache_pages_commit(cache, final);
 				built = true;
-				/* The knowledge base database, beside the project's notes. */
-				char *db = path_join(kb.cfg.root, ".kbc/kb.sqlite");
-				store_write(&kb, db);
-				free(db);
-				output_wait();   /* the old site's removal ran meanwhile */
 			}
+			store_job_finish(&db, built);
+			if (built)
+				output_wait();   /* the old site's removal ran meanwhile */
 			free(final);
 		} else {
+			store_job_finish(&db, false);
 			output_abort(&out);
 		}
 		stage(o, "write", &t);

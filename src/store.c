@@ -104,7 +104,7 @@ static void run(struct writer *w, sqlite3_stmt *st, const char *fmt, ...)
 	sqlite3_clear_bindings(st);
 }
 
-int store_write(const struct kb *kb, const char *path)
+int store_prepare(const struct kb *kb, const char *path)
 {
 	struct writer w = { .path = path };
 	char *dir = xstrdup(path);
@@ -201,14 +201,36 @@ int store_write(const struct kb *kb, const char *path)
 		diag_sys("knowledge base %s: cannot close", path);
 		w.failed = true;
 	}
-	if (!w.failed && rename(tmp.data, path) < 0) {
-		diag_sys("cannot move %s into place: %s", path, strerror(errno));
-		w.failed = true;
-	}
 	if (w.failed)
 		unlink(tmp.data);
 	buf_free(&tmp);
 	return w.failed ? -1 : 0;
+}
+
+int store_install(const char *path)
+{
+	struct buf tmp = BUF_INIT;
+	buf_printf(&tmp, "%s.new", path);
+	int rc = rename(tmp.data, path);
+	if (rc < 0) {
+		diag_sys("cannot move %s into place: %s", path, strerror(errno));
+		unlink(tmp.data);
+	}
+	buf_free(&tmp);
+	return rc;
+}
+
+void store_discard(const char *path)
+{
+	struct buf tmp = BUF_INIT;
+	buf_printf(&tmp, "%s.new", path);
+	unlink(tmp.data);
+	buf_free(&tmp);
+}
+
+int store_write(const struct kb *kb, const char *path)
+{
+	return store_prepare(kb, path) == 0 ? store_install(path) : -1;
 }
 
 static size_t display_width(const char *s)

@@ -22,6 +22,17 @@ struct buf;
 #define STORE_SCHEMA_VERSION 1
 
 int store_write(const struct kb *kb, const char *path);
+/* store_write() in two steps, so that the database can be written on a
+ * thread of its own while the site is built: store_prepare() writes the
+ * whole database to `path`.new (0, or -1 after reporting, the .new file
+ * removed); store_install() renames it over `path` (0, or -1 after
+ * reporting); store_discard() removes it (a build that failed after it
+ * was prepared). store_prepare() reads the notes' metadata, headings,
+ * links and topics, never their html: nothing after the resolve stage
+ * changes what it reads. */
+int store_prepare(const struct kb *kb, const char *path);
+int store_install(const char *path);
+void store_discard(const char *path);
 
 /* The build cache: a second database (.kbc/cache.sqlite, documented in
  * docs/kb-schema.md) that only kbc reads. Notes' parse products are kept
