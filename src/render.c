@@ -77,6 +77,10 @@ struct site {
 	unsigned char (*prevh)[16];     /* per place in order[]: its previews.js entry */
 	size_t *link_off;               /* while collecting backlinks: see backlink_key() */
 	unsigned char (*link_keys)[16];
+	/* Tag pages: tag_v sorted by tag, tag_start[g] .. tag_start[g + 1]
+	 * the entries of tag page g (render_tags). */
+	struct tag_entry *tag_v;
+	size_t *tag_start;
 };
 
 
@@ -895,7 +899,45 @@ static int cmp_tag_entry(const void *a, const void *b)
 	return c ? c : (x->note > y->note) - (x->note < y->note);
 }
 
-/* tags.html and one tags/<tag>.html per tag. */
+/* Tag page g: the notes carrying the tag, in reading order. Runs on the
+ * pool's threads (parallel_for). */
+static void render_tag_page(struct site *s, size_t g)
+{
+	const struct tag_entry *v = s->tag_v;
+	size_t i = s->tag_start[g], j = s->tag_start[g + 1];
+	struct buf page = BUF_INIT;
+	graph_tag_page(&page, v[i].tag);
+	char num[32];
+	snprintf(num, sizeof num, "%zu", j - i);
+	struct buf rel = BUF_INIT;
+	buf_printf(&rel, "%s.html", page.data);
+	bool taken = false;
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc tag page");
+		key_base(s, k, -1, page.data);
+		cache_key_str(k, v[i].tag);
+		cache_key_int(k, (long long)(j - i));
+		for (size_t x = i; x < j; x++)
+			cache_key_bytes(k, s->navh[v[x].note], 16);
+		taken = reuse_keyed(s, "tag.html", rel.data, k);
+	}
+	if (!taken) {
+		struct tval *ctx = base_ctx(s, -1, page.data);
+		tv_set(ctx, "tag", tv_str(v[i].tag));
+		tv_set(ctx, "count", tv_str(num));
+		struct tval *notes = tv_set(ctx, "notes", tv_list());
+		for (size_t k = i; k < j; k++)
+			tv_push(notes, note_ref(s, s->order[v[k].note], page.data));
+		if (s->keyed)
+			emit_render(s, "tag.html", rel.data, ctx);
+		else
+			emit(s, "tag.html", rel.data, ctx);
+	}
+	buf_free(&rel);
+	buf_free(&page);
+}
+
+/* tags.html and one tags/<tag>.html per tag; the tag pages on -j threads. */
 static void render_tags(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -911,12 +953,14 @@ static void render_tags(struct site *s)
 	}
 	if (n)
 		qsort(v, n, sizeof *v, cmp_tag_entry);
+	size_t *start = xmalloc((n + 1) * sizeof *start), groups = 0;
 	struct tval *list = tv_list();
 	struct cache_key *all_key = s->keyed ? cache_key_new("kbc tags page") : NULL;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && !strcmp(v[j].tag, v[i].tag))
 			j++;
+		start[groups++] = i;
 		struct buf page = BUF_INIT;
 		graph_tag_page(&page, v[i].tag);
 		char num[32];
@@ -929,34 +973,16 @@ static void render_tags(struct site *s)
 			cache_key_str(all_key, v[i].tag);
 			cache_key_int(all_key, (long long)(j - i));
 		}
-		struct buf rel = BUF_INIT;
-		buf_printf(&rel, "%s.html", page.data);
-		bool taken = false;
-		if (s->keyed) {
-			struct cache_key *k = cache_key_new("kbc tag page");
-			key_base(s, k, -1, page.data);
-			cache_key_str(k, v[i].tag);
-			cache_key_int(k, (long long)(j - i));
-			for (size_t x = i; x < j; x++)
-				cache_key_bytes(k, s->navh[v[x].note], 16);
-			taken = reuse_keyed(s, "tag.html", rel.data, k);
-		}
-		if (!taken) {
-			struct tval *ctx = base_ctx(s, -1, page.data);
-			tv_set(ctx, "tag", tv_str(v[i].tag));
-			tv_set(ctx, "count", tv_str(num));
-			struct tval *notes = tv_set(ctx, "notes", tv_list());
-			for (size_t k = i; k < j; k++)
-				tv_push(notes, note_ref(s, s->order[v[k].note], page.data));
-			if (s->keyed)
-				emit_render(s, "tag.html", rel.data, ctx);
-			else
-				emit(s, "tag.html", rel.data, ctx);
-		}
-		buf_free(&rel);
 		buf_free(&page);
 		i = j;
 	}
+	start[groups] = n;
+	s->tag_v = v;
+	s->tag_start = start;
+	parallel_for(s, groups, render_tag_page);
+	s->tag_v = NULL;
+	s->tag_start = NULL;
+	free(start);
 	if (all_key) {
 		key_base(s, all_key, -1, "tags");
 		if (reuse_keyed(s, "tags.html", "tags.html", all_key)) {
