@@ -515,7 +515,7 @@ static int run(const struct options *o, bool write)
 		refused = true;
 		goto done;
 	}
-	if (scan_notes(&kb) < 0)
+	if (scan_notes(&kb, (int)o->jobs) < 0)
 		goto done;
 	stage(o, "scan", &t);
 

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "pool.h"
 #include "text.h"
 #include "util.h"
 
@@ -149,7 +150,53 @@ static bool check_encoding(const char *path, const char *s, size_t n)
 	return false;
 }
 
-int scan_notes(struct kb *kb)
+struct read_job {
+	struct kb *kb;
+	struct found *files;
+	size_t first;           /* the files' first note in kb->notes */
+};
+
+/* Read file i into its note and check it against the limits; a note that
+ * fails is reported and left out (skip). Runs on the pool's threads: it
+ * touches note first + i and thread-safe diag only. */
+static void read_one(void *arg, size_t i)
+{
+	struct read_job *j = arg;
+	struct kb *kb = j->kb;
+	struct kb_note *n = &kb->notes[j->first + i];
+	if ((long)i >= kb->cfg.max_notes) {
+		n->skip = true;
+		n->src = xstrdup("");
+		free(j->files[i].abs);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	if (strchr(n->rel, '\n') || strchr(n->rel, '\r')) {
+		diag_error(n->path, 0, 0, "file name contains a line break; rename the note");
+		n->skip = true;
+	} else if (file_read(j->files[i].abs, &b) < 0) {
+		diag_error(n->path, 0, 0, "cannot read note: %s", strerror(errno));
+		n->skip = true;
+	} else if ((long)b.len > kb->cfg.max_note_bytes) {
+		diag_error(n->path, 0, 0, "note is %zu bytes; the limit is %ld (limits: note_bytes in kb.yaml)",
+			b.len, kb->cfg.max_note_bytes);
+		n->skip = true;
+	} else if (!check_lines(n->path, b.data, b.len, kb->cfg.max_line_bytes)) {
+		n->skip = true;
+	} else if (!check_encoding(n->path, b.data, b.len)) {
+		n->skip = true;
+	} else {
+		text_lone_cr_to_lf(b.data, b.len);
+	}
+	n->len = n->skip ? 0 : b.len;
+	/* file_read leaves room to spare: give it back, since every
+	 * note's source is held until the parse. */
+	n->src = n->skip ? xstrdup("") : xrealloc(buf_detach(&b), n->len + 1);
+	buf_free(&b);
+	free(j->files[i].abs);
+}
+
+int scan_notes(struct kb *kb, int jobs)
 {
 	struct walk w = { 0 };
 	char real[PATH_MAX];
@@ -177,46 +224,20 @@ int scan_notes(struct kb *kb)
 			w.n, kb->cfg.max_notes);
 		free(shown);
 	}
+	kb->cap_notes = kb->n_notes + w.n;
+	kb->notes = xrealloc(kb->notes, (kb->cap_notes ? kb->cap_notes : 1) * sizeof *kb->notes);
 	for (size_t i = 0; i < w.n; i++) {
 		/* Diagnostics name the note under the notes dir as the user
 		 * spelled it, not through symlinks resolved above. */
 		char *logical = path_join(kb->cfg.notes_dir, w.files[i].rel);
-		struct kb_note *n = VEC_PUSH(kb->notes, kb->n_notes, kb->cap_notes);
+		struct kb_note *n = &kb->notes[kb->n_notes++];
 		memset(n, 0, sizeof *n);
 		n->path = kb_display_path(logical);
 		n->rel = w.files[i].rel;
 		free(logical);
-		if ((long)i >= kb->cfg.max_notes) {
-			n->skip = true;
-			n->src = xstrdup("");
-			free(w.files[i].abs);
-			continue;
-		}
-		struct buf b = BUF_INIT;
-		if (strchr(n->rel, '\n') || strchr(n->rel, '\r')) {
-			diag_error(n->path, 0, 0, "file name contains a line break; rename the note");
-			n->skip = true;
-		} else if (file_read(w.files[i].abs, &b) < 0) {
-			diag_error(n->path, 0, 0, "cannot read note: %s", strerror(errno));
-			n->skip = true;
-		} else if ((long)b.len > kb->cfg.max_note_bytes) {
-			diag_error(n->path, 0, 0, "note is %zu bytes; the limit is %ld (limits: note_bytes in kb.yaml)",
-				b.len, kb->cfg.max_note_bytes);
-			n->skip = true;
-		} else if (!check_lines(n->path, b.data, b.len, kb->cfg.max_line_bytes)) {
-			n->skip = true;
-		} else if (!check_encoding(n->path, b.data, b.len)) {
-			n->skip = true;
-		} else {
-			text_lone_cr_to_lf(b.data, b.len);
-		}
-		n->len = n->skip ? 0 : b.len;
-		/* file_read leaves room to spare: give it back, since every
-		 * note's source is held until the parse. */
-		n->src = n->skip ? xstrdup("") : xrealloc(buf_detach(&b), n->len + 1);
-		buf_free(&b);
-		free(w.files[i].abs);
 	}
+	struct read_job j = { kb, w.files, kb->n_notes - w.n };
+	pool_for(w.n, jobs, read_one, &j);
 	free(w.files);
 	return 0;
 }

@@ -9,12 +9,14 @@
  * NUL bytes are errors at their position and the note is marked skip. A
  * lone CR (old Mac line ending) is read as LF, as CommonMark and YAML read
  * it, so that every stage counts the same lines.
+ * Files are read on `jobs` threads (pool.h); diagnostics are sorted
+ * before they are printed, so the output does not depend on -j.
  * Returns 0, or -1 when the notes dir itself cannot be read (reported). */
 #ifndef KBC_SCAN_H
 #define KBC_SCAN_H
 
 #include "kb.h"
 
-int scan_notes(struct kb *kb);
+int scan_notes(struct kb *kb, int jobs);
 
 #endif
