@@ -464,6 +464,37 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	buf_free(&b);
 }
 
+/* ---- framed entries: the search index's and the blobs' ----
+ * An entry in the notes table is `magic` (4 bytes), the XXH3-64 of the
+ * data, then the data; one that does not check out reads as absent. */
+
+static int entry_get(struct cache *c, const unsigned char key[16], const char *magic, struct buf *out)
+{
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, magic, 4)) {
+		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+		uint64_t sum = get_u64(&r);
+		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
+			buf_put(out, r.p, (size_t)(r.end - r.p));
+			rc = 0;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static void entry_put(struct cache *c, const unsigned char key[16], const char *magic, const void *data,
+	size_t n)
+{
+	struct buf b = BUF_INIT;
+	buf_put(&b, magic, 4);
+	put_u64(&b, XXH3_64bits(data, n));
+	buf_put(&b, data, n);
+	store_cache_note_put(c->store, key, 16, b.data, b.len);
+	buf_free(&b);
+}
+
 /* ---- search index (index.c) ---- */
 
 #define INDEX_ENTRY_MAGIC "KBCI"
@@ -478,30 +509,13 @@ int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char 
 	hash_bytes(st, input, n);
 	digest(st, key);
 	XXH3_freeState(st);
-	struct buf b = BUF_INIT;
-	int rc = -1;
-	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, INDEX_ENTRY_MAGIC, 4)) {
-		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
-		uint64_t sum = get_u64(&r);
-		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
-			buf_put(out, r.p, (size_t)(r.end - r.p));
-			rc = 0;
-		}
-	}
-	buf_free(&b);
-	return rc;
+	return entry_get(c, key, INDEX_ENTRY_MAGIC, out);
 }
 
 void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)
 {
-	if (!c)
-		return;
-	struct buf b = BUF_INIT;
-	buf_puts(&b, INDEX_ENTRY_MAGIC);
-	put_u64(&b, XXH3_64bits(data, n));
-	buf_put(&b, data, n);
-	store_cache_note_put(c->store, key, 16, b.data, b.len);
-	buf_free(&b);
+	if (c)
+		entry_put(c, key, INDEX_ENTRY_MAGIC, data, n);
 }
 
 void cache_blob_hash(const struct cache *c, const void *data, size_t n, unsigned char hash[16])
@@ -742,18 +756,7 @@ int cache_blob_get(struct cache *c, const unsigned char key[16], struct buf *out
 		return -1;
 	unsigned char k[16];
 	blob_key(c, key, k);
-	struct buf b = BUF_INIT;
-	int rc = -1;
-	if (store_cache_note_get(c->store, k, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, BLOB_MAGIC, 4)) {
-		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
-		uint64_t sum = get_u64(&r);
-		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
-			buf_put(out, r.p, (size_t)(r.end - r.p));
-			rc = 0;
-		}
-	}
-	buf_free(&b);
-	return rc;
+	return entry_get(c, k, BLOB_MAGIC, out);
 }
 
 void cache_blob_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)
@@ -762,12 +765,7 @@ void cache_blob_put(struct cache *c, const unsigned char key[16], const void *da
 		return;
 	unsigned char k[16];
 	blob_key(c, key, k);
-	struct buf b = BUF_INIT;
-	buf_puts(&b, BLOB_MAGIC);
-	put_u64(&b, XXH3_64bits(data, n));
-	buf_put(&b, data, n);
-	store_cache_note_put(c->store, k, 16, b.data, b.len);
-	buf_free(&b);
+	entry_put(c, k, BLOB_MAGIC, data, n);
 }
 
 void cache_close(struct cache *c, bool ok)

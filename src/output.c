@@ -52,41 +52,6 @@ static bool is_kbc_dir(const char *dir)
 	return ok;
 }
 
-/* Remove `name` in folder dfd with everything under it, never following
- * a symbolic link: names are unlinked relative to their folder's
- * descriptor, so no path is looked up again for each of a site's
- * thousands of files. 0, or -1 with errno set. */
-static int remove_at(int dfd, const char *name)
-{
-	if (unlinkat(dfd, name, 0) == 0)
-		return 0;
-	if (errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -1;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	int rc = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_DIR ? remove_at(fd, de->d_name) < 0 :
-		    unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT && remove_at(fd, de->d_name) < 0)
-			rc = -1;
-	}
-	closedir(d);
-	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
-		rc = -1;
-	return rc;
-}
-
 /* Remove a site or staging folder written by kbc, its marker last: a
  * removal cut short (SIGKILL, power loss) leaves a folder that still
  * carries the marker, so the next build knows it may clear it. */
@@ -105,7 +70,7 @@ static int remove_site(const char *dir)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, MARKER))
 			continue;
-		if (remove_at(fd, de->d_name) < 0)
+		if (remove_tree_at(fd, de->d_name) < 0)
 			rc = -1;
 	}
 	if (unlinkat(fd, MARKER, 0) < 0 && errno != ENOENT)

@@ -279,28 +279,38 @@ int dir_list(const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-int remove_tree(const char *path)
+int remove_tree_at(int dfd, const char *name)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	DIR *d = opendir(path);
-	if (!d)
+	if (unlinkat(dfd, name, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
 		return -1;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
 	int rc = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		char *child = path_join(path, de->d_name);
-		if (remove_tree(child) < 0)
+		if (de->d_type == DT_DIR ? remove_tree_at(fd, de->d_name) < 0 :
+		    unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT && remove_tree_at(fd, de->d_name) < 0)
 			rc = -1;
-		free(child);
 	}
 	closedir(d);
-	if (rmdir(path) < 0)
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
 		rc = -1;
 	return rc;
+}
+
+int remove_tree(const char *path)
+{
+	return remove_tree_at(AT_FDCWD, path);
 }

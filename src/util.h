@@ -50,5 +50,9 @@ int dir_list(const char *dir, char ***names, size_t *n);
 int mkdir_p(const char *path);
 /* rm -rf limited to `path` itself; never follows symlinks. 0 ok, -1. */
 int remove_tree(const char *path);
+/* The same for `name` in folder `dfd` (or AT_FDCWD): names are unlinked
+ * relative to their folder's descriptor, so no path is looked up again for
+ * each of a site's thousands of files. 0, or -1 with errno set. */
+int remove_tree_at(int dfd, const char *name);
 
 #endif
