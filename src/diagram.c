@@ -70,6 +70,11 @@ static void set_err(struct diagram_error *err, int line, int col, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
+	/* A diagnostic is one line, whatever a quoted name holds (a label's
+	 * <br/> is a line break by then). */
+	for (char *p = err->msg; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
 }
 
 /* Line and column (1-based, characters) of byte `at` in s. */

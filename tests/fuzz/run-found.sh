@@ -22,6 +22,11 @@ note cr-front '---\rtitle: T\rtags: [bad tag]\r---\r[[z]]\r'
 check "lone CR in front matter: tag error on line 3" has cr-front "notes/n.md:3:8: error: tag 'bad tag'"
 check "lone CR in front matter: body link on line 5" has cr-front "notes/n.md:5:1: error: no note named 'z'"
 
+# A subgraph title's <br/> is a line break by the time an unclosed subgraph
+# is reported: the warning stays on one line.
+note brtitle '```mermaid\nflowchart TB\n  subgraph two--<br/>> two\n```\n'
+check "mermaid: a quoted name with a line break stays on one line" has brtitle "notes/n.md:3:3: warning: mermaid diagram not drawn, shown as code: subgraph 'two-- > two' is not closed with 'end'"
+
 # cmark-gfm gives no position to the text of an undefined footnote reference.
 note footnote '[^x] [[a]]\nb\n[^y] and ![[c]]\n'
 check "undefined footnote: link keeps its column" has footnote "notes/n.md:1:6: error: no note named 'a'"
