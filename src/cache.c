@@ -518,19 +518,6 @@ void cache_index_put(struct cache *c, const unsigned char key[16], const void *d
 		entry_put(c, key, INDEX_ENTRY_MAGIC, data, n);
 }
 
-void cache_blob_hash(const struct cache *c, const void *data, size_t n, unsigned char hash[16])
-{
-	if (!c) {
-		memset(hash, 0, 16);
-		return;
-	}
-	XXH3_state_t *st = hash_new();
-	XXH3_128bits_update(st, c->identity, 16);
-	hash_bytes(st, data, n);
-	digest(st, hash);
-	XXH3_freeState(st);
-}
-
 /* ---- pages ---- */
 
 static void hash_tval(XXH3_state_t *st, const struct tval *v)

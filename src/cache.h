@@ -118,9 +118,6 @@ void cache_blob_put(struct cache *c, const unsigned char key[16], const void *da
 int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out);
 /* Keep `data` (n bytes) under key (from cache_index_get). Main thread only. */
 void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n);
-/* A hash of kbc's identity and the n bytes at data (all zeros with c
- * NULL), for cache_page_reuse() of files not made from a template. */
-void cache_blob_hash(const struct cache *c, const void *data, size_t n, unsigned char hash[16]);
 
 /* Save and close. `ok`: the build succeeded (entries no longer used are
  * dropped). */

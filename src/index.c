@@ -1092,16 +1092,20 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 }
 
 /* Write search/NAME.bin and its .js twin, or link them from the previous
- * site when it holds them with these very bytes (the build cache knows). */
+ * site when it holds them with these very bytes (the build cache knows:
+ * both are keyed, like any file made without a template, by the bytes
+ * they are made from). */
 static int write_pair(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
 {
-	unsigned char hash[16];
+	unsigned char deps[16], hash[16];
 	char path[64];
-	cache_blob_hash(cache, blk->data, blk->len, hash);
+	cache_hash(blk->data, blk->len, deps);
 	snprintf(path, sizeof path, "search/%s.bin", name);
+	cache_page_key(cache, NULL, path, deps, hash);
 	if (!cache_page_reuse(cache, path, hash) && output_write(out, path, blk->data, blk->len) < 0)
 		return -1;
 	snprintf(path, sizeof path, "search/%s.js", name);
+	cache_page_key(cache, NULL, path, deps, hash);
 	if (cache_page_reuse(cache, path, hash))
 		return 0;
 	struct buf js = BUF_INIT;
