@@ -42,6 +42,8 @@ struct cache {
 	struct page_rec *old;         /* last build's pages, sorted by rel */
 	size_t n_old, cap_old;
 	pthread_mutex_t lock;         /* guards new */
+	pthread_mutex_t db_lock;      /* one sqlite connection: entry_get/entry_put
+	                               * come from the render and the index threads */
 	struct page_rec *new;         /* this build's pages */
 	size_t n_new, cap_new;
 };
@@ -153,6 +155,7 @@ struct cache *cache_open(const struct kb_config *cfg, const char *const *templat
 	digest(st, c->templates);
 	XXH3_freeState(st);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->db_lock, NULL);
 	return c;
 }
 
@@ -472,7 +475,10 @@ static int entry_get(struct cache *c, const unsigned char key[16], const char *m
 {
 	struct buf b = BUF_INIT;
 	int rc = -1;
-	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 12 && !memcmp(b.data, magic, 4)) {
+	pthread_mutex_lock(&c->db_lock);
+	int got = store_cache_note_get(c->store, key, 16, &b);
+	pthread_mutex_unlock(&c->db_lock);
+	if (got == 0 && b.len >= 12 && !memcmp(b.data, magic, 4)) {
 		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
 		uint64_t sum = get_u64(&r);
 		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
@@ -491,7 +497,9 @@ static void entry_put(struct cache *c, const unsigned char key[16], const char *
 	buf_put(&b, magic, 4);
 	put_u64(&b, XXH3_64bits(data, n));
 	buf_put(&b, data, n);
+	pthread_mutex_lock(&c->db_lock);
 	store_cache_note_put(c->store, key, 16, b.data, b.len);
+	pthread_mutex_unlock(&c->db_lock);
 	buf_free(&b);
 }
 
@@ -768,5 +776,6 @@ void cache_close(struct cache *c, bool ok)
 	free(c->new);
 	free(c->keys);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->db_lock);
 	free(c);
 }

@@ -391,6 +391,69 @@ static void store_job_finish(struct store_job *j, bool built)
 	j->path = NULL;
 }
 
+/* ---- the search index, built beside the pages ---- */
+
+/* index_build() and index_write() read only what the parse and resolve
+ * stages finished (a note's sections, title, aliases, topics; never the
+ * html that render rewrites) and write only search/ files, through the
+ * thread-safe site and cache calls. So they run on a thread of their own
+ * while the pages render: the two stages' parts that run on one thread
+ * (render's global graph layout, sitemap and previews; the index's merge
+ * and write) then overlap instead of following each other. */
+struct index_job {
+	const struct kb *kb;
+	struct site_out *out;
+	struct cache *cache;
+	int jobs;
+	struct search_index ix;
+	int rc;                 /* index_write()'s result */
+	double built_ms, written_ms;   /* wall time of index_build, index_write */
+	pthread_t thread;
+	bool running;           /* the thread was started and not yet joined */
+};
+
+static void *index_job_run(void *arg)
+{
+	struct index_job *j = arg;
+	double t0 = now();
+	index_build(j->kb, &j->ix, j->jobs, j->cache);
+	double t1 = now();
+	j->rc = index_write(&j->ix, j->out, j->cache);
+	j->built_ms = (t1 - t0) * 1000;
+	j->written_ms = (now() - t1) * 1000;
+	return NULL;
+}
+
+/* Start the index; where no thread can be started, build it right here. */
+static void index_job_start(struct index_job *j, const struct kb *kb, struct site_out *out, struct cache *cache,
+	int jobs)
+{
+	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs, .rc = -1 };
+	j->running = pthread_create(&j->thread, NULL, index_job_run, j) == 0;
+	if (!j->running)
+		index_job_run(j);
+}
+
+/* Wait for the index and report it under -v; returns index_write()'s
+ * result. Frees the index. */
+static int index_job_finish(struct index_job *j, const struct options *o)
+{
+	if (j->running)
+		pthread_join(j->thread, NULL);
+	j->running = false;
+	if (o->verbose) {
+		fprintf(stderr, "kbc: index      %7.1f ms\n", j->built_ms);
+		fprintf(stderr, "kbc: index-out  %7.1f ms\n", j->written_ms);
+		fprintf(stderr, "kbc: (index and index-out ran on their own thread, beside render)\n");
+		if (j->rc == 0)
+			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
+				"%zu of %zu notes tokenized\n", j->ix.n_docs, j->ix.n_distinct, j->ix.n_terms,
+				j->ix.n_texts, j->ix.n_tokenized, j->ix.n_notes);
+	}
+	index_free(&j->ix);
+	return j->rc;
+}
+
 /* ---- the parse stage: front matter and Markdown, note by note ---- */
 
 struct parse_job {
@@ -556,6 +619,9 @@ static int run(const struct options *o, bool write)
 		cache_pages_begin(cache, &out);
 		store_job_start(&db, &kb);
 	}
+	struct index_job ij = { 0 };
+	if (writing)
+		index_job_start(&ij, &kb, &out, cache, (int)o->jobs);
 	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
 	stage(o, "render", &t);
 	if (o->verbose && writing)
@@ -564,16 +630,9 @@ static int run(const struct options *o, bool write)
 	if (o->verbose)
 		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",
 			render_graph_ms, render_graph_global_ms);
-	if (writing && diag_errors() == 0) {
-		struct search_index ix;
-		index_build(&kb, &ix, (int)o->jobs, cache);
-		stage(o, "index", &t);
-		if (index_write(&ix, &out, cache) == 0 && o->verbose)
-			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
-				"%zu of %zu notes tokenized\n", ix.n_docs, ix.n_distinct, ix.n_terms, ix.n_texts,
-				ix.n_tokenized, ix.n_notes);
-		index_free(&ix);
-		stage(o, "index-out", &t);
+	if (writing) {
+		index_job_finish(&ij, o);
+		stage(o, "index-wait", &t);
 	}
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {

@@ -198,6 +198,7 @@ int output_begin(struct site_out *o, const struct kb_config *cfg)
 		diag_sys("cannot create %s: %s", o->stage, strerror(errno));
 		goto fail;
 	}
+	o->has_previous = lstat(o->final, &st) == 0 && S_ISDIR(st.st_mode);
 	if (output_write(o, MARKER, MARKER_TEXT, strlen(MARKER_TEXT)) < 0) {
 		output_abort(o);
 		return -1;
@@ -240,33 +241,67 @@ static bool same_in_previous(const struct site_out *o, const char *rel, const vo
 	return same;
 }
 
+/* Create `p` (a path in the stage) for writing and return its descriptor,
+ * or -1 with errno set. Most files go to a folder that exists under a name
+ * not yet taken: one system call. A missing folder is made; a name already
+ * taken (a file hard-linked from the previous site, or written twice) is
+ * replaced, never written through. */
+static int create_in_stage(char *p)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+	int fd = open(p, flags, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		int rc = mkdir_p(p);
+		*slash = '/';
+		if (rc == 0)
+			fd = open(p, flags, 0644);
+	}
+	if (fd < 0 && errno == EEXIST && unlink(p) == 0)
+		fd = open(p, flags, 0644);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n)
 {
 	if (!output_safe_relpath(rel)) {
 		diag_sys("refusing to write '%s': not a path inside the site", rel);
 		return -1;
 	}
-	char *p = path_join(o->stage, rel);
-	char *slash = strrchr(p, '/');
-	*slash = '\0';
-	int rc = mkdir_p(p);
-	*slash = '/';
-	/* A file hard-linked from the previous site (output_link) is shared
-	 * with it: replace it, never write through it. */
-	if (rc == 0 && unlink(p) < 0 && errno != ENOENT)
-		rc = -1;
 	/* The same bytes as the previous site's file: share that file (a hard
 	 * link makes no new inode, which is most of a small rebuild's cost on
 	 * some file systems); where links fail, write as usual. */
 	char *from = NULL;
-	if (rc == 0 && same_in_previous(o, rel, data, n, &from) && link(from, p) == 0) {
+	if (o->has_previous && same_in_previous(o, rel, data, n, &from) && output_link(o, rel, from) == 0) {
 		free(from);
-		free(p);
 		return 0;
 	}
 	free(from);
-	if (rc == 0)
-		rc = file_write(p, data, n);
+	char *p = path_join(o->stage, rel);
+	int fd = create_in_stage(p);
+	int rc = fd < 0 || write_all(fd, data, n) < 0 ? -1 : 0;
+	if (fd >= 0) {
+		int e = errno;
+		if (close(fd) < 0 && rc == 0)
+			rc = -1;
+		else
+			errno = e;
+	}
 	if (rc < 0)
 		diag_sys("cannot write %s/%s: %s", o->shown, rel, strerror(errno));
 	free(p);
@@ -281,16 +316,16 @@ int output_link(struct site_out *o, const char *rel, const char *from)
 	/* Most pages go to a folder that exists and a name not yet taken:
 	 * one system call. */
 	int rc = link(from, p);
-	if (rc < 0 && (errno == ENOENT || errno == EEXIST)) {
+	if (rc < 0 && errno == ENOENT) {
 		char *slash = strrchr(p, '/');
 		*slash = '\0';
 		rc = mkdir_p(p);
 		*slash = '/';
 		if (rc == 0)
-			unlink(p);
-		if (rc == 0)
 			rc = link(from, p);
 	}
+	if (rc < 0 && errno == EEXIST && unlink(p) == 0)
+		rc = link(from, p);
 	free(p);
 	return rc < 0 ? -1 : 0;
 }

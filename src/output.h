@@ -12,6 +12,7 @@
 #ifndef KBC_OUTPUT_H
 #define KBC_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kb.h"
@@ -20,6 +21,7 @@ struct site_out {
 	char *final;     /* the output folder */
 	char *stage;     /* where this build writes */
 	char *shown;     /* output folder as shown to the user */
+	bool has_previous; /* a previous site is at `final` */
 };
 
 /* Check that `out` is an acceptable output folder for this project;

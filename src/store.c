@@ -403,7 +403,7 @@ static int cache_try_open(struct store_cache *c, const char *identity)
 	if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(c->db, 2000);
-	if (sqlite3_exec(c->db, "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(c->db, "PRAGMA page_size=65536; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_stmt *st = NULL;
 	int tables = -1;
