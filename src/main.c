@@ -424,27 +424,30 @@ static void *index_job_run(void *arg)
 	return NULL;
 }
 
-/* Start the index; where no thread can be started, build it right here. */
+/* Start the index on a thread of its own, unless -j 1 asks for one
+ * thread: then index_job_finish() builds it after render. */
 static void index_job_start(struct index_job *j, const struct kb *kb, struct site_out *out, struct cache *cache,
 	int jobs)
 {
 	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs, .rc = -1 };
-	j->running = pthread_create(&j->thread, NULL, index_job_run, j) == 0;
-	if (!j->running)
-		index_job_run(j);
+	j->running = jobs > 1 && pthread_create(&j->thread, NULL, index_job_run, j) == 0;
 }
 
-/* Wait for the index and report it under -v; returns index_write()'s
- * result. Frees the index. */
+/* Wait for the index (or build it here, when it has no thread) and report
+ * it under -v; returns index_write()'s result. Frees the index. */
 static int index_job_finish(struct index_job *j, const struct options *o)
 {
 	if (j->running)
 		pthread_join(j->thread, NULL);
+	else
+		index_job_run(j);
+	bool beside = j->running;
 	j->running = false;
 	if (o->verbose) {
 		fprintf(stderr, "kbc: index      %7.1f ms\n", j->built_ms);
 		fprintf(stderr, "kbc: index-out  %7.1f ms\n", j->written_ms);
-		fprintf(stderr, "kbc: (index and index-out ran on their own thread, beside render)\n");
+		if (beside)
+			fprintf(stderr, "kbc: (index and index-out ran on their own thread, beside render)\n");
 		if (j->rc == 0)
 			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
 				"%zu of %zu notes tokenized\n", j->ix.n_docs, j->ix.n_distinct, j->ix.n_terms,
@@ -632,7 +635,7 @@ static int run(const struct options *o, bool write)
 			render_graph_ms, render_graph_global_ms);
 	if (writing) {
 		index_job_finish(&ij, o);
-		stage(o, "index-wait", &t);
+		stage(o, o->jobs > 1 ? "index-wait" : "index+out", &t);
 	}
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
