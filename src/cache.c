@@ -462,7 +462,9 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	put_u64(&b, NOTE_FORMAT);
 	put_u64(&b, XXH3_64bits(payload.data, payload.len));
 	buf_put(&b, payload.data, payload.len);
+	pthread_mutex_lock(&c->db_lock);
 	store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len);
+	pthread_mutex_unlock(&c->db_lock);
 	buf_free(&payload);
 	buf_free(&b);
 }

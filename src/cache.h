@@ -58,7 +58,8 @@ struct cache *cache_open(const struct kb_config *cfg, const char *const *templat
  * Main thread only. */
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n);
 /* Keep note i's parse products (call right after it was parsed, before
- * links are resolved). Main thread only. */
+ * links are resolved). Thread-safe (after cache_note_restore() was called
+ * for every note), so the parse workers keep their own notes. */
 void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n);
 
 /* Pages of this build go to `out`; the previous site is out->final. */
