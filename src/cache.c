@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -30,13 +31,24 @@ struct page_rec {
 	struct store_page p;
 };
 
+struct file_rec {
+	char *rel;
+	struct kb_file_sig sig;
+	unsigned char content[16];
+};
+
 struct cache {
 	struct store_cache *store;
 	unsigned char settings[16];   /* kb.yaml settings a note's parse depends on */
 	unsigned char identity[16];   /* kbc's executable */
 	unsigned char templates[16];  /* the template folders' files */
 	unsigned char (*keys)[16];    /* per note, once computed */
+	bool *kept;                   /* per note: restored or kept this build */
 	size_t n_keys;
+	/* the notes' files as the last build read them, sorted by rel */
+	struct file_rec *files;
+	size_t n_files, cap_files;
+	long long started;            /* when the cache was opened (ns, real time) */
 	/* pages */
 	struct site_out *out;
 	struct page_rec *old;         /* last build's pages, sorted by rel */
@@ -122,6 +134,15 @@ static int identity(unsigned char out[16])
 	return 0;
 }
 
+static void load_file(void *arg, const struct store_file *f)
+{
+	struct cache *c = arg;
+	struct file_rec *r = VEC_PUSH(c->files, c->n_files, c->cap_files);
+	r->rel = xstrdup(f->rel);
+	r->sig = f->sig;
+	memcpy(r->content, f->content, 16);
+}
+
 struct cache *cache_open(const struct kb_config *cfg, const char *const *template_dirs, size_t n_dirs,
 	bool fresh, bool verbose)
 {
@@ -156,6 +177,10 @@ struct cache *cache_open(const struct kb_config *cfg, const char *const *templat
 	XXH3_freeState(st);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->db_lock, NULL);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	c->started = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	store_cache_files_each(c->store, load_file, c);
 	return c;
 }
 
@@ -400,15 +425,16 @@ static void clear_parsed(struct kb_note *n)
 		free(n->sections[i].text);
 	free(n->sections);
 	free(n->html);
-	char *path = n->path, *rel = n->rel, *src = n->src;
-	size_t len = n->len;
-	bool skip = n->skip;
+	struct kb_note keep = *n;
 	memset(n, 0, sizeof *n);
-	n->path = path;
-	n->rel = rel;
-	n->src = src;
-	n->len = len;
-	n->skip = skip;
+	n->path = keep.path;
+	n->rel = keep.rel;
+	n->src = keep.src;
+	n->len = keep.len;
+	n->sig = keep.sig;
+	memcpy(n->content, keep.content, 16);
+	n->unread = keep.unread;
+	n->skip = keep.skip;
 }
 
 static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_note *n)
@@ -417,13 +443,15 @@ static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_
 		size_t want = i + 1 > 2 * c->n_keys ? i + 1 : 2 * c->n_keys;
 		c->keys = xrealloc(c->keys, want * sizeof *c->keys);
 		memset(c->keys + c->n_keys, 0, (want - c->n_keys) * sizeof *c->keys);
+		c->kept = xrealloc(c->kept, want * sizeof *c->kept);
+		memset(c->kept + c->n_keys, 0, (want - c->n_keys) * sizeof *c->kept);
 		c->n_keys = want;
 	}
 	XXH3_state_t *st = hash_new();
 	XXH3_128bits_update(st, c->identity, 16);
 	XXH3_128bits_update(st, c->settings, 16);
 	hash_str(st, n->rel);
-	hash_bytes(st, n->src, n->len);
+	XXH3_128bits_update(st, n->content, 16);
 	digest(st, c->keys[i]);
 	XXH3_freeState(st);
 	return c->keys[i];
@@ -431,7 +459,7 @@ static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_
 
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n)
 {
-	if (!c || !n->src)
+	if (!c || (!n->src && !n->unread))
 		return -1;
 	const unsigned char *key = note_key(c, i, n);
 	struct buf b = BUF_INIT;
@@ -446,6 +474,7 @@ int cache_note_restore(struct cache *c, size_t i, struct kb_note *n)
 				clear_parsed(n);
 			else
 				rc = 0;
+			c->kept[i] = rc == 0;
 		}
 	}
 	buf_free(&b);
@@ -463,10 +492,54 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	put_u64(&b, XXH3_64bits(payload.data, payload.len));
 	buf_put(&b, payload.data, payload.len);
 	pthread_mutex_lock(&c->db_lock);
-	store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len);
+	c->kept[i] = store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len) == 0;
 	pthread_mutex_unlock(&c->db_lock);
 	buf_free(&payload);
 	buf_free(&b);
+}
+
+/* ---- file signatures ---- */
+
+static int cmp_file_rel(const void *key, const void *rec)
+{
+	return strcmp(key, ((const struct file_rec *)rec)->rel);
+}
+
+bool cache_file_unchanged(const struct cache *c, const char *rel, const struct kb_file_sig *sig,
+	unsigned char content[16])
+{
+	if (!c || !c->n_files)
+		return false;
+	const struct file_rec *r = bsearch(rel, c->files, c->n_files, sizeof *c->files, cmp_file_rel);
+	if (!r || memcmp(&r->sig, sig, sizeof *sig))
+		return false;
+	memcpy(content, r->content, 16);
+	return true;
+}
+
+/* Two seconds: coarser than any time stamp kbc meets (FAT's two-second
+ * mtime included). A file changed in the same tick as it was read could
+ * keep its signature; one last changed this close to the build is
+ * therefore read again next time instead of trusted. */
+#define RACY_NS 2000000000LL
+
+void cache_files_commit(struct cache *c, const struct kb *kb)
+{
+	if (!c)
+		return;
+	struct store_file *files = xcalloc(kb->n_notes + 1, sizeof *files);
+	size_t n = 0;
+	for (size_t i = 0; i < kb->n_notes && i < c->n_keys; i++) {
+		const struct kb_note *note = &kb->notes[i];
+		if (!c->kept[i] || note->sig.mtime + RACY_NS > c->started || note->sig.ctime + RACY_NS > c->started)
+			continue;
+		files[n].rel = note->rel;
+		files[n].sig = note->sig;
+		memcpy(files[n].content, note->content, 16);
+		n++;
+	}
+	store_cache_files_set(c->store, files, n);
+	free(files);
 }
 
 /* ---- framed entries: the search index's and the blobs' ----
@@ -777,6 +850,10 @@ void cache_close(struct cache *c, bool ok)
 		free(c->new[i].rel);
 	free(c->new);
 	free(c->keys);
+	free(c->kept);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i].rel);
+	free(c->files);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->db_lock);
 	free(c);

@@ -53,9 +53,22 @@ struct tval;
 struct cache *cache_open(const struct kb_config *cfg, const char *const *template_dirs, size_t n_dirs,
 	bool fresh, bool verbose);
 
-/* Note i (`n`, read but not yet parsed: path, rel and src set): restore
- * its parse products from the cache. 0 restored, -1 not there (parse it).
- * Main thread only. */
+/* File signatures, like git's index: the size, modification and change
+ * times, inode and device of each note's file when a build read it, with
+ * the XXH3-128 of its bytes. Is `rel`'s file as the last build recorded
+ * it? Then `content` gets the hash of its bytes and scan need not read it.
+ * Thread-safe (read-only). */
+bool cache_file_unchanged(const struct cache *c, const char *rel, const struct kb_file_sig *sig,
+	unsigned char content[16]);
+/* Record the files of the notes restored or kept this build (notes that
+ * reported a problem are left out: their file is read again next time, to
+ * report it again), except those changed less than two seconds before the
+ * build began, whose next change could keep the same time stamps. */
+void cache_files_commit(struct cache *c, const struct kb *kb);
+/* Note i (`n`, not yet parsed: path, rel and content set, and src, unless
+ * scan left it unread): restore its parse products from the cache. 0
+ * restored, -1 not there (read it if unread, and parse it). Main thread
+ * only. */
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n);
 /* Keep note i's parse products (call right after it was parsed, before
  * links are resolved). Thread-safe (after cache_note_restore() was called

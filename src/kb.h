@@ -70,11 +70,22 @@ struct kb_section {
 	char *text;            /* plain text of the body, white space folded */
 };
 
+/* What a file looked like when it was read: a change to its bytes changes
+ * at least one of these (times in ns since the epoch). */
+struct kb_file_sig {
+	long long size, mtime, ctime, ino, dev;
+};
+
 struct kb_note {
 	char *path;            /* path shown in diagnostics (relative to cwd) */
 	char *rel;             /* path relative to the notes dir */
 	char *src;             /* whole file, NUL-terminated */
 	size_t len;            /* bytes in src */
+	struct kb_file_sig sig;    /* the file as scan found it */
+	unsigned char content[16]; /* XXH3-128 of the bytes read (or, when
+	                            * `unread`, of the bytes the last build read) */
+	bool unread;           /* not read: the build cache's signature says the
+	                        * file is unchanged (scan.h); src is NULL */
 
 	/* front matter */
 	char *title;           /* always set after frontmatter stage */

@@ -512,6 +512,18 @@ static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbo
 				n->skip = true;
 		}
 	}
+	/* A note left unread whose entry is gone (pruned, or the cache
+	 * broke) is read now, as scan would have. */
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (kb->notes[i].unread && !from_cache[i] && !kb->notes[i].skip) {
+			scan_read_note(kb, i);
+			if (!kb->notes[i].skip && cache_note_restore(cache, i, &kb->notes[i]) == 0) {
+				from_cache[i] = true;
+				restored++;
+				if (kb->notes[i].draft && !kb->cfg.drafts)
+					kb->notes[i].skip = true;
+			}
+		}
 	/* Restored notes have no src to parse: hide them from the workers. */
 	char **src = xcalloc(kb->n_notes + 1, sizeof *src);
 	for (size_t i = 0; i < kb->n_notes; i++)
@@ -584,10 +596,6 @@ static int run(const struct options *o, bool write)
 		refused = true;
 		goto done;
 	}
-	if (scan_notes(&kb, (int)o->jobs) < 0)
-		goto done;
-	stage(o, "scan", &t);
-
 	markdown_init();
 	char *data = find_data_dir();
 	char *proj_t = path_join(kb.cfg.root, "templates"), *data_t = path_join(data, "templates");
@@ -596,8 +604,18 @@ static int run(const struct options *o, bool write)
 	const char *adirs[2] = { data_a, proj_a };
 	size_t n_t = same_dir(proj_t, data_t) ? 1 : 2;
 	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
+	/* Opened before the scan: its file signatures spare reading the
+	 * notes that did not change. */
 	if (write)
 		cache = cache_open(&kb.cfg, tdirs, n_t, o->no_cache, o->verbose);
+	size_t unread = 0;
+	if (scan_notes(&kb, (int)o->jobs, cache, &unread) < 0)
+		goto free_dirs;
+	if (o->verbose && cache)
+		fprintf(stderr, "kbc: %zu of %zu note files unchanged on disk (size, times, inode), not read\n", unread,
+			kb.n_notes);
+	stage(o, "scan", &t);
+
 	parse_notes(&kb, cache, (int)o->jobs, o->verbose);
 	stage(o, "parse", &t);
 
@@ -651,6 +669,7 @@ static int run(const struct options *o, bool write)
 				written = NULL;
 			} else {
 				cache_pages_commit(cache, final);
+				cache_files_commit(cache, &kb);
 				built = true;
 			}
 			store_job_finish(&db, built);

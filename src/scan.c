@@ -3,6 +3,7 @@
 #include "scan.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -10,10 +11,13 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "diag.h"
 #include "pool.h"
 #include "text.h"
 #include "util.h"
+
+#include <xxhash.h>
 
 struct found {
 	char *abs;
@@ -150,31 +154,34 @@ static bool check_encoding(const char *path, const char *s, size_t n)
 	return false;
 }
 
-struct read_job {
-	struct kb *kb;
-	struct found *files;
-	size_t first;           /* the files' first note in kb->notes */
-};
-
-/* Read file i into its note and check it against the limits; a note that
- * fails is reported and left out (skip). Runs on the pool's threads: it
- * touches note first + i and thread-safe diag only. */
-static void read_one(void *arg, size_t i)
+/* The signature of the file at `path` (stat, following links as the read
+ * does). 0, or -1. */
+static int file_sig(const char *path, struct kb_file_sig *sig)
 {
-	struct read_job *j = arg;
-	struct kb *kb = j->kb;
-	struct kb_note *n = &kb->notes[j->first + i];
-	if ((long)i >= kb->cfg.max_notes) {
-		n->skip = true;
-		n->src = xstrdup("");
-		free(j->files[i].abs);
-		return;
-	}
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	*sig = (struct kb_file_sig){ (long long)st.st_size,
+		(long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+		(long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec, (long long)st.st_ino,
+		(long long)st.st_dev };
+	return 0;
+}
+
+/* Read and check note n's file at `path`: src, len, content and sig set,
+ * or skip set after a diagnostic. */
+static void read_note(struct kb *kb, struct kb_note *n, const char *path)
+{
 	struct buf b = BUF_INIT;
+	n->unread = false;
+	/* The signature is taken before the bytes: a change in between
+	 * leaves a signature that no longer matches, never a stale one. */
+	if (file_sig(path, &n->sig) < 0)
+		memset(&n->sig, 0, sizeof n->sig);
 	if (strchr(n->rel, '\n') || strchr(n->rel, '\r')) {
 		diag_error(n->path, 0, 0, "file name contains a line break; rename the note");
 		n->skip = true;
-	} else if (file_read(j->files[i].abs, &b) < 0) {
+	} else if (file_read(path, &b) < 0) {
 		diag_error(n->path, 0, 0, "cannot read note: %s", strerror(errno));
 		n->skip = true;
 	} else if ((long)b.len > kb->cfg.max_note_bytes) {
@@ -192,11 +199,52 @@ static void read_one(void *arg, size_t i)
 	/* file_read leaves room to spare: give it back, since every
 	 * note's source is held until the parse. */
 	n->src = n->skip ? xstrdup("") : xrealloc(buf_detach(&b), n->len + 1);
+	XXH128_hash_t h = XXH3_128bits(n->src, n->len);
+	XXH128_canonicalFromHash((XXH128_canonical_t *)n->content, h);
 	buf_free(&b);
+}
+
+struct read_job {
+	struct kb *kb;
+	struct found *files;
+	size_t first;           /* the files' first note in kb->notes */
+	const struct cache *cache;   /* file signatures, or NULL: read all */
+	atomic_size_t unread;   /* notes left unread */
+};
+
+/* Read file i into its note and check it against the limits; a note that
+ * fails is reported and left out (skip). Runs on the pool's threads: it
+ * touches note first + i and thread-safe diag only. */
+static void read_one(void *arg, size_t i)
+{
+	struct read_job *j = arg;
+	struct kb *kb = j->kb;
+	struct kb_note *n = &kb->notes[j->first + i];
+	if ((long)i >= kb->cfg.max_notes) {
+		n->skip = true;
+		n->src = xstrdup("");
+	} else if (j->cache && !strchr(n->rel, '\n') && !strchr(n->rel, '\r') &&
+		file_sig(j->files[i].abs, &n->sig) == 0 &&
+		cache_file_unchanged(j->cache, n->rel, &n->sig, n->content)) {
+		n->unread = true;
+		n->len = (size_t)n->sig.size;
+		atomic_fetch_add(&j->unread, 1);
+	} else {
+		read_note(kb, n, j->files[i].abs);
+	}
 	free(j->files[i].abs);
 }
 
-int scan_notes(struct kb *kb, int jobs)
+int scan_read_note(struct kb *kb, size_t i)
+{
+	struct kb_note *n = &kb->notes[i];
+	char *p = path_join(kb->cfg.notes_dir, n->rel);
+	read_note(kb, n, p);
+	free(p);
+	return n->skip ? -1 : 0;
+}
+
+int scan_notes(struct kb *kb, int jobs, const struct cache *cache, size_t *unread)
 {
 	struct walk w = { 0 };
 	char real[PATH_MAX];
@@ -236,8 +284,10 @@ int scan_notes(struct kb *kb, int jobs)
 		n->rel = w.files[i].rel;
 		free(logical);
 	}
-	struct read_job j = { kb, w.files, kb->n_notes - w.n };
+	struct read_job j = { kb, w.files, kb->n_notes - w.n, cache, 0 };
 	pool_for(w.n, jobs, read_one, &j);
+	if (unread)
+		*unread = atomic_load(&j.unread);
 	free(w.files);
 	return 0;
 }

@@ -11,12 +11,23 @@
  * it, so that every stage counts the same lines.
  * Files are read on `jobs` threads (pool.h); diagnostics are sorted
  * before they are printed, so the output does not depend on -j.
- * Returns 0, or -1 when the notes dir itself cannot be read (reported). */
+ * With a build cache, a file whose signature (cache.h) is the one the last
+ * build recorded is not read: its note gets `unread`, its size as len and
+ * the recorded hash as content, and no src; scan_read_note() reads it
+ * when the cache cannot restore it after all. Each note read gets its
+ * signature and the XXH3-128 of its bytes (content).
+ * Returns 0, or -1 when the notes dir itself cannot be read (reported);
+ * *unread (when not NULL) is the number of notes left unread. */
 #ifndef KBC_SCAN_H
 #define KBC_SCAN_H
 
 #include "kb.h"
 
-int scan_notes(struct kb *kb, int jobs);
+struct cache;
+
+int scan_notes(struct kb *kb, int jobs, const struct cache *cache, size_t *unread);
+/* Read note i now (one scan_notes() left unread); 0, or -1 when it turned
+ * out unreadable or invalid (reported, and the note is skipped). */
+int scan_read_note(struct kb *kb, size_t i);
 
 #endif

@@ -353,7 +353,7 @@ out:
 
 /* ---- the build cache (.kbc/cache.sqlite; docs/kb-schema.md) ---- */
 
-#define CACHE_FORMAT "kbc-cache 2"
+#define CACHE_FORMAT "kbc-cache 3"
 
 struct store_cache {
 	sqlite3 *db;
@@ -366,7 +366,9 @@ static const char *cache_schema =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS notes(key BLOB PRIMARY KEY, data BLOB NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS pages(path TEXT PRIMARY KEY, hash BLOB NOT NULL, size INTEGER NOT NULL,\n"
-	"  ino INTEGER NOT NULL, mtime INTEGER NOT NULL);\n";
+	"  ino INTEGER NOT NULL, mtime INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,\n"
+	"  ctime INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL, content BLOB NOT NULL);\n";
 
 static void cache_close_db(struct store_cache *c)
 {
@@ -586,6 +588,62 @@ int store_cache_pages_set(struct store_cache *c, const char *const *rels, const 
 		sqlite3_bind_int64(st, 3, pages[i].size);
 		sqlite3_bind_int64(st, 4, pages[i].ino);
 		sqlite3_bind_int64(st, 5, pages[i].mtime);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		cache_broke(c);
+	return rc;
+}
+
+int store_cache_files_each(struct store_cache *c, void (*fn)(void *arg, const struct store_file *f), void *arg)
+{
+	if (!c || c->broken)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path, size, mtime, ctime, ino, dev, content FROM files ORDER BY path", -1,
+		&st, NULL) != SQLITE_OK) {
+		cache_broke(c);
+		return -1;
+	}
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_file f;
+		f.rel = (const char *)sqlite3_column_text(st, 0);
+		if (!f.rel || sqlite3_column_bytes(st, 6) != (int)sizeof f.content)
+			continue;
+		f.sig = (struct kb_file_sig){ sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+			sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5) };
+		memcpy(f.content, sqlite3_column_blob(st, 6), sizeof f.content);
+		fn(arg, &f);
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE) {
+		cache_broke(c);
+		return -1;
+	}
+	return 0;
+}
+
+int store_cache_files_set(struct store_cache *c, const struct store_file *files, size_t n)
+{
+	if (!c || c->broken)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(c->db, "DELETE FROM files", NULL, NULL, NULL) == SQLITE_OK &&
+		sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO files VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) ==
+		SQLITE_OK ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct store_file *f = &files[i];
+		sqlite3_bind_text(st, 1, f->rel, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, f->sig.size);
+		sqlite3_bind_int64(st, 3, f->sig.mtime);
+		sqlite3_bind_int64(st, 4, f->sig.ctime);
+		sqlite3_bind_int64(st, 5, f->sig.ino);
+		sqlite3_bind_int64(st, 6, f->sig.dev);
+		sqlite3_bind_blob(st, 7, f->content, (int)sizeof f->content, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(st);

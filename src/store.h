@@ -63,6 +63,17 @@ int store_cache_pages_each(struct store_cache *c, void (*fn)(void *arg, const ch
 	void *arg);
 /* Replace all page records by these n. */
 int store_cache_pages_set(struct store_cache *c, const char *const *rels, const struct store_page *pages, size_t n);
+/* The notes' files as the last build read them (cache.h, signatures). */
+struct store_file {
+	const char *rel;         /* relative to the notes folder */
+	struct kb_file_sig sig;
+	unsigned char content[16];
+};
+/* fn(arg, file) for every file recorded by the last build, in byte order
+ * of rel (valid during the call only). 0, or -1. */
+int store_cache_files_each(struct store_cache *c, void (*fn)(void *arg, const struct store_file *f), void *arg);
+/* Replace all file records by these n. */
+int store_cache_files_set(struct store_cache *c, const struct store_file *files, size_t n);
 /* Commit and close; with `prune`, drop note entries this build did not
  * use. On failure the file is removed (the next build is a full one) and
  * -1 returned. NULL is a no-op. Not thread-safe: the whole cache is used

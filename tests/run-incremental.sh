@@ -47,6 +47,24 @@ restored() { sed -n 's/^kbc: \([0-9]*\) of [0-9]* notes unchanged.*/\1/p' "$TMP/
 tokenized() { sed -n 's/^kbc: search index: .*; \([0-9]*\) of [0-9]* notes tokenized$/\1/p' "$TMP/log.$STEP"; }
 is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 
+# flip_entries CACHE: flip bytes inside every note entry (the entries'
+# checksums must catch it).
+flip_entries() {
+	python3 - "$1" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for key, data in db.execute("SELECT key, data FROM notes").fetchall():
+    b = bytearray(data)
+    for i in range(40, len(b), 97):
+        b[i] ^= 0x20
+    db.execute("UPDATE notes SET data = ? WHERE key = ?", (bytes(b), key))
+db.commit()
+EOF
+}
+
+# unread: the N of "N of M note files unchanged on disk" (not read).
+unread() { sed -n 's/^kbc: \([0-9]*\) of [0-9]* note files unchanged on disk.*/\1/p' "$TMP/log.$STEP"; }
+
 # The cache must not be half-trusted: every way of damaging it.
 cache_damage() {
 	local p=$1 c="$1/.kbc/cache.sqlite"
@@ -66,16 +84,7 @@ cache_damage() {
 	check "truncated cache: rebuilt cleanly" is "$(grep -c ": error:" "$TMP/log.$STEP")" 0
 	# flipped bytes inside a note entry: the entry's checksum catches it
 	build "$p"
-	python3 - "$c" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for key, data in db.execute("SELECT key, data FROM notes").fetchall():
-    b = bytearray(data)
-    for i in range(40, len(b), 97):
-        b[i] ^= 0x20
-    db.execute("UPDATE notes SET data = ? WHERE key = ?", (bytes(b), key))
-db.commit()
-EOF
+	flip_entries "$c"
 	step "note entries with flipped bytes" "$p"
 	check "flipped bytes: no note restored" is "$(restored)" 0
 }
@@ -122,6 +131,32 @@ cp "$TMP/kb.yaml.saved" "$B/kb.yaml"
 step "limit restored" "$B"
 step "-j 1" "$B" -j 1
 check "basic: -j 1 after -j 2 renders no page" is "$(rendered)" 0
+# File signatures (src/cache.h): a note file last changed two seconds or
+# more before a build is recorded, and not read again while its size,
+# times, inode and device stay the same.
+sleep 2.1
+build "$B"
+step "no change, note files left unread" "$B"
+check "basic: a no-op rebuild reads no note file" is "$(unread)" "$(restored)"
+check "basic: ... of several" [ "$(unread)" -gt 1 ]
+all=$(unread)
+# other bytes of the same size, the mtime put back: the change time tells
+f="$B/notes/gamma.md"
+m=$(stat -c %y "$f")
+sed -i '0,/about phases/s/about phases/about PHASES/' "$f"
+touch -d "$m" "$f"
+check "basic: the edit kept size and mtime" is "$(stat -c %y "$f")" "$m"
+step "same size and mtime, other bytes" "$B"
+check "basic: ... that note file is read" is "$(unread)" $((all - 1))
+check "basic: ... and parsed" is "$(restored)" $((all - 1))
+check "basic: ... its new text is on its page" grep -q "about PHASES" "$B/site/gamma.html"
+# a note left unread whose cache entry turns out bad is read after all
+sleep 2.1
+build "$B"
+flip_entries "$B/.kbc/cache.sqlite"
+step "unread notes, their entries damaged" "$B"
+check "basic: scan left every note file unread" is "$(unread)" "$all"
+check "basic: ... none could be restored, all were read and parsed" is "$(restored)" 0
 cache_damage "$B"
 step "--no-cache" "$B" --no-cache
 check "basic: --no-cache renders every page" is "$(rendered)" "$(total)"
