@@ -673,8 +673,6 @@ static int run(const struct options *o, bool write)
 				built = true;
 			}
 			store_job_finish(&db, built);
-			if (built)
-				output_wait();   /* the old site's removal ran meanwhile */
 			free(final);
 		} else {
 			store_job_finish(&db, false);
@@ -687,6 +685,10 @@ static int run(const struct options *o, bool write)
 	cache = NULL;
 	if (writing)
 		stage(o, "cache", &t);
+	if (built) {
+		output_wait();   /* the old site's removal ran meanwhile */
+		stage(o, "old-site", &t);
+	}
 free_dirs:
 	free(proj_t);
 	free(data_t);
