@@ -25,19 +25,29 @@ static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TEXT_SHARDS_AIM 2048      /* text shards wanted, while within min..max */
 #define BATCH 512                 /* notes tokenized between merges */
 
-/* A term's occurrences in one document. */
-struct posting {
-	uint32_t doc;
-	uint8_t mask;             /* fields holding it */
-	uint16_t tf[N_FIELDS];
+/* A term's postings from one segment of the notes (a run of them merged
+ * on one thread), already encoded as docs/search-index.md section 5.2 has
+ * them: the codes (the first one relative to document 0) and the field
+ * counts of the postings that are not simple. */
+struct acc {
+	unsigned char *code, *cnt;
+	size_t n_code, cap_code, n_cnt, cap_cnt;
+	uint32_t n;               /* postings */
+	uint32_t first, last;     /* documents of the first and the last, + 1; 0 none */
 };
 
 struct term {
 	char *s;
-	struct posting *p;
-	size_t n, cap;
+	uint32_t n;               /* documents holding it */
 	uint32_t idf;
 	size_t post_at, post_len; /* its encoded postings in the builder's `post` */
+};
+
+/* A note with documents, in note order: its stored packed note (see
+ * pack_note), merged into the postings once every note has one. */
+struct snote {
+	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
+	struct buf stored;
 };
 
 /* A document: one section of a note. */
@@ -56,7 +66,7 @@ struct fval {
 
 /* A distinct term of one document, as a worker found it. */
 struct dent {
-	size_t s;                 /* offset of the term in the worker's strings */
+	uint32_t wid;             /* the term: its number in the worker's terms */
 	uint8_t mask;
 	uint16_t tf[N_FIELDS];
 };
@@ -67,35 +77,123 @@ struct dres {
 	uint32_t len[N_FIELDS];
 };
 
-struct occ {
-	size_t s;                 /* term: offset in the tok list's pool */
-	int field;
+/* A term a worker has met (in any note it tokenized). */
+struct wterm {
+	const char *s;            /* in the worker's chunks */
+	uint32_t len;
+	uint32_t doc, dent;       /* the document it was last met in (a stamp), its dent there */
+	uint32_t note, local;     /* the note it was last met in (a stamp), its number there */
+	uint64_t h;
+};
+
+/* A block of a worker's term strings; blocks never move. */
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	char data[];
 };
 
 struct worker {
 	struct tokenizer *tz;
 	struct tok_list toks;
-	struct occ *occ, *tmp;
-	size_t n_occ, cap_occ, cap_tmp;
 	struct fval *vals;
 	size_t n_vals, cap_vals;
-	char *str;                /* terms of this batch's documents */
-	size_t n_str, cap_str;
-	struct dent *dents;
+	struct dent *dents;       /* of the note being packed */
 	size_t n_dents, cap_dents;
 	struct dres *res;         /* per document of the note being packed */
 	size_t cap_res;
-	uint32_t *ht;             /* the note's terms: open addressing, dent + 1 */
-	size_t cap_ht;
+	/* its terms, so that a document's occurrences of a term are counted
+	 * without sorting or comparing strings: open addressing, wid + 1 */
+	struct wterm *wt;
+	size_t n_wt, cap_wt;
+	uint32_t *wslots;
+	size_t n_wslots;
+	struct chunk *chunks;
+	uint32_t doc_stamp, note_stamp;
 	struct buf names;         /* the note's terms, packed */
-	uint32_t *local;          /* per dent: its term's number in the note */
-	size_t cap_local;
 };
+
+static uint64_t hash_mem(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void wrehash(struct worker *w)
+{
+	size_t n = w->n_wslots ? w->n_wslots * 2 : 8192;
+	uint32_t *slots = xcalloc(n, sizeof *slots);
+	for (size_t i = 0; i < w->n_wt; i++) {
+		size_t at = w->wt[i].h & (n - 1);
+		while (slots[at])
+			at = (at + 1) & (n - 1);
+		slots[at] = (uint32_t)i + 1;
+	}
+	free(w->wslots);
+	w->wslots = slots;
+	w->n_wslots = n;
+}
+
+/* The worker's number of term s (n bytes), added when new. */
+static uint32_t wintern(struct worker *w, const char *s, size_t n)
+{
+	if (2 * (w->n_wt + 1) > w->n_wslots)
+		wrehash(w);
+	uint64_t h = hash_mem(s, n);
+	size_t at = h & (w->n_wslots - 1);
+	for (uint32_t k; (k = w->wslots[at]); at = (at + 1) & (w->n_wslots - 1)) {
+		const struct wterm *t = &w->wt[k - 1];
+		if (t->h == h && t->len == n && !memcmp(t->s, s, n))
+			return k - 1;
+	}
+	struct chunk *c = w->chunks;
+	if (!c || c->size - c->used < n + 1) {
+		size_t size = n + 1 > 65536 ? n + 1 : 65536;
+		c = xmalloc(sizeof *c + size);
+		c->next = w->chunks;
+		c->used = 0;
+		c->size = size;
+		w->chunks = c;
+	}
+	char *str = c->data + c->used;
+	memcpy(str, s, n);
+	str[n] = '\0';
+	c->used += n + 1;
+	struct wterm *t = VEC_PUSH(w->wt, w->n_wt, w->cap_wt);
+	memset(t, 0, sizeof *t);
+	t->s = str;
+	t->len = (uint32_t)n;
+	t->h = h;
+	w->wslots[at] = (uint32_t)w->n_wt;
+	return (uint32_t)w->n_wt - 1;
+}
+
+static void worker_free(struct worker *w)
+{
+	tokenizer_free(w->tz);
+	tok_list_free(&w->toks);
+	free(w->vals);
+	free(w->dents);
+	free(w->res);
+	free(w->wt);
+	free(w->wslots);
+	while (w->chunks) {
+		struct chunk *next = w->chunks->next;
+		free(w->chunks);
+		w->chunks = next;
+	}
+	buf_free(&w->names);
+}
 
 /* A note of the batch being built. */
 struct batch_note {
 	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
-	struct buf packed;        /* packed note (see pack_note) */
+	size_t sn;                /* its place in the builder's sn */
+	struct buf packed;        /* packed note, when tokenized (see pack_note) */
 	unsigned char key[16];    /* its cache key */
 	bool cached;              /* packed came from the cache */
 };
@@ -121,9 +219,7 @@ struct builder {
 	struct buf term;          /* a term being decoded */
 	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
 	size_t cap_gid;
-	struct buf stored;        /* a fresh packed note's stored form */
-	uint32_t *last_doc;       /* per term: the last document it was added to, + 1 */
-	size_t cap_last_doc;
+	struct snote *sn;         /* notes with documents; n_notes of them */
 	uint64_t gen;             /* generation of the term list */
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
@@ -170,11 +266,6 @@ static uint32_t intern(struct builder *b, const char *s)
 	}
 	struct term *t = VEC_PUSH(b->terms, b->n_terms, b->cap_terms);
 	memset(t, 0, sizeof *t);
-	if (b->n_terms > b->cap_last_doc) {
-		size_t old = b->cap_last_doc;
-		xgrow(&b->last_doc, &b->cap_last_doc, b->n_terms, sizeof *b->last_doc);
-		memset(b->last_doc + old, 0, (b->cap_last_doc - old) * sizeof *b->last_doc);
-	}
 	t->s = xstrdup(s);
 	b->slots[at] = (uint32_t)b->n_terms;
 	return (uint32_t)b->n_terms - 1;
@@ -212,83 +303,41 @@ static void doc_values(const struct builder *b, const struct doc *d, struct fval
 #undef VAL
 }
 
-static int occ_cmp(const struct occ *x, const struct occ *y, const char *pool)
-{
-	int c = strcmp(pool + x->s, pool + y->s);
-	return c ? c : (x->field > y->field) - (x->field < y->field);
-}
-
-/* Insertion sort for the short lists, merge sort otherwise; no globals, so
- * workers can sort at once. */
-static void sort_occ(struct occ *v, size_t n, struct occ *tmp, const char *pool)
-{
-	if (n < 24) {
-		for (size_t i = 1; i < n; i++) {
-			struct occ x = v[i];
-			size_t j = i;
-			for (; j > 0 && occ_cmp(&v[j - 1], &x, pool) > 0; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return;
-	}
-	size_t h = n / 2;
-	sort_occ(v, h, tmp, pool);
-	sort_occ(v + h, n - h, tmp, pool);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = occ_cmp(&v[j], &v[i], pool) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof *v);
-}
-
 /* Tokenize document d on worker w: its distinct terms, with their counts
- * per field, appended to w->dents (strings in w->str); its field lengths
- * and dents range into r. */
+ * per field, appended to w->dents in the order first met; its field
+ * lengths and dents range into r. */
 static void tokenize_doc(const struct builder *b, struct worker *w, const struct doc *d, struct dres *r)
 {
 	memset(r, 0, sizeof *r);
 	doc_values(b, d, &w->vals, &w->n_vals, &w->cap_vals);
 	tok_list_clear(&w->toks);
-	w->n_occ = 0;
+	uint32_t stamp = ++w->doc_stamp;
+	r->from = w->n_dents;
 	int pos = 0;
 	for (size_t k = 0; k < w->n_vals; k++) {
 		size_t from = w->toks.n;
-		int start = pos;
+		int start = pos, f = w->vals[k].field;
 		tokenize(w->tz, w->vals[k].text, strlen(w->vals[k].text), &pos, &w->toks);
-		r->len[w->vals[k].field] += (uint32_t)(pos - start);
+		r->len[f] += (uint32_t)(pos - start);
 		for (size_t t = from; t < w->toks.n; t++) {
-			if (!w->toks.v[t].term_at)
+			const char *term = w->toks.v[t].term;
+			if (!term)
 				continue;
-			struct occ *o = VEC_PUSH(w->occ, w->n_occ, w->cap_occ);
-			o->s = w->toks.v[t].term_at;
-			o->field = w->vals[k].field;
-		}
-		pos += INDEX_FIELD_GAP;
-	}
-	xgrow(&w->tmp, &w->cap_tmp, w->n_occ + 1, sizeof *w->tmp);
-	sort_occ(w->occ, w->n_occ, w->tmp, w->toks.pool);
-	r->from = w->n_dents;
-	for (size_t k = 0; k < w->n_occ;) {
-		const char *s = w->toks.pool + w->occ[k].s;
-		struct dent *e = VEC_PUSH(w->dents, w->n_dents, w->cap_dents);
-		memset(e, 0, sizeof *e);
-		size_t len = strlen(s);
-		xgrow(&w->str, &w->cap_str, w->n_str + len + 1, 1);
-		memcpy(w->str + w->n_str, s, len + 1);
-		e->s = w->n_str;
-		w->n_str += len + 1;
-		size_t j = k;
-		for (; j < w->n_occ && !strcmp(w->toks.pool + w->occ[j].s, s); j++) {
-			int f = w->occ[j].field;
+			uint32_t wid = wintern(w, term, strlen(term));   /* may move w->wt */
+			struct wterm *wt = &w->wt[wid];
+			if (wt->doc != stamp) {
+				wt->doc = stamp;
+				wt->dent = (uint32_t)w->n_dents;
+				struct dent *e = VEC_PUSH(w->dents, w->n_dents, w->cap_dents);
+				memset(e, 0, sizeof *e);
+				e->wid = wid;
+			}
+			struct dent *e = &w->dents[wt->dent];
 			e->mask |= (uint8_t)(1u << f);
 			if (e->tf[f] < UINT16_MAX)
 				e->tf[f]++;
 		}
-		k = j;
+		pos += INDEX_FIELD_GAP;
 	}
 	r->to = w->n_dents;
 }
@@ -341,34 +390,23 @@ static unsigned char *put_vu(unsigned char *q, uint32_t v)
 static void pack_note(const struct builder *b, struct worker *w, const struct doc *docs, size_t nd,
 	struct buf *out)
 {
-	w->n_str = 0;
 	w->n_dents = 0;
 	xgrow(&w->res, &w->cap_res, nd + 1, sizeof *w->res);
 	for (size_t k = 0; k < nd; k++)
 		tokenize_doc(b, w, &docs[k], &w->res[k]);
 	/* the note's distinct terms, numbered in the order first met */
-	xgrow(&w->local, &w->cap_local, w->n_dents + 1, sizeof *w->local);
-	size_t n_ht = 64;
-	while (n_ht < 2 * w->n_dents)
-		n_ht *= 2;
-	xgrow(&w->ht, &w->cap_ht, n_ht, sizeof *w->ht);
-	memset(w->ht, 0, n_ht * sizeof *w->ht);
+	uint32_t stamp = ++w->note_stamp;
 	buf_reset(out);
 	index_put_varint(out, (uint32_t)nd);
 	buf_reset(&w->names);
 	uint32_t distinct = 0;
 	for (size_t k = 0; k < w->n_dents; k++) {
-		const char *s = w->str + w->dents[k].s;
-		size_t at = hash_str(s) & (n_ht - 1);
-		while (w->ht[at] && strcmp(w->str + w->dents[w->ht[at] - 1].s, s))
-			at = (at + 1) & (n_ht - 1);
-		if (w->ht[at]) {
-			w->local[k] = w->local[w->ht[at] - 1];
+		struct wterm *t = &w->wt[w->dents[k].wid];
+		if (t->note == stamp)
 			continue;
-		}
-		w->ht[at] = (uint32_t)k + 1;
-		w->local[k] = distinct++;
-		index_put_str(&w->names, s, strlen(s));
+		t->note = stamp;
+		t->local = distinct++;
+		index_put_str(&w->names, t->s, t->len);
 	}
 	index_put_varint(out, distinct);
 	buf_put(out, w->names.data, w->names.len);
@@ -381,7 +419,7 @@ static void pack_note(const struct builder *b, struct worker *w, const struct do
 		q = put_vu(q, (uint32_t)(r->to - r->from));
 		for (size_t e = r->from; e < r->to; e++) {
 			const struct dent *d = &w->dents[e];
-			q = put_vu(q, w->local[e]);
+			q = put_vu(q, w->wt[d->wid].local);
 			*q++ = d->mask;
 			for (int f = 0; f < N_FIELDS; f++)
 				if (d->mask & (1u << f))
@@ -417,98 +455,119 @@ static inline int get_varint(struct index_cursor *c, uint32_t *v)
 	return index_get_varint(c, v);
 }
 
-/* Merge the packed note of documents b->docs[d0, d0 + nd) into the
- * postings. `fresh`: as pack_note made it (terms as strings, interned
- * here; its stored form, with terms as numbers in the term list, goes to
- * `stored`). Else a stored form from the cache, of generation b->gen.
- * 0, or -1 when it is malformed (postings may then be half added). */
-static int merge_note(struct builder *b, const struct buf *packed, size_t d0, size_t nd, bool fresh,
-	struct buf *stored)
+/* A fresh packed note (as pack_note made it, terms as strings) of nd
+ * documents into its stored form: the terms interned and numbered in the
+ * term list, after the list's generation. 0, or -1 when it is malformed. */
+static int store_note(struct builder *b, const struct buf *packed, size_t nd, struct buf *stored)
 {
 	struct index_cursor c = { (const unsigned char *)packed->data,
 		(const unsigned char *)packed->data + packed->len, 0 };
-	uint32_t n_docs, n_terms = 0;
-	if (!fresh) {
-		if (packed->len < 8 || get_u64(c.p) != b->gen)
-			return -1;
-		c.p += 8;
-	}
+	uint32_t n_docs, n_terms;
 	if (get_varint(&c, &n_docs) < 0 || n_docs != nd)
 		return -1;
-	if (fresh) {
-		if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+	if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+		return -1;
+	xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
+	for (uint32_t t = 0; t < n_terms; t++) {
+		uint32_t len;
+		const char *name;
+		if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
 			return -1;
-		xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
 		buf_reset(&b->term);
-		for (uint32_t t = 0; t < n_terms; t++) {
-			uint32_t len;
-			const char *name;
-			if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
-				return -1;
-			buf_reset(&b->term);
-			buf_put(&b->term, name, len);
-			b->gid[t] = intern(b, b->term.data);
-		}
-		buf_reset(stored);
-		put_u64(stored, b->gen);
-		index_put_varint(stored, (uint32_t)nd);
+		buf_put(&b->term, name, len);
+		b->gid[t] = intern(b, b->term.data);
 	}
-	unsigned char *q = NULL;
+	buf_reset(stored);
+	put_u64(stored, b->gen);
+	index_put_varint(stored, (uint32_t)nd);
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t v, n;
+		for (int f = 0; f < N_FIELDS; f++) {
+			if (get_varint(&c, &v) < 0)
+				return -1;
+			index_put_varint(stored, v);
+		}
+		if (get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
+			return -1;
+		index_put_varint(stored, n);
+		buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
+		unsigned char *q = (unsigned char *)stored->data + stored->len;
+		for (uint32_t e = 0; e < n; e++) {
+			uint32_t id;
+			uint8_t mask;
+			if (get_varint(&c, &id) < 0 || id >= n_terms || index_get_u8(&c, &mask) < 0 || !mask ||
+			    mask >= 1u << N_FIELDS)
+				return -1;
+			q = put_vu(q, b->gid[id]);
+			*q++ = mask;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (mask & (1u << f)) {
+					if (get_varint(&c, &v) < 0 || !v || v > UINT16_MAX)
+						return -1;
+					q = put_vu(q, v);
+				}
+		}
+		stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
+		stored->data[stored->len] = '\0';
+	}
+	return c.p == c.end ? 0 : -1;
+}
+
+/* Merge the stored packed note of documents b->docs[d0, d0 + nd) into
+ * the postings of one segment, acc (one per term of the list), and set
+ * those documents' field lengths. Only acc and the documents are written,
+ * so segments of different notes can be merged at once. 0, or -1 when it
+ * is malformed (postings may then be half added). */
+static int merge_stored(const struct builder *b, struct acc *acc, const struct buf *st, size_t d0, size_t nd)
+{
+	struct index_cursor c = { (const unsigned char *)st->data, (const unsigned char *)st->data + st->len, 0 };
+	uint32_t n_docs;
+	if (st->len < 8 || get_u64(c.p) != b->gen)
+		return -1;
+	c.p += 8;
+	if (get_varint(&c, &n_docs) < 0 || n_docs != nd)
+		return -1;
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t *len = b->docs[d0 + k].len, n;
+		uint32_t doc = (uint32_t)(d0 + k);
 		for (int f = 0; f < N_FIELDS; f++)
 			if (get_varint(&c, &len[f]) < 0)
 				return -1;
 		if (get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
 			return -1;
-		if (fresh) {
-			for (int f = 0; f < N_FIELDS; f++)
-				index_put_varint(stored, len[f]);
-			index_put_varint(stored, n);
-		}
-		if (fresh) {
-			buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
-			q = (unsigned char *)stored->data + stored->len;
-		}
 		for (uint32_t e = 0; e < n; e++) {
-			uint32_t id, tf;
+			uint32_t id, tf[N_FIELDS];
 			uint8_t mask;
-			struct posting p = { (uint32_t)(d0 + k), 0, { 0 } };
-			if (get_varint(&c, &id) < 0 || index_get_u8(&c, &mask) < 0 || !mask ||
+			if (get_varint(&c, &id) < 0 || id >= b->n_terms || index_get_u8(&c, &mask) < 0 || !mask ||
 			    mask >= 1u << N_FIELDS)
 				return -1;
-			if (fresh) {
-				if (id >= n_terms)
-					return -1;
-				id = b->gid[id];
-			} else if (id >= b->n_terms) {
-				return -1;
-			}
-			p.mask = mask;
 			for (int f = 0; f < N_FIELDS; f++)
 				if (mask & (1u << f)) {
-					if (get_varint(&c, &tf) < 0 || !tf || tf > UINT16_MAX)
+					if (get_varint(&c, &tf[f]) < 0 || !tf[f] || tf[f] > UINT16_MAX)
 						return -1;
-					p.tf[f] = (uint16_t)tf;
 				}
-			if (b->last_doc[id] == p.doc + 1)
+			struct acc *a = &acc[id];
+			if (a->last == doc + 1)
 				return -1;   /* a term twice in one document */
-			b->last_doc[id] = p.doc + 1;
-			struct term *t = &b->terms[id];
-			if (t->n == t->cap)
-				xgrow(&t->p, &t->cap, t->n + 1, sizeof *t->p);
-			t->p[t->n++] = p;
-			if (fresh) {
-				q = put_vu(q, id);
+			bool simple = mask == 1u << F_BODY && tf[F_BODY] == 1;
+			if (a->cap_code - a->n_code < 5)
+				xgrow(&a->code, &a->cap_code, a->n_code + 5, 1);
+			uint32_t prev = a->last ? a->last - 1 : 0;
+			a->n_code = (size_t)(put_vu(a->code + a->n_code, (doc - prev) * 2 + (simple ? 1 : 0)) - a->code);
+			if (!simple) {
+				if (a->cap_cnt - a->n_cnt < 1 + 3 * N_FIELDS)
+					xgrow(&a->cnt, &a->cap_cnt, a->n_cnt + 1 + 3 * N_FIELDS, 1);
+				unsigned char *q = a->cnt + a->n_cnt;
 				*q++ = mask;
 				for (int f = 0; f < N_FIELDS; f++)
 					if (mask & (1u << f))
-						q = put_vu(q, p.tf[f]);
+						q = put_vu(q, tf[f]);
+				a->n_cnt = (size_t)(q - a->cnt);
 			}
-		}
-		if (fresh) {
-			stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
-			stored->data[stored->len] = '\0';
+			if (!a->n)
+				a->first = doc + 1;
+			a->last = doc + 1;
+			a->n++;
 		}
 	}
 	return c.p == c.end ? 0 : -1;
@@ -560,10 +619,15 @@ static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, s
 		bn->d0 = b->doc_of[i];
 		bn->nd = n->n_sections;
 		bn->cached = false;
+		bn->sn = b->n_notes;
+		struct snote *sn = &b->sn[b->n_notes];
+		sn->d0 = bn->d0;
+		sn->nd = bn->nd;
+		buf_init(&sn->stored);
 		if (b->cache) {
 			note_input(b, &b->docs[bn->d0], bn->nd, &b->vals, &b->cap_vals, &b->input);
-			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &bn->packed) == 0 &&
-				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
+			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &sn->stored) == 0 &&
+				sn->stored.len >= 8 && get_u64((const unsigned char *)sn->stored.data) == b->gen;
 		}
 		b->n_notes++;
 		if (!bn->cached) {
@@ -597,17 +661,128 @@ static void batch_join(struct builder *b, struct batch *bt, struct job *jobs)
 	bt->started = 0;
 }
 
-/* Merge bt's notes in note order, so the result does not depend on -j.
- * Sets b->failed when a cached one turns out malformed. */
-static void batch_merge(struct builder *b, struct batch *bt)
+/* Give bt's tokenized notes their stored form, in note order so the term
+ * list does not depend on -j, and keep it in the cache. Sets b->failed
+ * when one turns out malformed. */
+static void batch_store(struct builder *b, struct batch *bt)
 {
 	for (size_t k = 0; k < bt->n && !b->failed; k++) {
 		struct batch_note *bn = &bt->notes[k];
-		if (merge_note(b, &bn->packed, bn->d0, bn->nd, !bn->cached, &b->stored) < 0)
+		if (bn->cached)
+			continue;
+		struct buf *st = &b->sn[bn->sn].stored;
+		if (store_note(b, &bn->packed, bn->nd, st) < 0)
 			b->failed = true;
-		else if (!bn->cached && b->cache)
-			cache_index_put(b->cache, bn->key, b->stored.data, b->stored.len);
+		else if (b->cache)
+			cache_index_put(b->cache, bn->key, st->data, st->len);
 	}
+}
+
+/* ---- merging the stored notes into the postings ----
+ *
+ * Once every note has its stored form, the notes are cut into runs of
+ * about the same bytes, one per thread, and each run is merged into
+ * encoded postings of its own (struct acc). A term's postings are then
+ * its runs' bytes back to back, with the first code of each run made
+ * relative to the run before's last document: the same bytes whatever
+ * the number of runs. */
+
+struct seg {
+	const struct builder *b;
+	size_t from, to;          /* notes sn[from, to) */
+	struct acc *acc;          /* one per term */
+	bool failed;
+	pthread_t tid;
+};
+
+static void *merge_seg(void *arg)
+{
+	struct seg *g = arg;
+	for (size_t i = g->from; i < g->to && !g->failed; i++) {
+		const struct snote *sn = &g->b->sn[i];
+		if (merge_stored(g->b, g->acc, &sn->stored, sn->d0, sn->nd) < 0)
+			g->failed = true;
+	}
+	return NULL;
+}
+
+/* Merge every stored note into b->terms' postings (n and the encoded bytes
+ * in b->post) on up to b->n_w threads. -1 when a stored note is malformed. */
+static int merge_all(struct builder *b)
+{
+	size_t n_seg = (size_t)b->n_w, total = 0;
+	if (n_seg > b->n_notes)
+		n_seg = b->n_notes ? b->n_notes : 1;
+	for (size_t i = 0; i < b->n_notes; i++)
+		total += b->sn[i].stored.len;
+	struct seg *g = xcalloc(n_seg, sizeof *g);
+	size_t at = 0, bytes = 0;
+	for (size_t s = 0; s < n_seg; s++) {
+		g[s].b = b;
+		g[s].from = at;
+		/* up to the note where the bytes so far reach (s + 1) / n_seg of all */
+		while (at < b->n_notes && (s + 1 == n_seg || bytes < total / n_seg * (s + 1))) {
+			bytes += b->sn[at].stored.len;
+			at++;
+		}
+		g[s].to = at;
+		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
+	}
+	size_t started = 0;
+	for (size_t s = 1; s < n_seg; s++) {
+		if (pthread_create(&g[s].tid, NULL, merge_seg, &g[s]) != 0)
+			break;
+		started = s;
+	}
+	merge_seg(&g[0]);
+	for (size_t s = 1; s <= started; s++)
+		pthread_join(g[s].tid, NULL);
+	for (size_t s = started + 1; s < n_seg; s++)
+		merge_seg(&g[s]);   /* the threads that could not start */
+	bool failed = false;
+	for (size_t s = 0; s < n_seg; s++)
+		failed |= g[s].failed;
+	/* each term's runs back to back */
+	for (size_t i = 0; i < b->n_terms && !failed; i++) {
+		struct term *t = &b->terms[i];
+		t->post_at = b->post.len;
+		uint32_t last = 0;
+		for (size_t s = 0; s < n_seg; s++) {
+			const struct acc *a = &g[s].acc[i];
+			if (!a->n)
+				continue;
+			size_t skip = 0;
+			if (last) {   /* re-code the run's first posting against the last one before it */
+				struct index_cursor c = { a->code, a->code + a->n_code, 0 };
+				uint32_t v;
+				if (index_get_varint(&c, &v) < 0) {
+					failed = true;
+					break;
+				}
+				skip = (size_t)(c.p - a->code);
+				buf_grow(&b->post, 5);
+				unsigned char *q = (unsigned char *)b->post.data + b->post.len;
+				q = put_vu(q, (a->first - last) * 2 + (v & 1));
+				b->post.len = (size_t)((char *)q - b->post.data);
+			}
+			buf_put(&b->post, a->code + skip, a->n_code - skip);
+			t->n += a->n;
+			last = a->last;
+		}
+		for (size_t s = 0; s < n_seg; s++)
+			if (g[s].acc[i].n_cnt)
+				buf_put(&b->post, g[s].acc[i].cnt, g[s].acc[i].n_cnt);
+		t->post_len = b->post.len - t->post_at;
+	}
+	for (size_t s = 0; s < n_seg; s++) {
+		for (size_t i = 0; i < b->n_terms; i++) {
+			free(g[s].acc[i].code);
+			free(g[s].acc[i].cnt);
+		}
+		free(g[s].acc);
+	}
+	free(g);
+	return failed ? -1 : 0;
 }
 
 /* The list of terms that stored packed notes number their terms in
@@ -682,38 +857,6 @@ static void dict_save(struct builder *b, size_t used)
 static int cmp_terms(const void *a, const void *b)
 {
 	return strcmp(((const struct term *)a)->s, ((const struct term *)b)->s);
-}
-
-/* A posting that holds the term once, in the body only, is "simple". */
-static bool simple(const struct posting *p)
-{
-	return p->mask == 1u << F_BODY && p->tf[F_BODY] == 1;
-}
-
-/* docs/search-index.md section 5.2: codes, then the field counts of the
- * postings that are not simple. */
-static void encode_postings(struct buf *out, const struct term *t)
-{
-	/* at most 5 bytes a code, 1 + 3 per field of the counts */
-	buf_grow(out, t->n * (5 + 1 + 3 * N_FIELDS) + 1);
-	unsigned char *q = (unsigned char *)out->data + out->len;
-	uint32_t prev = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct posting *p = &t->p[i];
-		q = put_vu(q, (p->doc - prev) * 2 + (simple(p) ? 1 : 0));
-		prev = p->doc;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct posting *p = &t->p[i];
-		if (simple(p))
-			continue;
-		*q++ = p->mask;
-		for (int f = 0; f < N_FIELDS; f++)
-			if (p->mask & (1u << f))
-				q = put_vu(q, p->tf[f]);
-	}
-	out->len = (size_t)((char *)q - out->data);   /* room was made above */
-	out->data[out->len] = '\0';
 }
 
 /* Serialize terms [from, to) as one shard block. */
@@ -827,7 +970,6 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 static void free_terms(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_terms; i++) {
-		free(b->terms[i].p);
 		free(b->terms[i].s);
 	}
 	free(b->terms);
@@ -848,7 +990,6 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	buf_init(&b.post);
 	buf_init(&b.input);
 	buf_init(&b.term);
-	buf_init(&b.stored);
 	rehash(&b);
 	index_topics(&b);
 	dict_load(&b);
@@ -869,7 +1010,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		}
 	}
 
-	/* Terms and postings, a batch of notes at a time. */
+	/* Stored packed notes, a batch of notes at a time; then the postings. */
+	b.sn = xcalloc(kb->n_notes + 1, sizeof *b.sn);
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
 	for (int k = 0; k < b.n_w; k++) {
@@ -894,24 +1036,13 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		if (more)
 			batch_start(&b, &bt[1 - cur], job_of[1 - cur], from,
 				kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
-		batch_merge(&b, &bt[cur]);
+		batch_store(&b, &bt[cur]);
 		if (!more)
 			break;
 		cur = 1 - cur;
 	}
 	for (int k = 0; k < b.n_w; k++) {
-		struct worker *w = &b.w[k];
-		tokenizer_free(w->tz);
-		tok_list_free(&w->toks);
-		free(w->occ);
-		free(w->tmp);
-		free(w->vals);
-		free(w->str);
-		free(w->dents);
-		free(w->res);
-		free(w->ht);
-		buf_free(&w->names);
-		free(w->local);
+		worker_free(&b.w[k]);
 	}
 	free(b.w);
 	for (int h = 0; h < 2; h++) {
@@ -926,8 +1057,11 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	free(b.doc_of);
 	buf_free(&b.input);
 	buf_free(&b.term);
-	buf_free(&b.stored);
-	free(b.last_doc);
+	if (!b.failed && merge_all(&b) < 0)
+		b.failed = true;
+	for (size_t i = 0; i < b.n_notes; i++)
+		buf_free(&b.sn[i].stored);
+	free(b.sn);
 	if (b.failed) {
 		free_terms(&b);
 		return -1;
@@ -967,11 +1101,6 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	}
 	if (b.n_terms)
 		qsort(b.terms, b.n_terms, sizeof *b.terms, cmp_terms);
-	for (size_t i = 0; i < b.n_terms; i++) {
-		b.terms[i].post_at = b.post.len;
-		encode_postings(&b.post, &b.terms[i]);
-		b.terms[i].post_len = b.post.len - b.terms[i].post_at;
-	}
 
 	/* Term shards: cut near the target, between first bytes when we can. */
 	size_t *cuts = NULL, n_cuts = 0, cap_cuts = 0;
