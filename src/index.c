@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "index_format.h"
 #include "output.h"
+#include "pool.h"
 #include "tokenize.h"
 #include "util.h"
 
@@ -66,7 +67,7 @@ struct fval {
 
 /* A distinct term of one document, as a worker found it. */
 struct dent {
-	uint32_t wid;             /* the term: its number in the worker's terms */
+	uint32_t wid;             /* the term: its number in the worker's tokenizer */
 	uint8_t mask;
 	uint16_t tf[N_FIELDS];
 };
@@ -77,20 +78,11 @@ struct dres {
 	uint32_t len[N_FIELDS];
 };
 
-/* A term a worker has met (in any note it tokenized). */
+/* A term a worker has met (in any note it tokenized), by its number in
+ * the worker's tokenizer. */
 struct wterm {
-	const char *s;            /* in the worker's chunks */
-	uint32_t len;
 	uint32_t doc, dent;       /* the document it was last met in (a stamp), its dent there */
 	uint32_t note, local;     /* the note it was last met in (a stamp), its number there */
-	uint64_t h;
-};
-
-/* A block of a worker's term strings; blocks never move. */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	char data[];
 };
 
 struct worker {
@@ -102,74 +94,23 @@ struct worker {
 	size_t n_dents, cap_dents;
 	struct dres *res;         /* per document of the note being packed */
 	size_t cap_res;
-	/* its terms, so that a document's occurrences of a term are counted
-	 * without sorting or comparing strings: open addressing, wid + 1 */
+	/* so that a document's occurrences of a term are counted without
+	 * sorting or comparing strings */
 	struct wterm *wt;
-	size_t n_wt, cap_wt;
-	uint32_t *wslots;
-	size_t n_wslots;
-	struct chunk *chunks;
+	size_t cap_wt;
 	uint32_t doc_stamp, note_stamp;
 	struct buf names;         /* the note's terms, packed */
 };
 
-static uint64_t hash_mem(const char *s, size_t n)
+/* Worker w's entry for the term numbered id by its tokenizer. */
+static struct wterm *wterm(struct worker *w, uint32_t id)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+	if (id >= w->cap_wt) {
+		size_t old = w->cap_wt;
+		xgrow(&w->wt, &w->cap_wt, (size_t)id + 1, sizeof *w->wt);
+		memset(w->wt + old, 0, (w->cap_wt - old) * sizeof *w->wt);
 	}
-	return h;
-}
-
-static void wrehash(struct worker *w)
-{
-	size_t n = w->n_wslots ? w->n_wslots * 2 : 8192;
-	uint32_t *slots = xcalloc(n, sizeof *slots);
-	for (size_t i = 0; i < w->n_wt; i++) {
-		size_t at = w->wt[i].h & (n - 1);
-		while (slots[at])
-			at = (at + 1) & (n - 1);
-		slots[at] = (uint32_t)i + 1;
-	}
-	free(w->wslots);
-	w->wslots = slots;
-	w->n_wslots = n;
-}
-
-/* The worker's number of term s (n bytes), added when new. */
-static uint32_t wintern(struct worker *w, const char *s, size_t n)
-{
-	if (2 * (w->n_wt + 1) > w->n_wslots)
-		wrehash(w);
-	uint64_t h = hash_mem(s, n);
-	size_t at = h & (w->n_wslots - 1);
-	for (uint32_t k; (k = w->wslots[at]); at = (at + 1) & (w->n_wslots - 1)) {
-		const struct wterm *t = &w->wt[k - 1];
-		if (t->h == h && t->len == n && !memcmp(t->s, s, n))
-			return k - 1;
-	}
-	struct chunk *c = w->chunks;
-	if (!c || c->size - c->used < n + 1) {
-		size_t size = n + 1 > 65536 ? n + 1 : 65536;
-		c = xmalloc(sizeof *c + size);
-		c->next = w->chunks;
-		c->used = 0;
-		c->size = size;
-		w->chunks = c;
-	}
-	char *str = c->data + c->used;
-	memcpy(str, s, n);
-	str[n] = '\0';
-	c->used += n + 1;
-	struct wterm *t = VEC_PUSH(w->wt, w->n_wt, w->cap_wt);
-	memset(t, 0, sizeof *t);
-	t->s = str;
-	t->len = (uint32_t)n;
-	t->h = h;
-	w->wslots[at] = (uint32_t)w->n_wt;
-	return (uint32_t)w->n_wt - 1;
+	return &w->wt[id];
 }
 
 static void worker_free(struct worker *w)
@@ -180,12 +121,6 @@ static void worker_free(struct worker *w)
 	free(w->dents);
 	free(w->res);
 	free(w->wt);
-	free(w->wslots);
-	while (w->chunks) {
-		struct chunk *next = w->chunks->next;
-		free(w->chunks);
-		w->chunks = next;
-	}
 	buf_free(&w->names);
 }
 
@@ -193,6 +128,7 @@ static void worker_free(struct worker *w)
 struct batch_note {
 	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
 	size_t sn;                /* its place in the builder's sn */
+	int worker;               /* the worker that packed it */
 	struct buf packed;        /* packed note, when tokenized (see pack_note) */
 	unsigned char key[16];    /* its cache key */
 	bool cached;              /* packed came from the cache */
@@ -220,6 +156,8 @@ struct builder {
 	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
 	size_t cap_gid;
 	struct snote *sn;         /* notes with documents; n_notes of them */
+	uint32_t **gmap;          /* per worker, per number in its tokenizer: the term's index + 1 */
+	size_t *cap_gmap;
 	uint64_t gen;             /* generation of the term list */
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
@@ -320,11 +258,10 @@ static void tokenize_doc(const struct builder *b, struct worker *w, const struct
 		tokenize(w->tz, w->vals[k].text, strlen(w->vals[k].text), &pos, &w->toks);
 		r->len[f] += (uint32_t)(pos - start);
 		for (size_t t = from; t < w->toks.n; t++) {
-			const char *term = w->toks.v[t].term;
-			if (!term)
+			if (!w->toks.v[t].term)
 				continue;
-			uint32_t wid = wintern(w, term, strlen(term));   /* may move w->wt */
-			struct wterm *wt = &w->wt[wid];
+			uint32_t wid = w->toks.v[t].term_id;
+			struct wterm *wt = wterm(w, wid);
 			if (wt->doc != stamp) {
 				wt->doc = stamp;
 				wt->dent = (uint32_t)w->n_dents;
@@ -350,10 +287,11 @@ static void tokenize_doc(const struct builder *b, struct worker *w, const struct
  * "input" below) and on kbc itself, so the build cache keeps it under a
  * hash of both and an unchanged note is never tokenized again. Layout
  * (varints as in the index): documents; distinct terms of the note, in
- * the order first met (index_put_str); then per document its six field
+ * the order first met, each as its number in the tokenizer of the worker
+ * that packed it and its string (index_put_str); then per document its six field
  * lengths, its number of distinct terms and, for each, the term's number
  * in the note's list, its field mask and the count of each field in the
- * mask. The cache keeps the "stored" form (merge_note), which numbers
+ * mask. The cache keeps the "stored" form (store_note), which numbers
  * the terms in the term list instead. */
 
 /* The input of note i's documents [d0, d0 + nd): every field value with
@@ -401,12 +339,16 @@ static void pack_note(const struct builder *b, struct worker *w, const struct do
 	buf_reset(&w->names);
 	uint32_t distinct = 0;
 	for (size_t k = 0; k < w->n_dents; k++) {
-		struct wterm *t = &w->wt[w->dents[k].wid];
+		uint32_t wid = w->dents[k].wid;
+		struct wterm *t = &w->wt[wid];
 		if (t->note == stamp)
 			continue;
 		t->note = stamp;
 		t->local = distinct++;
-		index_put_str(&w->names, t->s, t->len);
+		size_t len;
+		const char *name = tokenize_term(w->tz, wid, &len);
+		index_put_varint(&w->names, wid);
+		index_put_str(&w->names, name, len);
 	}
 	index_put_varint(out, distinct);
 	buf_put(out, w->names.data, w->names.len);
@@ -455,10 +397,10 @@ static inline int get_varint(struct index_cursor *c, uint32_t *v)
 	return index_get_varint(c, v);
 }
 
-/* A fresh packed note (as pack_note made it, terms as strings) of nd
+/* A fresh packed note (as pack_note made it on worker `worker`) of nd
  * documents into its stored form: the terms interned and numbered in the
  * term list, after the list's generation. 0, or -1 when it is malformed. */
-static int store_note(struct builder *b, const struct buf *packed, size_t nd, struct buf *stored)
+static int store_note(struct builder *b, const struct buf *packed, int worker, size_t nd, struct buf *stored)
 {
 	struct index_cursor c = { (const unsigned char *)packed->data,
 		(const unsigned char *)packed->data + packed->len, 0 };
@@ -468,14 +410,25 @@ static int store_note(struct builder *b, const struct buf *packed, size_t nd, st
 	if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
 		return -1;
 	xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
+	uint32_t **map = &b->gmap[worker];
+	size_t *cap = &b->cap_gmap[worker];
 	for (uint32_t t = 0; t < n_terms; t++) {
-		uint32_t len;
+		uint32_t len, wid;
 		const char *name;
-		if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
+		if (get_varint(&c, &wid) < 0 || index_get_str(&c, &name, &len) < 0 || !len ||
+		    memchr(name, '\0', len))
 			return -1;
-		buf_reset(&b->term);
-		buf_put(&b->term, name, len);
-		b->gid[t] = intern(b, b->term.data);
+		if (wid >= *cap) {
+			size_t old = *cap;
+			xgrow(map, cap, (size_t)wid + 1, sizeof **map);
+			memset(*map + old, 0, (*cap - old) * sizeof **map);
+		}
+		if (!(*map)[wid]) {   /* a term new to this worker's list */
+			buf_reset(&b->term);
+			buf_put(&b->term, name, len);
+			(*map)[wid] = intern(b, b->term.data) + 1;
+		}
+		b->gid[t] = (*map)[wid] - 1;
 	}
 	buf_reset(stored);
 	put_u64(stored, b->gen);
@@ -599,6 +552,7 @@ static void *work(void *arg)
 	while ((i = atomic_fetch_add(&j->bt->next, 1)) < j->bt->n_todo) {
 		struct batch_note *bn = &j->bt->notes[j->bt->todo[i]];
 		pack_note(j->b, j->w, &j->b->docs[bn->d0], bn->nd, &bn->packed);
+		bn->worker = (int)(j->w - j->b->w);
 	}
 	return NULL;
 }
@@ -671,7 +625,7 @@ static void batch_store(struct builder *b, struct batch *bt)
 		if (bn->cached)
 			continue;
 		struct buf *st = &b->sn[bn->sn].stored;
-		if (store_note(b, &bn->packed, bn->nd, st) < 0)
+		if (store_note(b, &bn->packed, bn->worker, bn->nd, st) < 0)
 			b->failed = true;
 		else if (b->cache)
 			cache_index_put(b->cache, bn->key, st->data, st->len);
@@ -692,18 +646,16 @@ struct seg {
 	size_t from, to;          /* notes sn[from, to) */
 	struct acc *acc;          /* one per term */
 	bool failed;
-	pthread_t tid;
 };
 
-static void *merge_seg(void *arg)
+static void merge_seg(void *arg, size_t s)
 {
-	struct seg *g = arg;
+	struct seg *g = (struct seg *)arg + s;
 	for (size_t i = g->from; i < g->to && !g->failed; i++) {
 		const struct snote *sn = &g->b->sn[i];
 		if (merge_stored(g->b, g->acc, &sn->stored, sn->d0, sn->nd) < 0)
 			g->failed = true;
 	}
-	return NULL;
 }
 
 /* Merge every stored note into b->terms' postings (n and the encoded bytes
@@ -728,17 +680,7 @@ static int merge_all(struct builder *b)
 		g[s].to = at;
 		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
 	}
-	size_t started = 0;
-	for (size_t s = 1; s < n_seg; s++) {
-		if (pthread_create(&g[s].tid, NULL, merge_seg, &g[s]) != 0)
-			break;
-		started = s;
-	}
-	merge_seg(&g[0]);
-	for (size_t s = 1; s <= started; s++)
-		pthread_join(g[s].tid, NULL);
-	for (size_t s = started + 1; s < n_seg; s++)
-		merge_seg(&g[s]);   /* the threads that could not start */
+	pool_for(n_seg, b->n_w, merge_seg, g);
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++)
 		failed |= g[s].failed;
@@ -904,66 +846,99 @@ static void index_topics(struct builder *b)
 	free(fill);
 }
 
-/* The text shards and, per document, its shard. */
+/* The text shards and, per document, its shard: cut where the bytes
+ * reach the target (one pass), then made on the pool. */
+struct text_job {
+	const struct builder *b;
+	const size_t *cut;        /* shard s holds documents [cut[s], cut[s + 1]) */
+	struct buf *texts;
+};
+
+/* The fields of a document that are not in the meta block. */
+static bool extra_field(int f)
+{
+	return f == F_TOPIC || f == F_ALIAS || f == F_TAG;
+}
+
+static void text_shard(void *arg, size_t s)
+{
+	const struct text_job *j = arg;
+	const struct builder *b = j->b;
+	const struct kb *kb = b->kb;
+	struct fval *vals = NULL;
+	size_t n_vals = 0, cap_vals = 0;
+	struct buf payload = BUF_INIT;
+	index_put_varint(&payload, (uint32_t)j->cut[s]);
+	index_put_varint(&payload, (uint32_t)(j->cut[s + 1] - j->cut[s]));
+	for (size_t d = j->cut[s]; d < j->cut[s + 1]; d++) {
+		const struct doc *doc = &b->docs[d];
+		const struct kb_note *n = &kb->notes[doc->note];
+		const char *h = doc->heading >= 0 ? n->headings[doc->heading].text : "";
+		const char *body = n->sections[doc->section].text;
+		size_t hl = strlen(h), bl = strlen(body);
+		index_put_varint(&payload, (uint32_t)(hl + 1 + bl));
+		buf_put(&payload, h, hl);
+		buf_putc(&payload, '\n');
+		buf_put(&payload, body, bl);
+		doc_values(b, doc, &vals, &n_vals, &cap_vals);
+		uint32_t extra = 0;
+		for (size_t k = 0; k < n_vals; k++)
+			extra += extra_field(vals[k].field);
+		index_put_varint(&payload, extra);
+		for (size_t k = 0; k < n_vals; k++)
+			if (extra_field(vals[k].field)) {
+				buf_putc(&payload, vals[k].field);
+				index_put_str(&payload, vals[k].text, strlen(vals[k].text));
+			}
+	}
+	buf_init(&j->texts[s]);
+	index_block(&j->texts[s], INDEX_TEXT, &payload);
+	buf_free(&payload);
+	free(vals);
+}
+
 static void text_shards(struct builder *b, struct search_index *ix, uint32_t *shard_of, struct buf *firsts)
 {
 	const struct kb *kb = b->kb;
 	size_t total = 0;
+	size_t *len = xcalloc(b->n_docs + 1, sizeof *len);   /* per document: its bytes, as the cut counts them */
+	struct fval *vals = NULL;
+	size_t n_vals = 0, cap_vals = 0;
 	for (size_t d = 0; d < b->n_docs; d++) {
 		const struct doc *doc = &b->docs[d];
 		const struct kb_note *n = &kb->notes[doc->note];
-		total += strlen(n->sections[doc->section].text) + 1;
+		size_t bl = strlen(n->sections[doc->section].text);
+		total += bl + 1;
+		len[d] = (doc->heading >= 0 ? strlen(n->headings[doc->heading].text) : 0) + 1 + bl;
+		doc_values(b, doc, &vals, &n_vals, &cap_vals);
+		for (size_t k = 0; k < n_vals; k++)
+			if (extra_field(vals[k].field))
+				len[d] += strlen(vals[k].text);
 	}
+	free(vals);
 	size_t target = total / TEXT_SHARDS_AIM;
 	target = target < TEXT_SHARD_MIN ? TEXT_SHARD_MIN : target > TEXT_SHARD_MAX ? TEXT_SHARD_MAX : target;
-	struct buf *texts = NULL;
-	size_t n_texts = 0, cap_texts = 0;
-	struct fval *vals = NULL;
-	size_t n_vals = 0, cap_vals = 0;
-	struct buf payload = BUF_INIT, docs = BUF_INIT, t = BUF_INIT;
+	size_t *cut = NULL, n_cut = 0, cap_cut = 0;
 	for (size_t d = 0; d < b->n_docs;) {
-		buf_reset(&payload);
-		buf_reset(&docs);
 		size_t start = d, bytes = 0;
+		*VEC_PUSH(cut, n_cut, cap_cut) = start;
 		while (d < b->n_docs && (d == start || bytes < target)) {
-			const struct doc *doc = &b->docs[d];
-			const struct kb_note *n = &kb->notes[doc->note];
-			buf_reset(&t);
-			if (doc->heading >= 0)
-				buf_puts(&t, n->headings[doc->heading].text);
-			buf_putc(&t, '\n');
-			buf_puts(&t, n->sections[doc->section].text);
-			index_put_str(&docs, t.data, t.len);
-			bytes += t.len;
-			/* the values of the fields that are not in the meta block */
-			doc_values(b, doc, &vals, &n_vals, &cap_vals);
-			uint32_t extra = 0;
-			for (size_t k = 0; k < n_vals; k++)
-				extra += vals[k].field == F_TOPIC || vals[k].field == F_ALIAS || vals[k].field == F_TAG;
-			index_put_varint(&docs, extra);
-			for (size_t k = 0; k < n_vals; k++)
-				if (vals[k].field == F_TOPIC || vals[k].field == F_ALIAS || vals[k].field == F_TAG) {
-					buf_putc(&docs, vals[k].field);
-					index_put_str(&docs, vals[k].text, strlen(vals[k].text));
-					bytes += strlen(vals[k].text);
-				}
-			shard_of[d] = (uint32_t)n_texts;
+			bytes += len[d];
+			shard_of[d] = (uint32_t)(n_cut - 1);
 			d++;
 		}
-		index_put_varint(&payload, (uint32_t)start);
-		index_put_varint(&payload, (uint32_t)(d - start));
-		buf_put(&payload, docs.data, docs.len);
-		struct buf *blk = VEC_PUSH(texts, n_texts, cap_texts);
-		buf_init(blk);
-		index_block(blk, INDEX_TEXT, &payload);
-		index_put_varint(firsts, (uint32_t)start);
-		index_put_varint(firsts, (uint32_t)blk->len);
 	}
-	buf_free(&payload);
-	buf_free(&docs);
-	buf_free(&t);
-	free(vals);
-	ix->texts = texts;
+	size_t n_texts = n_cut;
+	*VEC_PUSH(cut, n_cut, cap_cut) = b->n_docs;
+	struct text_job j = { b, cut, xcalloc(n_texts ? n_texts : 1, sizeof *j.texts) };
+	pool_for(n_texts, b->n_w, text_shard, &j);
+	for (size_t s = 0; s < n_texts; s++) {
+		index_put_varint(firsts, (uint32_t)cut[s]);
+		index_put_varint(firsts, (uint32_t)j.texts[s].len);
+	}
+	free(cut);
+	free(len);
+	ix->texts = j.texts;
 	ix->n_texts = n_texts;
 }
 
@@ -1014,6 +989,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	b.sn = xcalloc(kb->n_notes + 1, sizeof *b.sn);
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
+	b.gmap = xcalloc((size_t)b.n_w, sizeof *b.gmap);
+	b.cap_gmap = xcalloc((size_t)b.n_w, sizeof *b.cap_gmap);
 	for (int k = 0; k < b.n_w; k++) {
 		b.w[k].tz = tokenizer_new();
 		buf_init(&b.w[k].names);
@@ -1045,6 +1022,10 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		worker_free(&b.w[k]);
 	}
 	free(b.w);
+	for (int k = 0; k < b.n_w; k++)
+		free(b.gmap[k]);
+	free(b.gmap);
+	free(b.cap_gmap);
 	for (int h = 0; h < 2; h++) {
 		for (size_t k = 0; k < BATCH; k++)
 			buf_free(&bt[h].notes[k].packed);
@@ -1187,6 +1168,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	ix->n_notes = b.n_notes;
 	ix->n_tokenized = b.n_tokenized;
 	ix->n_distinct = b.n_terms;
+	ix->jobs = b.n_w;
 
 	free(note_no);
 	free(text_shard_of);
@@ -1246,23 +1228,39 @@ static int write_pair(struct site_out *out, struct cache *cache, const char *nam
 	return rc;
 }
 
+struct write_job {
+	const struct search_index *ix;
+	struct site_out *out;
+	struct cache *cache;
+	atomic_bool failed;
+};
+
+/* File pair i: meta, then the term shards, then the text shards. */
+static void write_one(void *arg, size_t i)
+{
+	struct write_job *j = arg;
+	const struct search_index *ix = j->ix;
+	char name[32];
+	const struct buf *blk;
+	if (i == 0) {
+		snprintf(name, sizeof name, "meta");
+		blk = &ix->meta;
+	} else if (i - 1 < ix->n_terms) {
+		snprintf(name, sizeof name, "t-%03zu", i - 1);
+		blk = &ix->terms[i - 1];
+	} else {
+		snprintf(name, sizeof name, "x-%03zu", i - 1 - ix->n_terms);
+		blk = &ix->texts[i - 1 - ix->n_terms];
+	}
+	if (!atomic_load(&j->failed) && write_pair(j->out, j->cache, name, blk) < 0)
+		atomic_store(&j->failed, true);
+}
+
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	if (write_pair(out, cache, "meta", &ix->meta) < 0)
-		return -1;
-	for (size_t i = 0; i < ix->n_terms; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t-%03zu", i);
-		if (write_pair(out, cache, name, &ix->terms[i]) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < ix->n_texts; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "x-%03zu", i);
-		if (write_pair(out, cache, name, &ix->texts[i]) < 0)
-			return -1;
-	}
-	return 0;
+	struct write_job j = { ix, out, cache, false };
+	pool_for(1 + ix->n_terms + ix->n_texts, ix->jobs, write_one, &j);
+	return atomic_load(&j.failed) ? -1 : 0;
 }
 
 void index_free(struct search_index *ix)
