@@ -313,8 +313,12 @@ static void note_input(const struct builder *b, const struct doc *docs, size_t n
 }
 
 /* A varint into room made beforehand; returns the end. */
-static unsigned char *put_vu(unsigned char *q, uint32_t v)
+static inline unsigned char *put_vu(unsigned char *q, uint32_t v)
 {
+	if (v < 0x80) {
+		*q = (unsigned char)v;
+		return q + 1;
+	}
 	while (v >= 0x80) {
 		*q++ = (unsigned char)((v & 0x7F) | 0x80);
 		v >>= 7;
@@ -392,6 +396,11 @@ static inline int get_varint(struct index_cursor *c, uint32_t *v)
 {
 	if (c->p < c->end && *c->p < 0x80) {
 		*v = *c->p++;
+		return 0;
+	}
+	if (c->end - c->p >= 2 && c->p[1] < 0x80) {   /* two bytes: a term's number, often */
+		*v = (uint32_t)(c->p[0] & 0x7F) | (uint32_t)c->p[1] << 7;
+		c->p += 2;
 		return 0;
 	}
 	return index_get_varint(c, v);
