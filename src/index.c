@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "index_format.h"
 #include "output.h"
+#include "pool.h"
 #include "tokenize.h"
 #include "util.h"
 
@@ -25,19 +26,29 @@ static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TEXT_SHARDS_AIM 2048      /* text shards wanted, while within min..max */
 #define BATCH 512                 /* notes tokenized between merges */
 
-/* A term's occurrences in one document. */
-struct posting {
-	uint32_t doc;
-	uint8_t mask;             /* fields holding it */
-	uint16_t tf[N_FIELDS];
+/* A term's postings from one segment of the notes (a run of them merged
+ * on one thread), already encoded as docs/search-index.md section 5.2 has
+ * them: the codes (the first one relative to document 0) and the field
+ * counts of the postings that are not simple. */
+struct acc {
+	unsigned char *code, *cnt;
+	size_t n_code, cap_code, n_cnt, cap_cnt;
+	uint32_t n;               /* postings */
+	uint32_t first, last;     /* documents of the first and the last, + 1; 0 none */
 };
 
 struct term {
 	char *s;
-	struct posting *p;
-	size_t n, cap;
+	uint32_t n;               /* documents holding it */
 	uint32_t idf;
 	size_t post_at, post_len; /* its encoded postings in the builder's `post` */
+};
+
+/* A note with documents, in note order: its stored packed note (see
+ * pack_note), merged into the postings once every note has one. */
+struct snote {
+	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
+	struct buf stored;
 };
 
 /* A document: one section of a note. */
@@ -56,7 +67,7 @@ struct fval {
 
 /* A distinct term of one document, as a worker found it. */
 struct dent {
-	size_t s;                 /* offset of the term in the worker's strings */
+	uint32_t wid;             /* the term: its number in the worker's tokenizer */
 	uint8_t mask;
 	uint16_t tf[N_FIELDS];
 };
@@ -67,35 +78,58 @@ struct dres {
 	uint32_t len[N_FIELDS];
 };
 
-struct occ {
-	size_t s;                 /* term: offset in the tok list's pool */
-	int field;
+/* A term a worker has met (in any note it tokenized), by its number in
+ * the worker's tokenizer. */
+struct wterm {
+	uint32_t doc, dent;       /* the document it was last met in (a stamp), its dent there */
+	uint32_t note, local;     /* the note it was last met in (a stamp), its number there */
 };
 
 struct worker {
 	struct tokenizer *tz;
 	struct tok_list toks;
-	struct occ *occ, *tmp;
-	size_t n_occ, cap_occ, cap_tmp;
 	struct fval *vals;
 	size_t n_vals, cap_vals;
-	char *str;                /* terms of this batch's documents */
-	size_t n_str, cap_str;
-	struct dent *dents;
+	struct dent *dents;       /* of the note being packed */
 	size_t n_dents, cap_dents;
 	struct dres *res;         /* per document of the note being packed */
 	size_t cap_res;
-	uint32_t *ht;             /* the note's terms: open addressing, dent + 1 */
-	size_t cap_ht;
+	/* so that a document's occurrences of a term are counted without
+	 * sorting or comparing strings */
+	struct wterm *wt;
+	size_t cap_wt;
+	uint32_t doc_stamp, note_stamp;
 	struct buf names;         /* the note's terms, packed */
-	uint32_t *local;          /* per dent: its term's number in the note */
-	size_t cap_local;
 };
+
+/* Worker w's entry for the term numbered id by its tokenizer. */
+static struct wterm *wterm(struct worker *w, uint32_t id)
+{
+	if (id >= w->cap_wt) {
+		size_t old = w->cap_wt;
+		xgrow(&w->wt, &w->cap_wt, (size_t)id + 1, sizeof *w->wt);
+		memset(w->wt + old, 0, (w->cap_wt - old) * sizeof *w->wt);
+	}
+	return &w->wt[id];
+}
+
+static void worker_free(struct worker *w)
+{
+	tokenizer_free(w->tz);
+	tok_list_free(&w->toks);
+	free(w->vals);
+	free(w->dents);
+	free(w->res);
+	free(w->wt);
+	buf_free(&w->names);
+}
 
 /* A note of the batch being built. */
 struct batch_note {
 	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
-	struct buf packed;        /* packed note (see pack_note) */
+	size_t sn;                /* its place in the builder's sn */
+	int worker;               /* the worker that packed it */
+	struct buf packed;        /* packed note, when tokenized (see pack_note) */
 	unsigned char key[16];    /* its cache key */
 	bool cached;              /* packed came from the cache */
 };
@@ -121,9 +155,9 @@ struct builder {
 	struct buf term;          /* a term being decoded */
 	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
 	size_t cap_gid;
-	struct buf stored;        /* a fresh packed note's stored form */
-	uint32_t *last_doc;       /* per term: the last document it was added to, + 1 */
-	size_t cap_last_doc;
+	struct snote *sn;         /* notes with documents; n_notes of them */
+	uint32_t **gmap;          /* per worker, per number in its tokenizer: the term's index + 1 */
+	size_t *cap_gmap;
 	uint64_t gen;             /* generation of the term list */
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
@@ -170,11 +204,6 @@ static uint32_t intern(struct builder *b, const char *s)
 	}
 	struct term *t = VEC_PUSH(b->terms, b->n_terms, b->cap_terms);
 	memset(t, 0, sizeof *t);
-	if (b->n_terms > b->cap_last_doc) {
-		size_t old = b->cap_last_doc;
-		xgrow(&b->last_doc, &b->cap_last_doc, b->n_terms, sizeof *b->last_doc);
-		memset(b->last_doc + old, 0, (b->cap_last_doc - old) * sizeof *b->last_doc);
-	}
 	t->s = xstrdup(s);
 	b->slots[at] = (uint32_t)b->n_terms;
 	return (uint32_t)b->n_terms - 1;
@@ -212,83 +241,40 @@ static void doc_values(const struct builder *b, const struct doc *d, struct fval
 #undef VAL
 }
 
-static int occ_cmp(const struct occ *x, const struct occ *y, const char *pool)
-{
-	int c = strcmp(pool + x->s, pool + y->s);
-	return c ? c : (x->field > y->field) - (x->field < y->field);
-}
-
-/* Insertion sort for the short lists, merge sort otherwise; no globals, so
- * workers can sort at once. */
-static void sort_occ(struct occ *v, size_t n, struct occ *tmp, const char *pool)
-{
-	if (n < 24) {
-		for (size_t i = 1; i < n; i++) {
-			struct occ x = v[i];
-			size_t j = i;
-			for (; j > 0 && occ_cmp(&v[j - 1], &x, pool) > 0; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return;
-	}
-	size_t h = n / 2;
-	sort_occ(v, h, tmp, pool);
-	sort_occ(v + h, n - h, tmp, pool);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		tmp[k++] = occ_cmp(&v[j], &v[i], pool) < 0 ? v[j++] : v[i++];
-	while (i < h)
-		tmp[k++] = v[i++];
-	while (j < n)
-		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof *v);
-}
-
 /* Tokenize document d on worker w: its distinct terms, with their counts
- * per field, appended to w->dents (strings in w->str); its field lengths
- * and dents range into r. */
+ * per field, appended to w->dents in the order first met; its field
+ * lengths and dents range into r. */
 static void tokenize_doc(const struct builder *b, struct worker *w, const struct doc *d, struct dres *r)
 {
 	memset(r, 0, sizeof *r);
 	doc_values(b, d, &w->vals, &w->n_vals, &w->cap_vals);
 	tok_list_clear(&w->toks);
-	w->n_occ = 0;
+	uint32_t stamp = ++w->doc_stamp;
+	r->from = w->n_dents;
 	int pos = 0;
 	for (size_t k = 0; k < w->n_vals; k++) {
 		size_t from = w->toks.n;
-		int start = pos;
+		int start = pos, f = w->vals[k].field;
 		tokenize(w->tz, w->vals[k].text, strlen(w->vals[k].text), &pos, &w->toks);
-		r->len[w->vals[k].field] += (uint32_t)(pos - start);
+		r->len[f] += (uint32_t)(pos - start);
 		for (size_t t = from; t < w->toks.n; t++) {
-			if (!w->toks.v[t].term_at)
+			if (!w->toks.v[t].term)
 				continue;
-			struct occ *o = VEC_PUSH(w->occ, w->n_occ, w->cap_occ);
-			o->s = w->toks.v[t].term_at;
-			o->field = w->vals[k].field;
-		}
-		pos += INDEX_FIELD_GAP;
-	}
-	xgrow(&w->tmp, &w->cap_tmp, w->n_occ + 1, sizeof *w->tmp);
-	sort_occ(w->occ, w->n_occ, w->tmp, w->toks.pool);
-	r->from = w->n_dents;
-	for (size_t k = 0; k < w->n_occ;) {
-		const char *s = w->toks.pool + w->occ[k].s;
-		struct dent *e = VEC_PUSH(w->dents, w->n_dents, w->cap_dents);
-		memset(e, 0, sizeof *e);
-		size_t len = strlen(s);
-		xgrow(&w->str, &w->cap_str, w->n_str + len + 1, 1);
-		memcpy(w->str + w->n_str, s, len + 1);
-		e->s = w->n_str;
-		w->n_str += len + 1;
-		size_t j = k;
-		for (; j < w->n_occ && !strcmp(w->toks.pool + w->occ[j].s, s); j++) {
-			int f = w->occ[j].field;
+			uint32_t wid = w->toks.v[t].term_id;
+			struct wterm *wt = wterm(w, wid);
+			if (wt->doc != stamp) {
+				wt->doc = stamp;
+				wt->dent = (uint32_t)w->n_dents;
+				struct dent *e = VEC_PUSH(w->dents, w->n_dents, w->cap_dents);
+				memset(e, 0, sizeof *e);
+				e->wid = wid;
+			}
+			struct dent *e = &w->dents[wt->dent];
 			e->mask |= (uint8_t)(1u << f);
 			if (e->tf[f] < UINT16_MAX)
 				e->tf[f]++;
 		}
-		k = j;
+		pos += INDEX_FIELD_GAP;
 	}
 	r->to = w->n_dents;
 }
@@ -301,10 +287,11 @@ static void tokenize_doc(const struct builder *b, struct worker *w, const struct
  * "input" below) and on kbc itself, so the build cache keeps it under a
  * hash of both and an unchanged note is never tokenized again. Layout
  * (varints as in the index): documents; distinct terms of the note, in
- * the order first met (index_put_str); then per document its six field
+ * the order first met, each as its number in the tokenizer of the worker
+ * that packed it and its string (index_put_str); then per document its six field
  * lengths, its number of distinct terms and, for each, the term's number
  * in the note's list, its field mask and the count of each field in the
- * mask. The cache keeps the "stored" form (merge_note), which numbers
+ * mask. The cache keeps the "stored" form (store_note), which numbers
  * the terms in the term list instead. */
 
 /* The input of note i's documents [d0, d0 + nd): every field value with
@@ -326,8 +313,12 @@ static void note_input(const struct builder *b, const struct doc *docs, size_t n
 }
 
 /* A varint into room made beforehand; returns the end. */
-static unsigned char *put_vu(unsigned char *q, uint32_t v)
+static inline unsigned char *put_vu(unsigned char *q, uint32_t v)
 {
+	if (v < 0x80) {
+		*q = (unsigned char)v;
+		return q + 1;
+	}
 	while (v >= 0x80) {
 		*q++ = (unsigned char)((v & 0x7F) | 0x80);
 		v >>= 7;
@@ -341,34 +332,27 @@ static unsigned char *put_vu(unsigned char *q, uint32_t v)
 static void pack_note(const struct builder *b, struct worker *w, const struct doc *docs, size_t nd,
 	struct buf *out)
 {
-	w->n_str = 0;
 	w->n_dents = 0;
 	xgrow(&w->res, &w->cap_res, nd + 1, sizeof *w->res);
 	for (size_t k = 0; k < nd; k++)
 		tokenize_doc(b, w, &docs[k], &w->res[k]);
 	/* the note's distinct terms, numbered in the order first met */
-	xgrow(&w->local, &w->cap_local, w->n_dents + 1, sizeof *w->local);
-	size_t n_ht = 64;
-	while (n_ht < 2 * w->n_dents)
-		n_ht *= 2;
-	xgrow(&w->ht, &w->cap_ht, n_ht, sizeof *w->ht);
-	memset(w->ht, 0, n_ht * sizeof *w->ht);
+	uint32_t stamp = ++w->note_stamp;
 	buf_reset(out);
 	index_put_varint(out, (uint32_t)nd);
 	buf_reset(&w->names);
 	uint32_t distinct = 0;
 	for (size_t k = 0; k < w->n_dents; k++) {
-		const char *s = w->str + w->dents[k].s;
-		size_t at = hash_str(s) & (n_ht - 1);
-		while (w->ht[at] && strcmp(w->str + w->dents[w->ht[at] - 1].s, s))
-			at = (at + 1) & (n_ht - 1);
-		if (w->ht[at]) {
-			w->local[k] = w->local[w->ht[at] - 1];
+		uint32_t wid = w->dents[k].wid;
+		struct wterm *t = &w->wt[wid];
+		if (t->note == stamp)
 			continue;
-		}
-		w->ht[at] = (uint32_t)k + 1;
-		w->local[k] = distinct++;
-		index_put_str(&w->names, s, strlen(s));
+		t->note = stamp;
+		t->local = distinct++;
+		size_t len;
+		const char *name = tokenize_term(w->tz, wid, &len);
+		index_put_varint(&w->names, wid);
+		index_put_str(&w->names, name, len);
 	}
 	index_put_varint(out, distinct);
 	buf_put(out, w->names.data, w->names.len);
@@ -381,7 +365,7 @@ static void pack_note(const struct builder *b, struct worker *w, const struct do
 		q = put_vu(q, (uint32_t)(r->to - r->from));
 		for (size_t e = r->from; e < r->to; e++) {
 			const struct dent *d = &w->dents[e];
-			q = put_vu(q, w->local[e]);
+			q = put_vu(q, w->wt[d->wid].local);
 			*q++ = d->mask;
 			for (int f = 0; f < N_FIELDS; f++)
 				if (d->mask & (1u << f))
@@ -414,101 +398,138 @@ static inline int get_varint(struct index_cursor *c, uint32_t *v)
 		*v = *c->p++;
 		return 0;
 	}
+	if (c->end - c->p >= 2 && c->p[1] < 0x80) {   /* two bytes: a term's number, often */
+		*v = (uint32_t)(c->p[0] & 0x7F) | (uint32_t)c->p[1] << 7;
+		c->p += 2;
+		return 0;
+	}
 	return index_get_varint(c, v);
 }
 
-/* Merge the packed note of documents b->docs[d0, d0 + nd) into the
- * postings. `fresh`: as pack_note made it (terms as strings, interned
- * here; its stored form, with terms as numbers in the term list, goes to
- * `stored`). Else a stored form from the cache, of generation b->gen.
- * 0, or -1 when it is malformed (postings may then be half added). */
-static int merge_note(struct builder *b, const struct buf *packed, size_t d0, size_t nd, bool fresh,
-	struct buf *stored)
+/* A fresh packed note (as pack_note made it on worker `worker`) of nd
+ * documents into its stored form: the terms interned and numbered in the
+ * term list, after the list's generation. 0, or -1 when it is malformed. */
+static int store_note(struct builder *b, const struct buf *packed, int worker, size_t nd, struct buf *stored)
 {
 	struct index_cursor c = { (const unsigned char *)packed->data,
 		(const unsigned char *)packed->data + packed->len, 0 };
-	uint32_t n_docs, n_terms = 0;
-	if (!fresh) {
-		if (packed->len < 8 || get_u64(c.p) != b->gen)
-			return -1;
-		c.p += 8;
-	}
+	uint32_t n_docs, n_terms;
 	if (get_varint(&c, &n_docs) < 0 || n_docs != nd)
 		return -1;
-	if (fresh) {
-		if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+	if (get_varint(&c, &n_terms) < 0 || n_terms > packed->len)
+		return -1;
+	xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
+	uint32_t **map = &b->gmap[worker];
+	size_t *cap = &b->cap_gmap[worker];
+	for (uint32_t t = 0; t < n_terms; t++) {
+		uint32_t len, wid;
+		const char *name;
+		if (get_varint(&c, &wid) < 0 || index_get_str(&c, &name, &len) < 0 || !len ||
+		    memchr(name, '\0', len))
 			return -1;
-		xgrow(&b->gid, &b->cap_gid, (size_t)n_terms + 1, sizeof *b->gid);
-		buf_reset(&b->term);
-		for (uint32_t t = 0; t < n_terms; t++) {
-			uint32_t len;
-			const char *name;
-			if (index_get_str(&c, &name, &len) < 0 || !len || memchr(name, '\0', len))
-				return -1;
+		if (wid >= *cap) {
+			size_t old = *cap;
+			xgrow(map, cap, (size_t)wid + 1, sizeof **map);
+			memset(*map + old, 0, (*cap - old) * sizeof **map);
+		}
+		if (!(*map)[wid]) {   /* a term new to this worker's list */
 			buf_reset(&b->term);
 			buf_put(&b->term, name, len);
-			b->gid[t] = intern(b, b->term.data);
+			(*map)[wid] = intern(b, b->term.data) + 1;
 		}
-		buf_reset(stored);
-		put_u64(stored, b->gen);
-		index_put_varint(stored, (uint32_t)nd);
+		b->gid[t] = (*map)[wid] - 1;
 	}
-	unsigned char *q = NULL;
+	buf_reset(stored);
+	put_u64(stored, b->gen);
+	index_put_varint(stored, (uint32_t)nd);
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t v, n;
+		for (int f = 0; f < N_FIELDS; f++) {
+			if (get_varint(&c, &v) < 0)
+				return -1;
+			index_put_varint(stored, v);
+		}
+		if (get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
+			return -1;
+		index_put_varint(stored, n);
+		buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
+		unsigned char *q = (unsigned char *)stored->data + stored->len;
+		for (uint32_t e = 0; e < n; e++) {
+			uint32_t id;
+			uint8_t mask;
+			if (get_varint(&c, &id) < 0 || id >= n_terms || index_get_u8(&c, &mask) < 0 || !mask ||
+			    mask >= 1u << N_FIELDS)
+				return -1;
+			q = put_vu(q, b->gid[id]);
+			*q++ = mask;
+			for (int f = 0; f < N_FIELDS; f++)
+				if (mask & (1u << f)) {
+					if (get_varint(&c, &v) < 0 || !v || v > UINT16_MAX)
+						return -1;
+					q = put_vu(q, v);
+				}
+		}
+		stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
+		stored->data[stored->len] = '\0';
+	}
+	return c.p == c.end ? 0 : -1;
+}
+
+/* Merge the stored packed note of documents b->docs[d0, d0 + nd) into
+ * the postings of one segment, acc (one per term of the list), and set
+ * those documents' field lengths. Only acc and the documents are written,
+ * so segments of different notes can be merged at once. 0, or -1 when it
+ * is malformed (postings may then be half added). */
+static int merge_stored(const struct builder *b, struct acc *acc, const struct buf *st, size_t d0, size_t nd)
+{
+	struct index_cursor c = { (const unsigned char *)st->data, (const unsigned char *)st->data + st->len, 0 };
+	uint32_t n_docs;
+	if (st->len < 8 || get_u64(c.p) != b->gen)
+		return -1;
+	c.p += 8;
+	if (get_varint(&c, &n_docs) < 0 || n_docs != nd)
+		return -1;
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t *len = b->docs[d0 + k].len, n;
+		uint32_t doc = (uint32_t)(d0 + k);
 		for (int f = 0; f < N_FIELDS; f++)
 			if (get_varint(&c, &len[f]) < 0)
 				return -1;
 		if (get_varint(&c, &n) < 0 || n > (size_t)(c.end - c.p))
 			return -1;
-		if (fresh) {
-			for (int f = 0; f < N_FIELDS; f++)
-				index_put_varint(stored, len[f]);
-			index_put_varint(stored, n);
-		}
-		if (fresh) {
-			buf_grow(stored, (size_t)n * (5 + 1 + 3 * N_FIELDS) + 1);
-			q = (unsigned char *)stored->data + stored->len;
-		}
 		for (uint32_t e = 0; e < n; e++) {
-			uint32_t id, tf;
+			uint32_t id, tf[N_FIELDS];
 			uint8_t mask;
-			struct posting p = { (uint32_t)(d0 + k), 0, { 0 } };
-			if (get_varint(&c, &id) < 0 || index_get_u8(&c, &mask) < 0 || !mask ||
+			if (get_varint(&c, &id) < 0 || id >= b->n_terms || index_get_u8(&c, &mask) < 0 || !mask ||
 			    mask >= 1u << N_FIELDS)
 				return -1;
-			if (fresh) {
-				if (id >= n_terms)
-					return -1;
-				id = b->gid[id];
-			} else if (id >= b->n_terms) {
-				return -1;
-			}
-			p.mask = mask;
 			for (int f = 0; f < N_FIELDS; f++)
 				if (mask & (1u << f)) {
-					if (get_varint(&c, &tf) < 0 || !tf || tf > UINT16_MAX)
+					if (get_varint(&c, &tf[f]) < 0 || !tf[f] || tf[f] > UINT16_MAX)
 						return -1;
-					p.tf[f] = (uint16_t)tf;
 				}
-			if (b->last_doc[id] == p.doc + 1)
+			struct acc *a = &acc[id];
+			if (a->last == doc + 1)
 				return -1;   /* a term twice in one document */
-			b->last_doc[id] = p.doc + 1;
-			struct term *t = &b->terms[id];
-			if (t->n == t->cap)
-				xgrow(&t->p, &t->cap, t->n + 1, sizeof *t->p);
-			t->p[t->n++] = p;
-			if (fresh) {
-				q = put_vu(q, id);
+			bool simple = mask == 1u << F_BODY && tf[F_BODY] == 1;
+			if (a->cap_code - a->n_code < 5)
+				xgrow(&a->code, &a->cap_code, a->n_code + 5, 1);
+			uint32_t prev = a->last ? a->last - 1 : 0;
+			a->n_code = (size_t)(put_vu(a->code + a->n_code, (doc - prev) * 2 + (simple ? 1 : 0)) - a->code);
+			if (!simple) {
+				if (a->cap_cnt - a->n_cnt < 1 + 3 * N_FIELDS)
+					xgrow(&a->cnt, &a->cap_cnt, a->n_cnt + 1 + 3 * N_FIELDS, 1);
+				unsigned char *q = a->cnt + a->n_cnt;
 				*q++ = mask;
 				for (int f = 0; f < N_FIELDS; f++)
 					if (mask & (1u << f))
-						q = put_vu(q, p.tf[f]);
+						q = put_vu(q, tf[f]);
+				a->n_cnt = (size_t)(q - a->cnt);
 			}
-		}
-		if (fresh) {
-			stored->len = (size_t)((char *)q - stored->data);   /* room was made above */
-			stored->data[stored->len] = '\0';
+			if (!a->n)
+				a->first = doc + 1;
+			a->last = doc + 1;
+			a->n++;
 		}
 	}
 	return c.p == c.end ? 0 : -1;
@@ -540,6 +561,7 @@ static void *work(void *arg)
 	while ((i = atomic_fetch_add(&j->bt->next, 1)) < j->bt->n_todo) {
 		struct batch_note *bn = &j->bt->notes[j->bt->todo[i]];
 		pack_note(j->b, j->w, &j->b->docs[bn->d0], bn->nd, &bn->packed);
+		bn->worker = (int)(j->w - j->b->w);
 	}
 	return NULL;
 }
@@ -560,10 +582,15 @@ static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, s
 		bn->d0 = b->doc_of[i];
 		bn->nd = n->n_sections;
 		bn->cached = false;
+		bn->sn = b->n_notes;
+		struct snote *sn = &b->sn[b->n_notes];
+		sn->d0 = bn->d0;
+		sn->nd = bn->nd;
+		buf_init(&sn->stored);
 		if (b->cache) {
 			note_input(b, &b->docs[bn->d0], bn->nd, &b->vals, &b->cap_vals, &b->input);
-			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &bn->packed) == 0 &&
-				bn->packed.len >= 8 && get_u64((const unsigned char *)bn->packed.data) == b->gen;
+			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &sn->stored) == 0 &&
+				sn->stored.len >= 8 && get_u64((const unsigned char *)sn->stored.data) == b->gen;
 		}
 		b->n_notes++;
 		if (!bn->cached) {
@@ -597,17 +624,116 @@ static void batch_join(struct builder *b, struct batch *bt, struct job *jobs)
 	bt->started = 0;
 }
 
-/* Merge bt's notes in note order, so the result does not depend on -j.
- * Sets b->failed when a cached one turns out malformed. */
-static void batch_merge(struct builder *b, struct batch *bt)
+/* Give bt's tokenized notes their stored form, in note order so the term
+ * list does not depend on -j, and keep it in the cache. Sets b->failed
+ * when one turns out malformed. */
+static void batch_store(struct builder *b, struct batch *bt)
 {
 	for (size_t k = 0; k < bt->n && !b->failed; k++) {
 		struct batch_note *bn = &bt->notes[k];
-		if (merge_note(b, &bn->packed, bn->d0, bn->nd, !bn->cached, &b->stored) < 0)
+		if (bn->cached)
+			continue;
+		struct buf *st = &b->sn[bn->sn].stored;
+		if (store_note(b, &bn->packed, bn->worker, bn->nd, st) < 0)
 			b->failed = true;
-		else if (!bn->cached && b->cache)
-			cache_index_put(b->cache, bn->key, b->stored.data, b->stored.len);
+		else if (b->cache)
+			cache_index_put(b->cache, bn->key, st->data, st->len);
 	}
+}
+
+/* ---- merging the stored notes into the postings ----
+ *
+ * Once every note has its stored form, the notes are cut into runs of
+ * about the same bytes, one per thread, and each run is merged into
+ * encoded postings of its own (struct acc). A term's postings are then
+ * its runs' bytes back to back, with the first code of each run made
+ * relative to the run before's last document: the same bytes whatever
+ * the number of runs. */
+
+struct seg {
+	const struct builder *b;
+	size_t from, to;          /* notes sn[from, to) */
+	struct acc *acc;          /* one per term */
+	bool failed;
+};
+
+static void merge_seg(void *arg, size_t s)
+{
+	struct seg *g = (struct seg *)arg + s;
+	for (size_t i = g->from; i < g->to && !g->failed; i++) {
+		const struct snote *sn = &g->b->sn[i];
+		if (merge_stored(g->b, g->acc, &sn->stored, sn->d0, sn->nd) < 0)
+			g->failed = true;
+	}
+}
+
+/* Merge every stored note into b->terms' postings (n and the encoded bytes
+ * in b->post) on up to b->n_w threads. -1 when a stored note is malformed. */
+static int merge_all(struct builder *b)
+{
+	size_t n_seg = (size_t)b->n_w, total = 0;
+	if (n_seg > b->n_notes)
+		n_seg = b->n_notes ? b->n_notes : 1;
+	for (size_t i = 0; i < b->n_notes; i++)
+		total += b->sn[i].stored.len;
+	struct seg *g = xcalloc(n_seg, sizeof *g);
+	size_t at = 0, bytes = 0;
+	for (size_t s = 0; s < n_seg; s++) {
+		g[s].b = b;
+		g[s].from = at;
+		/* up to the note where the bytes so far reach (s + 1) / n_seg of all */
+		while (at < b->n_notes && (s + 1 == n_seg || bytes < total / n_seg * (s + 1))) {
+			bytes += b->sn[at].stored.len;
+			at++;
+		}
+		g[s].to = at;
+		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
+	}
+	pool_for(n_seg, b->n_w, merge_seg, g);
+	bool failed = false;
+	for (size_t s = 0; s < n_seg; s++)
+		failed |= g[s].failed;
+	/* each term's runs back to back */
+	for (size_t i = 0; i < b->n_terms && !failed; i++) {
+		struct term *t = &b->terms[i];
+		t->post_at = b->post.len;
+		uint32_t last = 0;
+		for (size_t s = 0; s < n_seg; s++) {
+			const struct acc *a = &g[s].acc[i];
+			if (!a->n)
+				continue;
+			size_t skip = 0;
+			if (last) {   /* re-code the run's first posting against the last one before it */
+				struct index_cursor c = { a->code, a->code + a->n_code, 0 };
+				uint32_t v;
+				if (index_get_varint(&c, &v) < 0) {
+					failed = true;
+					break;
+				}
+				skip = (size_t)(c.p - a->code);
+				buf_grow(&b->post, 5);
+				unsigned char *q = (unsigned char *)b->post.data + b->post.len;
+				q = put_vu(q, (a->first - last) * 2 + (v & 1));
+				b->post.len = (size_t)((char *)q - b->post.data);
+			}
+			buf_put(&b->post, a->code + skip, a->n_code - skip);
+			t->n += a->n;
+			last = a->last;
+		}
+		for (size_t s = 0; s < n_seg; s++)
+			if (g[s].acc[i].n_cnt)
+				buf_put(&b->post, g[s].acc[i].cnt, g[s].acc[i].n_cnt);
+		t->post_len = b->post.len - t->post_at;
+	}
+	for (size_t s = 0; s < n_seg; s++) {
+		for (size_t i = 0; i < b->n_terms; i++) {
+			free(g[s].acc[i].code);
+			free(g[s].acc[i].cnt);
+		}
+		free(g[s].acc);
+	}
+	free(g);
+	return failed ? -1 : 0;
 }
 
 /* The list of terms that stored packed notes number their terms in
@@ -684,38 +810,6 @@ static int cmp_terms(const void *a, const void *b)
 	return strcmp(((const struct term *)a)->s, ((const struct term *)b)->s);
 }
 
-/* A posting that holds the term once, in the body only, is "simple". */
-static bool simple(const struct posting *p)
-{
-	return p->mask == 1u << F_BODY && p->tf[F_BODY] == 1;
-}
-
-/* docs/search-index.md section 5.2: codes, then the field counts of the
- * postings that are not simple. */
-static void encode_postings(struct buf *out, const struct term *t)
-{
-	/* at most 5 bytes a code, 1 + 3 per field of the counts */
-	buf_grow(out, t->n * (5 + 1 + 3 * N_FIELDS) + 1);
-	unsigned char *q = (unsigned char *)out->data + out->len;
-	uint32_t prev = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct posting *p = &t->p[i];
-		q = put_vu(q, (p->doc - prev) * 2 + (simple(p) ? 1 : 0));
-		prev = p->doc;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct posting *p = &t->p[i];
-		if (simple(p))
-			continue;
-		*q++ = p->mask;
-		for (int f = 0; f < N_FIELDS; f++)
-			if (p->mask & (1u << f))
-				q = put_vu(q, p->tf[f]);
-	}
-	out->len = (size_t)((char *)q - out->data);   /* room was made above */
-	out->data[out->len] = '\0';
-}
-
 /* Serialize terms [from, to) as one shard block. */
 static void term_shard(struct buf *block, const struct builder *b, size_t from, size_t to)
 {
@@ -761,73 +855,105 @@ static void index_topics(struct builder *b)
 	free(fill);
 }
 
-/* The text shards and, per document, its shard. */
+/* The text shards and, per document, its shard: cut where the bytes
+ * reach the target (one pass), then made on the pool. */
+struct text_job {
+	const struct builder *b;
+	const size_t *cut;        /* shard s holds documents [cut[s], cut[s + 1]) */
+	struct buf *texts;
+};
+
+/* The fields of a document that are not in the meta block. */
+static bool extra_field(int f)
+{
+	return f == F_TOPIC || f == F_ALIAS || f == F_TAG;
+}
+
+static void text_shard(void *arg, size_t s)
+{
+	const struct text_job *j = arg;
+	const struct builder *b = j->b;
+	const struct kb *kb = b->kb;
+	struct fval *vals = NULL;
+	size_t n_vals = 0, cap_vals = 0;
+	struct buf payload = BUF_INIT;
+	index_put_varint(&payload, (uint32_t)j->cut[s]);
+	index_put_varint(&payload, (uint32_t)(j->cut[s + 1] - j->cut[s]));
+	for (size_t d = j->cut[s]; d < j->cut[s + 1]; d++) {
+		const struct doc *doc = &b->docs[d];
+		const struct kb_note *n = &kb->notes[doc->note];
+		const char *h = doc->heading >= 0 ? n->headings[doc->heading].text : "";
+		const char *body = n->sections[doc->section].text;
+		size_t hl = strlen(h), bl = strlen(body);
+		index_put_varint(&payload, (uint32_t)(hl + 1 + bl));
+		buf_put(&payload, h, hl);
+		buf_putc(&payload, '\n');
+		buf_put(&payload, body, bl);
+		doc_values(b, doc, &vals, &n_vals, &cap_vals);
+		uint32_t extra = 0;
+		for (size_t k = 0; k < n_vals; k++)
+			extra += extra_field(vals[k].field);
+		index_put_varint(&payload, extra);
+		for (size_t k = 0; k < n_vals; k++)
+			if (extra_field(vals[k].field)) {
+				buf_putc(&payload, vals[k].field);
+				index_put_str(&payload, vals[k].text, strlen(vals[k].text));
+			}
+	}
+	buf_init(&j->texts[s]);
+	index_block(&j->texts[s], INDEX_TEXT, &payload);
+	buf_free(&payload);
+	free(vals);
+}
+
 static void text_shards(struct builder *b, struct search_index *ix, uint32_t *shard_of, struct buf *firsts)
 {
 	const struct kb *kb = b->kb;
 	size_t total = 0;
+	size_t *len = xcalloc(b->n_docs + 1, sizeof *len);   /* per document: its bytes, as the cut counts them */
+	struct fval *vals = NULL;
+	size_t n_vals = 0, cap_vals = 0;
 	for (size_t d = 0; d < b->n_docs; d++) {
 		const struct doc *doc = &b->docs[d];
 		const struct kb_note *n = &kb->notes[doc->note];
-		total += strlen(n->sections[doc->section].text) + 1;
+		size_t bl = strlen(n->sections[doc->section].text);
+		total += bl + 1;
+		len[d] = (doc->heading >= 0 ? strlen(n->headings[doc->heading].text) : 0) + 1 + bl;
+		doc_values(b, doc, &vals, &n_vals, &cap_vals);
+		for (size_t k = 0; k < n_vals; k++)
+			if (extra_field(vals[k].field))
+				len[d] += strlen(vals[k].text);
 	}
+	free(vals);
 	size_t target = total / TEXT_SHARDS_AIM;
 	target = target < TEXT_SHARD_MIN ? TEXT_SHARD_MIN : target > TEXT_SHARD_MAX ? TEXT_SHARD_MAX : target;
-	struct buf *texts = NULL;
-	size_t n_texts = 0, cap_texts = 0;
-	struct fval *vals = NULL;
-	size_t n_vals = 0, cap_vals = 0;
-	struct buf payload = BUF_INIT, docs = BUF_INIT, t = BUF_INIT;
+	size_t *cut = NULL, n_cut = 0, cap_cut = 0;
 	for (size_t d = 0; d < b->n_docs;) {
-		buf_reset(&payload);
-		buf_reset(&docs);
 		size_t start = d, bytes = 0;
+		*VEC_PUSH(cut, n_cut, cap_cut) = start;
 		while (d < b->n_docs && (d == start || bytes < target)) {
-			const struct doc *doc = &b->docs[d];
-			const struct kb_note *n = &kb->notes[doc->note];
-			buf_reset(&t);
-			if (doc->heading >= 0)
-				buf_puts(&t, n->headings[doc->heading].text);
-			buf_putc(&t, '\n');
-			buf_puts(&t, n->sections[doc->section].text);
-			index_put_str(&docs, t.data, t.len);
-			bytes += t.len;
-			/* the values of the fields that are not in the meta block */
-			doc_values(b, doc, &vals, &n_vals, &cap_vals);
-			uint32_t extra = 0;
-			for (size_t k = 0; k < n_vals; k++)
-				extra += vals[k].field == F_TOPIC || vals[k].field == F_ALIAS || vals[k].field == F_TAG;
-			index_put_varint(&docs, extra);
-			for (size_t k = 0; k < n_vals; k++)
-				if (vals[k].field == F_TOPIC || vals[k].field == F_ALIAS || vals[k].field == F_TAG) {
-					buf_putc(&docs, vals[k].field);
-					index_put_str(&docs, vals[k].text, strlen(vals[k].text));
-					bytes += strlen(vals[k].text);
-				}
-			shard_of[d] = (uint32_t)n_texts;
+			bytes += len[d];
+			shard_of[d] = (uint32_t)(n_cut - 1);
 			d++;
 		}
-		index_put_varint(&payload, (uint32_t)start);
-		index_put_varint(&payload, (uint32_t)(d - start));
-		buf_put(&payload, docs.data, docs.len);
-		struct buf *blk = VEC_PUSH(texts, n_texts, cap_texts);
-		buf_init(blk);
-		index_block(blk, INDEX_TEXT, &payload);
-		index_put_varint(firsts, (uint32_t)start);
-		index_put_varint(firsts, (uint32_t)blk->len);
 	}
-	buf_free(&payload);
-	buf_free(&docs);
-	buf_free(&t);
-	free(vals);
-	ix->texts = texts;
+	size_t n_texts = n_cut;
+	*VEC_PUSH(cut, n_cut, cap_cut) = b->n_docs;
+	struct text_job j = { b, cut, xcalloc(n_texts ? n_texts : 1, sizeof *j.texts) };
+	pool_for(n_texts, b->n_w, text_shard, &j);
+	for (size_t s = 0; s < n_texts; s++) {
+		index_put_varint(firsts, (uint32_t)cut[s]);
+		index_put_varint(firsts, (uint32_t)j.texts[s].len);
+	}
+	free(cut);
+	free(len);
+	ix->texts = j.texts;
 	ix->n_texts = n_texts;
 }
 
 static void free_terms(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_terms; i++) {
-		free(b->terms[i].p);
 		free(b->terms[i].s);
 	}
 	free(b->terms);
@@ -848,7 +974,6 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	buf_init(&b.post);
 	buf_init(&b.input);
 	buf_init(&b.term);
-	buf_init(&b.stored);
 	rehash(&b);
 	index_topics(&b);
 	dict_load(&b);
@@ -869,9 +994,12 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		}
 	}
 
-	/* Terms and postings, a batch of notes at a time. */
+	/* Stored packed notes, a batch of notes at a time; then the postings. */
+	b.sn = xcalloc(kb->n_notes + 1, sizeof *b.sn);
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
+	b.gmap = xcalloc((size_t)b.n_w, sizeof *b.gmap);
+	b.cap_gmap = xcalloc((size_t)b.n_w, sizeof *b.cap_gmap);
 	for (int k = 0; k < b.n_w; k++) {
 		b.w[k].tz = tokenizer_new();
 		buf_init(&b.w[k].names);
@@ -894,26 +1022,19 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		if (more)
 			batch_start(&b, &bt[1 - cur], job_of[1 - cur], from,
 				kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
-		batch_merge(&b, &bt[cur]);
+		batch_store(&b, &bt[cur]);
 		if (!more)
 			break;
 		cur = 1 - cur;
 	}
 	for (int k = 0; k < b.n_w; k++) {
-		struct worker *w = &b.w[k];
-		tokenizer_free(w->tz);
-		tok_list_free(&w->toks);
-		free(w->occ);
-		free(w->tmp);
-		free(w->vals);
-		free(w->str);
-		free(w->dents);
-		free(w->res);
-		free(w->ht);
-		buf_free(&w->names);
-		free(w->local);
+		worker_free(&b.w[k]);
 	}
 	free(b.w);
+	for (int k = 0; k < b.n_w; k++)
+		free(b.gmap[k]);
+	free(b.gmap);
+	free(b.cap_gmap);
 	for (int h = 0; h < 2; h++) {
 		for (size_t k = 0; k < BATCH; k++)
 			buf_free(&bt[h].notes[k].packed);
@@ -926,8 +1047,11 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	free(b.doc_of);
 	buf_free(&b.input);
 	buf_free(&b.term);
-	buf_free(&b.stored);
-	free(b.last_doc);
+	if (!b.failed && merge_all(&b) < 0)
+		b.failed = true;
+	for (size_t i = 0; i < b.n_notes; i++)
+		buf_free(&b.sn[i].stored);
+	free(b.sn);
 	if (b.failed) {
 		free_terms(&b);
 		return -1;
@@ -967,11 +1091,6 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	}
 	if (b.n_terms)
 		qsort(b.terms, b.n_terms, sizeof *b.terms, cmp_terms);
-	for (size_t i = 0; i < b.n_terms; i++) {
-		b.terms[i].post_at = b.post.len;
-		encode_postings(&b.post, &b.terms[i]);
-		b.terms[i].post_len = b.post.len - b.terms[i].post_at;
-	}
 
 	/* Term shards: cut near the target, between first bytes when we can. */
 	size_t *cuts = NULL, n_cuts = 0, cap_cuts = 0;
@@ -1058,6 +1177,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	ix->n_notes = b.n_notes;
 	ix->n_tokenized = b.n_tokenized;
 	ix->n_distinct = b.n_terms;
+	ix->jobs = b.n_w;
 
 	free(note_no);
 	free(text_shard_of);
@@ -1117,23 +1237,39 @@ static int write_pair(struct site_out *out, struct cache *cache, const char *nam
 	return rc;
 }
 
+struct write_job {
+	const struct search_index *ix;
+	struct site_out *out;
+	struct cache *cache;
+	atomic_bool failed;
+};
+
+/* File pair i: meta, then the term shards, then the text shards. */
+static void write_one(void *arg, size_t i)
+{
+	struct write_job *j = arg;
+	const struct search_index *ix = j->ix;
+	char name[32];
+	const struct buf *blk;
+	if (i == 0) {
+		snprintf(name, sizeof name, "meta");
+		blk = &ix->meta;
+	} else if (i - 1 < ix->n_terms) {
+		snprintf(name, sizeof name, "t-%03zu", i - 1);
+		blk = &ix->terms[i - 1];
+	} else {
+		snprintf(name, sizeof name, "x-%03zu", i - 1 - ix->n_terms);
+		blk = &ix->texts[i - 1 - ix->n_terms];
+	}
+	if (!atomic_load(&j->failed) && write_pair(j->out, j->cache, name, blk) < 0)
+		atomic_store(&j->failed, true);
+}
+
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	if (write_pair(out, cache, "meta", &ix->meta) < 0)
-		return -1;
-	for (size_t i = 0; i < ix->n_terms; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t-%03zu", i);
-		if (write_pair(out, cache, name, &ix->terms[i]) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < ix->n_texts; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "x-%03zu", i);
-		if (write_pair(out, cache, name, &ix->texts[i]) < 0)
-			return -1;
-	}
-	return 0;
+	struct write_job j = { ix, out, cache, false };
+	pool_for(1 + ix->n_terms + ix->n_texts, ix->jobs, write_one, &j);
+	return atomic_load(&j.failed) ? -1 : 0;
 }
 
 void index_free(struct search_index *ix)

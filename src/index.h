@@ -24,6 +24,7 @@ struct search_index {
 	size_t n_texts;
 	size_t n_docs, n_distinct; /* documents, distinct terms */
 	size_t n_notes, n_tokenized; /* notes indexed, of them tokenized (not from the cache) */
+	int jobs;                 /* threads index_write() may use, as index_build() was given */
 };
 
 /* Build the index of kb's notes, tokenizing documents on `jobs` threads
@@ -32,7 +33,8 @@ struct search_index {
  * field values are unchanged, and kept in it otherwise; the bytes are the
  * same either way. Main thread only as far as the cache goes. */
 void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache);
-/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*. 0 ok, -1 reported.
+/* Write search/meta.bin, meta.js, t-NNN.*, x-NNN.*, on ix->jobs threads.
+ * 0 ok, -1 reported.
  * With a build cache (may be NULL; cache_pages_begin() called), a file
  * whose bytes the previous site already holds is linked from there
  * instead of written (cache_page_reuse()). */

@@ -2,6 +2,7 @@
  * docs/search-index.md section 2. */
 #include "tokenize.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <libstemmer.h>
 #include <utf8proc.h>
@@ -16,11 +17,39 @@ struct cp {
 	size_t off, len;     /* bytes in the text */
 };
 
+/* A remembered word: its stem, or none when it is a stop word. */
+struct stem_ent {
+	uint64_t h;          /* hash of the word; 0 for an empty slot */
+	uint32_t word, stem; /* offsets in the tokenizer's `words` */
+	uint16_t wlen, slen;
+	bool stop;
+	uint32_t term_id;    /* the stem's */
+};
+
+/* A term the tokenizer has produced. */
+struct term_ent {
+	uint64_t h;
+	uint32_t at, len;    /* in `words` */
+};
+
+#define STEM_CACHE_MAX (1u << 18)   /* words remembered at most, per tokenizer */
+
 struct tokenizer {
 	struct sb_stemmer *stemmer;
 	struct buf scratch;
 	struct cp *cps;      /* the text being tokenized, decoded (reused) */
 	size_t cap_cps;
+	utf8proc_category_t ascii_cat[128];   /* categories of the ASCII code points */
+	/* normalised word -> stem: text repeats its words, and stemming is a
+	 * good part of tokenizing; open addressing, never more than half full */
+	struct stem_ent *stems;
+	size_t n_stems, cap_stems;   /* cap_stems a power of two */
+	char *words;         /* words, stems and terms, NUL-terminated */
+	size_t n_words, cap_words;
+	struct term_ent *terms;   /* the terms by number */
+	size_t n_terms, cap_terms;
+	uint32_t *term_slots;     /* open addressing: term number + 1, 0 empty */
+	size_t n_term_slots;
 };
 
 static const char *stop_words[] = {
@@ -52,6 +81,8 @@ struct tokenizer *tokenizer_new(void)
 	if (!tz->stemmer)
 		die_oom();
 	buf_init(&tz->scratch);
+	for (int c = 0; c < 128; c++)
+		tz->ascii_cat[c] = utf8proc_category(c);
 	return tz;
 }
 
@@ -62,6 +93,10 @@ void tokenizer_free(struct tokenizer *tz)
 	sb_stemmer_delete(tz->stemmer);
 	buf_free(&tz->scratch);
 	free(tz->cps);
+	free(tz->stems);
+	free(tz->words);
+	free(tz->terms);
+	free(tz->term_slots);
 	free(tz);
 }
 
@@ -158,15 +193,20 @@ static size_t pool_normalise(struct tok_list *out, const char *s, size_t n)
 	return at;
 }
 
+static uint32_t term_id(struct tokenizer *tz, const char *s, size_t n);
+
 /* Append a tok; term_at 0 means no term (a stop word). A term longer than
  * TOKEN_MAX_TERM drops the tok, and the strings it added to the pool. */
-static void add(struct tok_list *out, size_t mark, size_t term_at, size_t norm_at, int pos, bool compound,
-	bool whole)
+static void add(struct tokenizer *tz, struct tok_list *out, size_t mark, size_t term_at, uint32_t id,
+	size_t norm_at, int pos, bool compound, bool whole)
 {
-	if (term_at && strlen(out->pool + term_at) > TOKEN_MAX_TERM) {
+	size_t len = term_at ? strlen(out->pool + term_at) : 0;
+	if (len > TOKEN_MAX_TERM) {
 		out->n_pool = mark;
 		return;
 	}
+	if (term_at && compound)
+		id = term_id(tz, out->pool + term_at, len);
 	struct tok *t = VEC_PUSH(out->v, out->n, out->cap);
 	t->term = NULL;
 	t->norm = NULL;
@@ -175,6 +215,7 @@ static void add(struct tok_list *out, size_t mark, size_t term_at, size_t norm_a
 	t->pos = pos;
 	t->compound = compound;
 	t->whole = whole;
+	t->term_id = term_at ? id : 0;
 	t->token = out->tokens;
 }
 
@@ -184,6 +225,135 @@ static void pool_start(struct tok_list *out)
 {
 	if (!out->n_pool)
 		pool_put(out, "", 0);
+}
+
+static uint64_t hash_word(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h | 1;   /* never 0, the empty slot */
+}
+
+static uint32_t words_put(struct tokenizer *tz, const char *s, size_t n)
+{
+	xgrow(&tz->words, &tz->cap_words, tz->n_words + n + 1, 1);
+	uint32_t at = (uint32_t)tz->n_words;
+	memcpy(tz->words + at, s, n);
+	tz->words[at + n] = '\0';
+	tz->n_words += n + 1;
+	return at;
+}
+
+static void term_slots_grow(struct tokenizer *tz)
+{
+	size_t cap = tz->n_term_slots ? tz->n_term_slots * 2 : 4096;
+	uint32_t *v = xcalloc(cap, sizeof *v);
+	for (size_t i = 0; i < tz->n_terms; i++) {
+		size_t at = tz->terms[i].h & (cap - 1);
+		while (v[at])
+			at = (at + 1) & (cap - 1);
+		v[at] = (uint32_t)i + 1;
+	}
+	free(tz->term_slots);
+	tz->term_slots = v;
+	tz->n_term_slots = cap;
+}
+
+/* The number of term s (n bytes), added when new. */
+static uint32_t term_id(struct tokenizer *tz, const char *s, size_t n)
+{
+	if (2 * (tz->n_terms + 1) > tz->n_term_slots)
+		term_slots_grow(tz);
+	uint64_t h = hash_word(s, n);
+	size_t at = h & (tz->n_term_slots - 1);
+	for (uint32_t k; (k = tz->term_slots[at]); at = (at + 1) & (tz->n_term_slots - 1)) {
+		const struct term_ent *e = &tz->terms[k - 1];
+		if (e->h == h && e->len == n && !memcmp(tz->words + e->at, s, n))
+			return k - 1;
+	}
+	if (tz->n_words + n + 1 > UINT32_MAX || tz->n_terms >= UINT32_MAX - 1)
+		die_oom();   /* 4 GiB of distinct terms */
+	struct term_ent *e = VEC_PUSH(tz->terms, tz->n_terms, tz->cap_terms);
+	e->h = h;
+	e->len = (uint32_t)n;
+	e->at = words_put(tz, s, n);
+	tz->term_slots[at] = (uint32_t)tz->n_terms;
+	return (uint32_t)tz->n_terms - 1;
+}
+
+const char *tokenize_term(const struct tokenizer *tz, uint32_t id, size_t *len)
+{
+	*len = tz->terms[id].len;
+	return tz->words + tz->terms[id].at;
+}
+
+static void stems_grow(struct tokenizer *tz)
+{
+	size_t cap = tz->cap_stems ? tz->cap_stems * 2 : 4096;
+	struct stem_ent *v = xcalloc(cap, sizeof *v);
+	for (size_t i = 0; i < tz->cap_stems; i++) {
+		const struct stem_ent *e = &tz->stems[i];
+		if (!e->h)
+			continue;
+		size_t at = e->h & (cap - 1);
+		while (v[at].h)
+			at = (at + 1) & (cap - 1);
+		v[at] = *e;
+	}
+	free(tz->stems);
+	tz->stems = v;
+	tz->cap_stems = cap;
+}
+
+/* The stem of the normalised word s (n bytes, not empty) into the list's
+ * pool: its offset, or 0 for a stop word; its term number into *id.
+ * Remembered per tokenizer. */
+static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *s, size_t n, uint32_t *id)
+{
+	uint64_t h = hash_word(s, n);
+	size_t at = 0;
+	if (n <= UINT16_MAX && tz->cap_stems) {
+		at = h & (tz->cap_stems - 1);
+		for (const struct stem_ent *e; (e = &tz->stems[at])->h; at = (at + 1) & (tz->cap_stems - 1))
+			if (e->h == h && e->wlen == n && !memcmp(tz->words + e->word, s, n)) {
+				if (e->stop)
+					return 0;
+				*id = e->term_id;
+				return pool_put(out, tz->words + e->stem, e->slen);
+			}
+	}
+	bool stop = tokenize_is_stop(s);
+	const char *st = NULL;
+	size_t slen = 0;
+	if (!stop) {
+		st = (const char *)sb_stemmer_stem(tz->stemmer, (const sb_symbol *)s, (int)n);
+		if (!st)
+			die_oom();
+		slen = (size_t)sb_stemmer_length(tz->stemmer);
+		*id = term_id(tz, st, slen);
+	}
+	if (n <= UINT16_MAX && slen <= UINT16_MAX && tz->n_stems < STEM_CACHE_MAX &&
+	    tz->n_words + n + slen + 2 <= UINT32_MAX) {
+		if (2 * (tz->n_stems + 1) > tz->cap_stems) {
+			stems_grow(tz);
+			at = h & (tz->cap_stems - 1);
+			while (tz->stems[at].h)
+				at = (at + 1) & (tz->cap_stems - 1);
+		}
+		struct stem_ent *e = &tz->stems[at];
+		e->h = h;
+		e->wlen = (uint16_t)n;
+		e->slen = (uint16_t)slen;
+		e->stop = stop;
+		e->word = words_put(tz, s, n);
+		e->stem = stop ? 0 : words_put(tz, st, slen);
+		e->term_id = stop ? 0 : *id;
+		tz->n_stems++;
+	}
+	return stop ? 0 : pool_put(out, st, slen);
 }
 
 /* Emit one token: cps[a..b) with connectors. */
@@ -222,14 +392,10 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 				size_t mark = out->n_pool;
 				size_t norm = pool_normalise(out, text + off, end - off), term = 0;
 				size_t nlen = strlen(out->pool + norm);
-				if (nlen && !tokenize_is_stop(out->pool + norm)) {
-					const sb_symbol *st = sb_stemmer_stem(tz->stemmer,
-						(const sb_symbol *)out->pool + norm, (int)nlen);
-					if (!st)
-						die_oom();
-					term = pool_put(out, (const char *)st, (size_t)sb_stemmer_length(tz->stemmer));
-				}
-				add(out, mark, term, norm, *pos, false, false);
+				uint32_t id = 0;
+				if (nlen)
+					term = pool_stem(tz, out, out->pool + norm, nlen, &id);
+				add(tz, out, mark, term, id, norm, *pos, false, false);
 				(*pos)++;
 				pieces++;
 				part_pieces++;
@@ -241,7 +407,7 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 			size_t off = cps[part_start].off, end = cps[i - 1].off + cps[i - 1].len;
 			size_t mark = out->n_pool;
 			size_t norm = pool_normalise(out, text + off, end - off);
-			add(out, mark, norm, norm, part_first, true, false);
+			add(tz, out, mark, norm, 0, norm, part_first, true, false);
 		}
 		part_start = i + 1;
 	}
@@ -249,7 +415,7 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 		size_t off = cps[a].off, end = cps[b - 1].off + cps[b - 1].len;
 		size_t mark = out->n_pool;
 		size_t norm = pool_normalise(out, text + off, end - off);
-		add(out, mark, norm, norm, first, true, true);
+		add(tz, out, mark, norm, 0, norm, first, true, true);
 	}
 	out->tokens++;
 }
@@ -263,15 +429,21 @@ void tokenize(struct tokenizer *tz, const char *text, size_t n, int *pos, struct
 	size_t n_before = out->n;
 	while (i < n) {
 		utf8proc_int32_t c;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-			(utf8proc_ssize_t)(n - i), &c);
-		if (k < 1) {
-			c = ' ';
-			k = 1;
-		}
+		utf8proc_ssize_t k;
 		struct cp *p = VEC_PUSH(tz->cps, ncp, tz->cap_cps);
+		if (!((unsigned char)text[i] & 0x80)) {   /* ASCII: no decoding, a table */
+			c = (unsigned char)text[i];
+			k = 1;
+			p->cat = tz->ascii_cat[c];
+		} else {
+			k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(n - i), &c);
+			if (k < 1) {
+				c = ' ';
+				k = 1;
+			}
+			p->cat = utf8proc_category(c);
+		}
 		p->c = c;
-		p->cat = utf8proc_category(c);
 		p->off = i;
 		p->len = (size_t)k;
 		i += (size_t)k;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TOKEN_MAX_TERM 64
 
@@ -20,6 +21,7 @@ struct tok {
 	bool compound;     /* a compound term (not stemmed) */
 	bool whole;        /* the compound of the whole token (not a part's) */
 	int token;         /* index of the token this came from, from 0 */
+	uint32_t term_id;  /* the tokenizer's number of term (see tokenize_term) */
 	size_t term_at, norm_at; /* (internal) offsets in the list's pool, term_at 0 for none */
 };
 
@@ -48,5 +50,10 @@ char *tokenize_normalise(const char *s, size_t n);
 /* Stem one normalised word (returns a malloc'd copy). */
 char *tokenize_stem(struct tokenizer *tz, const char *word, size_t n);
 bool tokenize_is_stop(const char *norm);
+/* A tokenizer numbers the distinct terms it has produced from 0 up, in the
+ * order first met, for its whole life: tok.term_id, the same number for
+ * the same term string. tokenize_term() gives term `id`'s string (NUL-
+ * terminated, valid until the next tokenize()) and its length. */
+const char *tokenize_term(const struct tokenizer *tz, uint32_t id, size_t *len);
 
 #endif
