@@ -81,6 +81,14 @@ struct site {
 	 * the entries of tag page g (render_tags). */
 	struct tag_entry *tag_v;
 	size_t *tag_start;
+	size_t n_tag_pages;
+	struct tval *tag_list;          /* tags.html's list, or NULL: taken */
+	/* graph.html, planned on the main thread (the layout kept in the
+	 * cache is read and written there), drawn on the pool */
+	bool graph_todo, graph_kept;
+	unsigned char graph_lkey[16];
+	struct buf graph_layout;
+	bool previews_todo;
 };
 
 
@@ -756,7 +764,7 @@ static void mark_bodies(struct site *s)
 static void expand_embeds(struct site *s);
 
 /* Note pages: keyed pages taken from the previous site, the others
- * rendered with the bodies they show. */
+ * get the bodies they show (rendered later, by render_page_task). */
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -771,13 +779,17 @@ static void render_notes(struct site *s)
 	mark_bodies(s);
 	parallel_for(s, kb->n_notes, render_note_body);
 	expand_embeds(s);
-	parallel_for(s, kb->n_notes, render_note_page);
-	if (kb->home < 0) {
-		struct tval *ctx = base_ctx(s, -1, "index");
-		tv_set(ctx, "page", tv_null());
-		tv_set(ctx, "groups", groups_val(s, "index"));
-		emit(s, "home.html", "index.html", ctx);
-	}
+}
+
+/* index.html when no note is the home page. */
+static void render_index(struct site *s)
+{
+	if (s->kb->home >= 0)
+		return;
+	struct tval *ctx = base_ctx(s, -1, "index");
+	tv_set(ctx, "page", tv_null());
+	tv_set(ctx, "groups", groups_val(s, "index"));
+	emit(s, "home.html", "index.html", ctx);
 }
 
 static int cmp_topic_az(const void *a, const void *b, void *arg)
@@ -937,8 +949,10 @@ static void render_tag_page(struct site *s, size_t g)
 	buf_free(&page);
 }
 
-/* tags.html and one tags/<tag>.html per tag; the tag pages on -j threads. */
-static void render_tags(struct site *s)
+/* The tag pages (tag_v, tag_start, n_tag_pages) and tags.html's list
+ * (tag_list; NULL when the previous site's file is taken), made on the
+ * main thread; the pages are rendered by render_page_task. */
+static void plan_tags(struct site *s)
 {
 	struct kb *kb = s->kb;
 	struct tag_entry *v = NULL;
@@ -979,18 +993,24 @@ static void render_tags(struct site *s)
 	start[groups] = n;
 	s->tag_v = v;
 	s->tag_start = start;
-	parallel_for(s, groups, render_tag_page);
-	s->tag_v = NULL;
-	s->tag_start = NULL;
-	free(start);
+	s->n_tag_pages = groups;
 	if (all_key) {
 		key_base(s, all_key, -1, "tags");
 		if (reuse_keyed(s, "tags.html", "tags.html", all_key)) {
 			tv_free(list);
-			free(v);
-			return;
+			list = NULL;
 		}
 	}
+	s->tag_list = list;
+}
+
+/* tags.html, unless taken (plan_tags). */
+static void render_tags_page(struct site *s)
+{
+	struct tval *list = s->tag_list;
+	if (!list)
+		return;
+	s->tag_list = NULL;
 	struct tval *all = base_ctx(s, -1, "tags");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", list->n);
@@ -1000,9 +1020,7 @@ static void render_tags(struct site *s)
 		emit_render(s, "tags.html", "tags.html", all);
 	else
 		emit(s, "tags.html", "tags.html", all);
-	free(v);
 }
-
 
 /* link_keys[link_off[i] + l]: the link's number, heading and context. */
 static void backlink_key(struct site *s, size_t i)
@@ -1136,9 +1154,10 @@ static void preview_key(struct site *s, size_t i)
 	key_digest(k, s->prevh[i]);
 }
 
-static void render_previews(struct site *s)
+/* previews_todo: previews.js is to be written (not taken). Main thread. */
+static void plan_previews(struct site *s)
 {
-	struct kb *kb = s->kb;
+	s->previews_todo = false;
 	if (!s->out)
 		return;
 	if (s->keyed) {
@@ -1149,6 +1168,14 @@ static void render_previews(struct site *s)
 		if (reuse_file(s, "previews.js", k))
 			return;
 	}
+	s->previews_todo = true;
+}
+
+static void render_previews(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (!s->previews_todo)
+		return;
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "kbcPreviews({");
 	bool first = true;
@@ -1184,39 +1211,45 @@ static void render_previews(struct site *s)
 
 /* graph.html: keyed by what the graph views show of every note. Its
  * layout (Graphviz, the slow part) is kept in the cache under a key of
- * its own inputs, which change less often than the page. */
-static void render_graph_page(struct site *s)
+ * its own inputs, which change less often than the page. The cache is
+ * read here, on the main thread, before the pool runs
+ * (render_graph_page), and written after it (keep_graph_layout). */
+static void plan_graph(struct site *s)
 {
 	struct kb *kb = s->kb;
+	s->graph_todo = true;
 	if (s->keyed) {
 		struct cache_key *k = cache_key_new("kbc graph page");
 		key_base(s, k, -1, "graph");
 		for (size_t i = 0; i < kb->n_notes; i++)
 			if (!kb->notes[i].skip)
 				cache_key_bytes(k, s->nodeh[i], 16);
-		if (reuse_keyed(s, "graph.html", "graph.html", k))
+		if (reuse_keyed(s, "graph.html", "graph.html", k)) {
+			s->graph_todo = false;
 			return;
-	}
-	struct tval *ctx = base_ctx(s, -1, "graph");
-	struct buf svg = BUF_INIT, list = BUF_INIT, layout = BUF_INIT;
-	double t0 = now_ms();
-	unsigned char lkey[16];
-	bool kept = false;
-	if (s->keyed) {
+		}
 		struct buf in = BUF_INIT;
 		graphview_global_inputs(s->graph, &in);
-		struct cache_key *k = cache_key_new("kbc graph layout");
+		k = cache_key_new("kbc graph layout");
 		cache_key_bytes(k, in.data, in.len);
-		key_digest(k, lkey);
+		key_digest(k, s->graph_lkey);
 		buf_free(&in);
-		kept = cache_blob_get(s->cache, lkey, &layout) == 0;
+		s->graph_kept = cache_blob_get(s->cache, s->graph_lkey, &s->graph_layout) == 0;
 	}
-	if (graphview_global(s->graph, "graph", &svg, &layout) < 0)
+}
+
+static void render_graph_page(struct site *s)
+{
+	if (!s->graph_todo)
+		return;
+	struct tval *ctx = base_ctx(s, -1, "graph");
+	struct buf svg = BUF_INIT, list = BUF_INIT;
+	double t0 = now_ms();
+	if (graphview_global(s->graph, "graph", &svg, &s->graph_layout) < 0) {
 		s->failed = true;
-	else if (s->keyed && !kept && layout.len)
-		cache_blob_put(s->cache, lkey, layout.data, layout.len);
+		s->graph_todo = false;   /* no layout to keep */
+	}
 	render_graph_global_ms = now_ms() - t0;
-	render_graph_ms += render_graph_global_ms;
 	graphview_list(s->graph, "graph", &list);
 	tv_set(ctx, "svg", tv_str_own(buf_detach(&svg)));
 	tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
@@ -1226,7 +1259,14 @@ static void render_graph_page(struct site *s)
 		emit(s, "graph.html", "graph.html", ctx);
 	buf_free(&svg);
 	buf_free(&list);
-	buf_free(&layout);
+}
+
+/* A layout made anew this build, kept for the next one. Main thread. */
+static void keep_graph_layout(struct site *s)
+{
+	if (s->keyed && s->graph_todo && !s->graph_kept && s->graph_layout.len)
+		cache_blob_put(s->cache, s->graph_lkey, s->graph_layout.data, s->graph_layout.len);
+	buf_free(&s->graph_layout);
 }
 
 static void render_sitemap(struct site *s)
@@ -1487,10 +1527,80 @@ static void expand_embeds(struct site *s)
 	free(expanded);
 }
 
+/* 404.html. */
+static void render_404(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (s->keyed) {
+		/* 404.html also shows base_url, which is in the site key */
+		struct cache_key *k = cache_key_new("kbc 404 page");
+		key_base(s, k, -1, "404");
+		if (reuse_keyed(s, "404.html", "404.html", k))
+			return;
+	}
+	struct tval *ctx = base_ctx(s, -1, "404");
+	/* Hosts serve 404.html at any depth: link absolutely when we can. */
+	if (*kb->cfg.base_url) {
+		struct tval *site = (struct tval *)tv_get(ctx, "site");
+		struct buf b = BUF_INIT;
+		buf_puts(&b, kb->cfg.base_url);
+		tv_set(site, "root", tv_str(b.data));
+		tv_set(site, "home_url", tv_str(b.data));
+		buf_puts(&b, "ledger.html");
+		tv_set(site, "ledger_url", tv_str(b.data));
+		buf_truncate(&b, strlen(kb->cfg.base_url));
+		buf_puts(&b, "assets/");
+		tv_set(site, "assets", tv_str(b.data));
+		buf_free(&b);
+	}
+	if (s->keyed)
+		emit_render(s, "404.html", "404.html", ctx);
+	else
+		emit(s, "404.html", "404.html", ctx);
+}
+
+/* search.html. */
+static void render_search(struct site *s)
+{
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc search page");
+		key_base(s, k, -1, "search");
+		if (reuse_keyed(s, "search.html", "search.html", k))
+			return;
+	}
+	struct tval *ctx = base_ctx(s, -1, "search");
+	if (s->keyed)
+		emit_render(s, "search.html", "search.html", ctx);
+	else
+		emit(s, "search.html", "search.html", ctx);
+}
+
+/* The pages and files made once per site, in the order the pool takes
+ * them: the slowest first. Each touches only its own output, the
+ * (thread-safe) cache and counters, and reads the model. */
+static void (*const page_tasks[])(struct site *s) = {
+	render_graph_page, render_previews, render_ledger, render_tags_page, render_sitemap,
+	render_index, render_404, render_search,
+};
+#define PAGE_TASKS (sizeof page_tasks / sizeof *page_tasks)
+
+/* Task i of the last pool run: page_tasks[], then tag pages, then note
+ * pages. */
+static void render_page_task(struct site *s, size_t i)
+{
+	if (i < PAGE_TASKS)
+		page_tasks[i](s);
+	else if (i - PAGE_TASKS < s->n_tag_pages)
+		render_tag_page(s, i - PAGE_TASKS);
+	else
+		render_note_page(s, i - PAGE_TASKS - s->n_tag_pages);
+}
+
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
 	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache)
 {
 	render_graph_ms = 0;
+	render_graph_global_ms = 0;
 	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
 	s.keyed = out && cache;
 	for (size_t i = 0; i < kb->n_notes; i++) {
@@ -1521,52 +1631,18 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	if (s.keyed)
 		compute_keys(&s);
 	render_notes(&s);
-	render_ledger(&s);
-	render_tags(&s);
-	render_graph_page(&s);
-	bool taken = false;
-	if (s.keyed) {
-		/* 404.html also shows base_url, which is in the site key */
-		struct cache_key *k = cache_key_new("kbc 404 page");
-		key_base(&s, k, -1, "404");
-		taken = reuse_keyed(&s, "404.html", "404.html", k);
-	}
-	if (!taken) {
-		struct tval *ctx = base_ctx(&s, -1, "404");
-		/* Hosts serve 404.html at any depth: link absolutely when we can. */
-		if (*kb->cfg.base_url) {
-			struct tval *site = (struct tval *)tv_get(ctx, "site");
-			struct buf b = BUF_INIT;
-			buf_puts(&b, kb->cfg.base_url);
-			tv_set(site, "root", tv_str(b.data));
-			tv_set(site, "home_url", tv_str(b.data));
-			buf_puts(&b, "ledger.html");
-			tv_set(site, "ledger_url", tv_str(b.data));
-			buf_truncate(&b, strlen(kb->cfg.base_url));
-			buf_puts(&b, "assets/");
-			tv_set(site, "assets", tv_str(b.data));
-			buf_free(&b);
-		}
-		if (s.keyed)
-			emit_render(&s, "404.html", "404.html", ctx);
-		else
-			emit(&s, "404.html", "404.html", ctx);
-	}
-	taken = false;
-	if (s.keyed) {
-		struct cache_key *k = cache_key_new("kbc search page");
-		key_base(&s, k, -1, "search");
-		taken = reuse_keyed(&s, "search.html", "search.html", k);
-	}
-	if (!taken) {
-		struct tval *ctx = base_ctx(&s, -1, "search");
-		if (s.keyed)
-			emit_render(&s, "search.html", "search.html", ctx);
-		else
-			emit(&s, "search.html", "search.html", ctx);
-	}
-	render_sitemap(&s);
-	render_previews(&s);
+	plan_tags(&s);
+	plan_graph(&s);
+	plan_previews(&s);
+	/* Every page and file left, on the pool: the pages made once first
+	 * (the graph, the slowest, before all), then the tag pages, then the
+	 * note pages, so that the threads finish together. */
+	parallel_for(&s, PAGE_TASKS + s.n_tag_pages + kb->n_notes, render_page_task);
+	render_graph_ms += render_graph_global_ms;
+	keep_graph_layout(&s);
+	tv_free(s.tag_list);
+	free(s.tag_v);
+	free(s.tag_start);
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)
