@@ -241,42 +241,72 @@ static size_t pick_nodes(const struct graphview *gv, int *out)
 	return GRAPHVIEW_MAX_NODES;
 }
 
-/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below. */
+/* Append v as printf("%.1f") would, without printf: v * 10 rounded to the
+ * nearest integer, then split. printf rounds the exact binary value,
+ * halfway cases to even; v * 10 is rounded once more by the multiply, so
+ * when its fraction is near .5 (or v is huge, or not finite) snprintf
+ * decides. */
+static void put_fixed1(struct buf *b, double v)
+{
+	double a = fabs(v), t = a * 10.0, f = floor(t), frac = t - f;
+	if (!(a < 1e14) || fabs(frac - 0.5) < 1e-6) {
+		buf_printf(b, "%.1f", v);
+		return;
+	}
+	long long q = (long long)f + (frac > 0.5);
+	if (signbit(v))
+		buf_putc(b, '-');
+	buf_putint(b, (long)(q / 10));
+	buf_putc(b, '.');
+	buf_putc(b, (char)('0' + q % 10));
+}
+
+/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below.
+ * The neighbours listed are those of `drawn` (increasing note order) that
+ * are adjacent to the note: linked[k] tells for drawn[k] when given, else
+ * adjacent() is asked. */
 static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
-	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn)
+	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn,
+	const bool *linked)
 {
 	const struct kb_note *n = &gv->kb->notes[g->note];
 	buf_puts(svg, "<a href=\"");
 	struct buf u = BUF_INIT;
 	graph_url(&u, from_slug, n->slug, NULL);
-	html_escape_str(svg, u.data);
+	html_escape(svg, u.data, u.len);
 	buf_free(&u);
-	buf_printf(svg, "\"><g class=\"gn c%d%s\" data-n=\"%d\" data-adj=\"", g->colour < 0 ? N_COLOURS - 1 : g->colour,
-		centre ? " here" : "", id);
-	/* Only the neighbours drawn in this SVG matter to the highlighting;
-	 * `drawn` is in increasing note order. */
+	buf_puts(svg, "\"><g class=\"gn c");
+	buf_putint(svg, g->colour < 0 ? N_COLOURS - 1 : g->colour);
+	if (centre)
+		buf_puts(svg, " here");
+	buf_puts(svg, "\" data-n=\"");
+	buf_putint(svg, id);
+	buf_puts(svg, "\" data-adj=\"");
+	/* Only the neighbours drawn in this SVG matter to the highlighting. */
 	bool first = true;
 	for (size_t k = 0; k < n_drawn; k++) {
-		if (drawn[k] == id || !adjacent(gv, id, drawn[k]))
+		if (drawn[k] == id || !(linked ? linked[k] : adjacent(gv, id, drawn[k])))
 			continue;
-		buf_printf(svg, "%s%d", first ? "" : " ", drawn[k]);
+		if (!first)
+			buf_putc(svg, ' ');
+		buf_putint(svg, drawn[k]);
 		first = false;
 	}
-	buf_printf(svg, "\"><title>");
+	buf_puts(svg, "\"><title>");
 	html_escape_str(svg, n->title);
 	buf_puts(svg, "</title><circle cx=\"");
 	buf_putint(svg, lround(x));
 	buf_puts(svg, "\" cy=\"");
 	buf_putint(svg, lround(y));
-	buf_printf(svg, "\" r=\"%.1f\"/>", r);
-	if (side == 1)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - r - 3, y + FONT_PX * 0.35);
-	else if (side == 2)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y - r - 4);
-	else if (side == 3)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y + r + FONT_PX);
-	else
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\">", x + r + 3, y + FONT_PX * 0.35);
+	buf_puts(svg, "\" r=\"");
+	put_fixed1(svg, r);
+	buf_puts(svg, "\"/><text x=\"");
+	double tx = side == 1 ? x - r - 3 : side == 0 ? x + r + 3 : x;
+	double ty = side == 2 ? y - r - 4 : side == 3 ? y + r + FONT_PX : y + FONT_PX * 0.35;
+	put_fixed1(svg, tx);
+	buf_puts(svg, "\" y=\"");
+	put_fixed1(svg, ty);
+	buf_puts(svg, side == 1 ? "\" text-anchor=\"end\">" : side >= 2 ? "\" text-anchor=\"middle\">" : "\">");
 	html_escape_str(svg, g->label);
 	buf_puts(svg, "</text></g></a>\n");
 }
@@ -450,7 +480,8 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct gnode *gn = &gv->nodes[pick[i]];
-		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, gn->r, from_slug, pick[i], false, 0, pick, n);
+		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, gn->r, from_slug, pick[i], false, 0, pick, n,
+			NULL);
 	}
 	buf_puts(svg, "</g></svg>\n");
 	rc = 0;
@@ -591,9 +622,15 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 	int sorted[32];
 	memcpy(sorted, all, na * sizeof *all);
 	sort_ints(sorted, na);
+	bool linked[32][32];   /* linked[a][b]: sorted[a] and sorted[b] are adjacent */
+	for (size_t a = 0; a < na; a++) {
+		linked[a][a] = false;
+		for (size_t b = a + 1; b < na; b++)
+			linked[a][b] = linked[b][a] = adjacent(gv, sorted[a], sorted[b]);
+	}
 	for (size_t a = 0; a < na; a++) {
 		for (size_t b = a + 1; b < na; b++) {
-			if (!adjacent(gv, sorted[a], sorted[b]))
+			if (!linked[a][b])
 				continue;
 			int i = slot_of(all, na, sorted[a]), j = slot_of(all, na, sorted[b]);
 			const long v[] = { sorted[a], sorted[b], lround(x[i]), lround(y[i]), lround(x[j]), lround(y[j]) };
@@ -610,7 +647,10 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 	for (size_t i = 0; i < na; i++) {
 		const struct gnode *g = &gv->nodes[all[i]];
 		double r = fmin(radius(g->degree), 12);
-		svg_node(svg, gv, g, x[i], y[i], r, from, all[i], all[i] == ni, side[i], sorted, na);
+		size_t row = 0;
+		while (sorted[row] != all[i])
+			row++;
+		svg_node(svg, gv, g, x[i], y[i], r, from, all[i], all[i] == ni, side[i], sorted, na, linked[row]);
 	}
 	buf_puts(svg, "</g></svg>\n");
 }

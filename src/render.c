@@ -89,6 +89,23 @@ struct site {
 	unsigned char graph_lkey[16];
 	struct buf graph_layout;
 	bool previews_todo;
+	/* Values shown alike on all pages of a folder (plan_shared). */
+	struct shared_dir *dirs;
+	size_t n_dirs;
+	struct shared_dir *building;    /* the one plan_shared is filling */
+};
+
+/* For the pages of one folder, whose URLs are relative to it: the site
+ * values (not the home page's, which has figures of its own), and for
+ * each place in order[] the note's sidebar entry when it is not the
+ * current page, and its reference (title, url, purpose). All shared
+ * values (tv_share): pages hold them without copies. */
+struct shared_dir {
+	const char *slug;       /* a page in the folder */
+	size_t dir_len;         /* bytes of slug up to and with its last '/' */
+	struct tval *site;
+	struct tval **nav;
+	struct tval **ref;
 };
 
 
@@ -125,11 +142,11 @@ static struct tval *site_val(struct site *s, const char *from_slug, bool figures
 	struct tval *m = tv_map();
 	const char *title = kb->cfg.title ? kb->cfg.title :
 		kb->home >= 0 ? kb->notes[kb->home].title : "Notes";
-	tv_set(m, "title", tv_str(title));
-	tv_set(m, "description", tv_str(kb->cfg.description));
-	tv_set(m, "language", tv_str(kb->cfg.language));
-	tv_set(m, "base_url", tv_str(kb->cfg.base_url));
-	tv_set(m, "generator", tv_str("kbc " KBC_VERSION));
+	tv_set(m, "title", tv_ref(title));
+	tv_set(m, "description", tv_ref(kb->cfg.description));
+	tv_set(m, "language", tv_ref(kb->cfg.language));
+	tv_set(m, "base_url", tv_ref(kb->cfg.base_url));
+	tv_set(m, "generator", tv_ref("kbc " KBC_VERSION));
 	tv_set(m, "has_ledger", tv_bool(kb->n_topics > 0));
 	struct buf b = BUF_INIT;
 	graph_root_prefix(&b, from_slug ? from_slug : "");
@@ -182,6 +199,35 @@ static void nav_window(const struct site *s, int current, size_t *from, size_t *
 	}
 }
 
+static size_t dir_len(const char *slug)
+{
+	const char *slash = strrchr(slug, '/');
+	return slash ? (size_t)(slash - slug + 1) : 0;
+}
+
+/* The shared values for pages in the folder of `slug`, or NULL. */
+static const struct shared_dir *shared_for(const struct site *s, const char *slug)
+{
+	size_t len = dir_len(slug);
+	for (size_t d = 0; d < s->n_dirs; d++)
+		if (s->dirs[d].dir_len == len && !memcmp(s->dirs[d].slug, slug, len))
+			return &s->dirs[d];
+	return NULL;
+}
+
+/* Sidebar entry of the note at place i of order[]. */
+static struct tval *nav_item(struct site *s, size_t i, int current, const char *from_slug)
+{
+	const struct kb_note *n = &s->kb->notes[s->order[i]];
+	struct tval *m = tv_map();
+	tv_set(m, "title", tv_ref(n->title));
+	tv_set(m, "url", url_val(from_slug, n->slug, NULL));
+	tv_set(m, "purpose", tv_ref(n->purpose));
+	tv_set(m, "current", tv_bool(s->order[i] == current));
+	tv_set(m, "is_home", tv_bool(s->order[i] == s->kb->home));
+	return m;
+}
+
 static struct tval *nav_val(struct site *s, int current, const char *from_slug, struct tval *ctx)
 {
 	struct tval *list = tv_list();
@@ -189,27 +235,30 @@ static struct tval *nav_val(struct site *s, int current, const char *from_slug, 
 	nav_window(s, current, &from, &to);
 	tv_set(ctx, "nav_before", tv_bool(from > 0));
 	tv_set(ctx, "nav_after", tv_bool(to < s->n_order));
-	for (size_t i = from; i < to; i++) {
-		const struct kb_note *n = &s->kb->notes[s->order[i]];
-		struct tval *m = tv_push(list, tv_map());
-		tv_set(m, "title", tv_str(n->title));
-		tv_set(m, "url", url_val(from_slug, n->slug, NULL));
-		tv_set(m, "purpose", tv_str(n->purpose));
-		tv_set(m, "current", tv_bool(s->order[i] == current));
-		tv_set(m, "is_home", tv_bool(s->order[i] == s->kb->home));
-	}
+	const struct shared_dir *d = shared_for(s, from_slug);
+	xgrow(&list->items, &list->cap, to - from, sizeof *list->items);
+	for (size_t i = from; i < to; i++)
+		tv_push(list, d && s->order[i] != current ? d->nav[i] : nav_item(s, i, current, from_slug));
 	return list;
 }
+
+static struct tval *note_ref_new(struct site *s, int ni, const char *from_slug);
 
 static struct tval *note_ref(struct site *s, int ni, const char *from_slug)
 {
 	if (ni < 0)
 		return tv_null();
+	const struct shared_dir *d = s->pos[ni] >= 0 ? shared_for(s, from_slug) : NULL;
+	return d ? d->ref[s->pos[ni]] : note_ref_new(s, ni, from_slug);
+}
+
+static struct tval *note_ref_new(struct site *s, int ni, const char *from_slug)
+{
 	const struct kb_note *n = &s->kb->notes[ni];
 	struct tval *m = tv_map();
-	tv_set(m, "title", tv_str(n->title));
+	tv_set(m, "title", tv_ref(n->title));
 	tv_set(m, "url", url_val(from_slug, n->slug, NULL));
-	tv_set(m, "purpose", tv_str(n->purpose));
+	tv_set(m, "purpose", tv_ref(n->purpose));
 	return m;
 }
 
@@ -218,12 +267,12 @@ static struct tval *page_val(struct site *s, int ni)
 	struct kb *kb = s->kb;
 	const struct kb_note *n = &kb->notes[ni];
 	struct tval *m = tv_map();
-	tv_set(m, "title", tv_str(n->title));
-	tv_set(m, "purpose", tv_str(n->purpose));
-	tv_set(m, "slug", tv_str(n->slug));
-	tv_set(m, "source", tv_str(n->rel));
-	tv_set(m, "date", tv_str(n->date));
-	tv_set(m, "content", tv_str(n->html ? n->html : ""));
+	tv_set(m, "title", tv_ref(n->title));
+	tv_set(m, "purpose", tv_ref(n->purpose));
+	tv_set(m, "slug", tv_ref(n->slug));
+	tv_set(m, "source", tv_ref(n->rel));
+	tv_set(m, "date", tv_ref(n->date));
+	tv_set(m, "content", tv_ref(n->html ? n->html : ""));
 	tv_set(m, "is_home", tv_bool(ni == kb->home));
 	char num[32];
 	snprintf(num, sizeof num, "%zu", n->words);
@@ -247,8 +296,8 @@ static struct tval *page_val(struct site *s, int ni)
 		if (n->headings[h].level > 3)
 			continue;
 		struct tval *e = tv_push(toc, tv_map());
-		tv_set(e, "text", tv_str(n->headings[h].text));
-		tv_set(e, "id", tv_str(n->headings[h].id));
+		tv_set(e, "text", tv_ref(n->headings[h].text));
+		tv_set(e, "id", tv_ref(n->headings[h].id));
 		struct buf b = BUF_INIT;
 		buf_putc(&b, '#');
 		url_encode(&b, n->headings[h].id, true);
@@ -265,7 +314,7 @@ static struct tval *page_val(struct site *s, int ni)
 	struct tval *tags = tv_set(m, "tags", tv_list());
 	for (size_t t = 0; t < n->n_tags; t++) {
 		struct tval *e = tv_push(tags, tv_map());
-		tv_set(e, "name", tv_str(n->tags[t]));
+		tv_set(e, "name", tv_ref(n->tags[t]));
 		struct buf page = BUF_INIT;
 		graph_tag_page(&page, n->tags[t]);
 		tv_set(e, "url", url_val(n->slug, page.data, NULL));
@@ -291,18 +340,18 @@ static struct tval *page_val(struct site *s, int ni)
 		const struct kb_note *src = &kb->notes[r->source];
 		if (r->source != last_source) {
 			group = tv_push(back, tv_map());
-			tv_set(group, "title", tv_str(src->title));
+			tv_set(group, "title", tv_ref(src->title));
 			tv_set(group, "url", url_val(n->slug, src->slug, NULL));
 			tv_set(group, "refs", tv_list());
 			last_source = r->source;
 		}
 		const struct kb_link *l = &src->links[r->link];
 		struct tval *ref = tv_push((struct tval *)tv_get(group, "refs"), tv_map());
-		tv_set(ref, "context", tv_str(l->context ? l->context : ""));
+		tv_set(ref, "context", tv_ref(l->context ? l->context : ""));
 		char id[32];
 		snprintf(id, sizeof id, "kbc-ref-%zu", r->link);
 		tv_set(ref, "url", url_val(n->slug, src->slug, id));
-		tv_set(ref, "section", tv_str(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
+		tv_set(ref, "section", tv_ref(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
 	}
 	tv_set(m, "has_backlinks", tv_bool(back->n > 0));
 	struct buf local = BUF_INIT;
@@ -316,11 +365,11 @@ static struct tval *page_val(struct site *s, int ni)
 	for (size_t x = s->topic_start[ni]; x < s->topic_start[ni + 1]; x++) {
 		const struct kb_topic *tp = &kb->topics[s->topic_list[x]];
 		struct tval *e = tv_push(topics, tv_map());
-		tv_set(e, "term", tv_str(tp->term));
+		tv_set(e, "term", tv_ref(tp->term));
 		const char *id = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
 		tv_set(e, "url", url_val(n->slug, n->slug, id));
-		tv_set(e, "section", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
-		tv_set(e, "summary", tv_str(tp->summary));
+		tv_set(e, "section", tv_ref(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+		tv_set(e, "summary", tv_ref(tp->summary));
 	}
 	tv_set(m, "has_topics", tv_bool(topics->n > 0));
 	return m;
@@ -362,7 +411,8 @@ static struct tval *base_ctx(struct site *s, int current, const char *slug)
 {
 	struct tval *ctx = tv_map();
 	bool home = current >= 0 ? current == s->kb->home : s->kb->home < 0 && !strcmp(slug, "index");
-	tv_set(ctx, "site", site_val(s, slug, home));
+	const struct shared_dir *d = home ? NULL : shared_for(s, slug);
+	tv_set(ctx, "site", d ? d->site : site_val(s, slug, home));
 	tv_set(ctx, "nav", nav_val(s, current, slug, ctx));
 	tv_set(ctx, "page", tv_null());
 	return ctx;
@@ -377,7 +427,7 @@ static struct tval *groups_val(struct site *s, const char *from_slug)
 	struct tval *groups = tv_list();
 	for (size_t g = 0; g < kb->n_groups; g++) {
 		struct tval *gm = tv_push(groups, tv_map());
-		tv_set(gm, "name", tv_str(kb->groups[g].name));
+		tv_set(gm, "name", tv_ref(kb->groups[g].name));
 		char *gid = text_slug(kb->groups[g].name);
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "group-%s", gid);
@@ -807,8 +857,8 @@ static struct tval *topic_val(struct site *s, size_t t, const char *from_slug)
 {
 	const struct kb_topic *tp = &s->kb->topics[t];
 	struct tval *m = tv_map();
-	tv_set(m, "term", tv_str(tp->term));
-	tv_set(m, "summary", tv_str(tp->summary));
+	tv_set(m, "term", tv_ref(tp->term));
+	tv_set(m, "summary", tv_ref(tp->summary));
 	char *id = text_slug(tp->term);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "topic-%s", id);
@@ -819,16 +869,16 @@ static struct tval *topic_val(struct site *s, size_t t, const char *from_slug)
 		const struct kb_note *n = &s->kb->notes[tp->note];
 		const char *hid = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
 		tv_set(m, "url", url_val(from_slug, n->slug, hid));
-		tv_set(m, "note_title", tv_str(n->title));
-		tv_set(m, "heading", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+		tv_set(m, "note_title", tv_ref(n->title));
+		tv_set(m, "heading", tv_ref(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
 	} else {
-		tv_set(m, "url", tv_str(""));
-		tv_set(m, "note_title", tv_str(""));
+		tv_set(m, "url", tv_ref(""));
+		tv_set(m, "note_title", tv_ref(""));
 		tv_set(m, "heading", tv_null());
 	}
 	struct tval *al = tv_set(m, "aliases", tv_list());
 	for (size_t i = 0; i < tp->n_aliases; i++)
-		tv_push(al, tv_str(tp->aliases[i]));
+		tv_push(al, tv_ref(tp->aliases[i]));
 	return m;
 }
 
@@ -935,7 +985,7 @@ static void render_tag_page(struct site *s, size_t g)
 	}
 	if (!taken) {
 		struct tval *ctx = base_ctx(s, -1, page.data);
-		tv_set(ctx, "tag", tv_str(v[i].tag));
+		tv_set(ctx, "tag", tv_ref(v[i].tag));
 		tv_set(ctx, "count", tv_str(num));
 		struct tval *notes = tv_set(ctx, "notes", tv_list());
 		for (size_t k = i; k < j; k++)
@@ -980,7 +1030,7 @@ static void plan_tags(struct site *s)
 		char num[32];
 		snprintf(num, sizeof num, "%zu", j - i);
 		struct tval *e = tv_push(list, tv_map());
-		tv_set(e, "name", tv_str(v[i].tag));
+		tv_set(e, "name", tv_ref(v[i].tag));
 		tv_set(e, "url", url_val("tags", page.data, NULL));
 		tv_set(e, "count", tv_str(num));
 		if (all_key) {
@@ -1527,6 +1577,49 @@ static void expand_embeds(struct site *s)
 	free(expanded);
 }
 
+static void shared_entry(struct site *s, size_t i)
+{
+	struct shared_dir *d = s->building;
+	d->nav[i] = tv_share(nav_item(s, i, -1, d->slug));
+	d->ref[i] = tv_share(note_ref_new(s, s->order[i], d->slug));
+}
+
+/* The shared values of the root folder's pages and, with tag pages, of
+ * tags/. */
+static void plan_shared(struct site *s)
+{
+	const char *slugs[2] = { "index", "tags/tag" };
+	size_t n = s->n_tag_pages ? 2 : 1;
+	s->dirs = xcalloc(n, sizeof *s->dirs);
+	for (size_t k = 0; k < n; k++) {
+		struct shared_dir *d = &s->dirs[k];
+		d->slug = slugs[k];
+		d->dir_len = dir_len(slugs[k]);
+		d->site = tv_share(site_val(s, d->slug, false));
+		d->nav = xcalloc(s->n_order + 1, sizeof *d->nav);
+		d->ref = xcalloc(s->n_order + 1, sizeof *d->ref);
+		s->building = d;
+		parallel_for(s, s->n_order, shared_entry);
+	}
+	s->building = NULL;
+	s->n_dirs = n;
+}
+
+static void free_shared(struct site *s)
+{
+	for (size_t k = 0; k < s->n_dirs; k++) {
+		struct shared_dir *d = &s->dirs[k];
+		tv_free_shared(d->site);
+		for (size_t i = 0; i < s->n_order; i++) {
+			tv_free_shared(d->nav[i]);
+			tv_free_shared(d->ref[i]);
+		}
+		free(d->nav);
+		free(d->ref);
+	}
+	free(s->dirs);
+}
+
 /* 404.html. */
 static void render_404(struct site *s)
 {
@@ -1541,7 +1634,7 @@ static void render_404(struct site *s)
 	struct tval *ctx = base_ctx(s, -1, "404");
 	/* Hosts serve 404.html at any depth: link absolutely when we can. */
 	if (*kb->cfg.base_url) {
-		struct tval *site = (struct tval *)tv_get(ctx, "site");
+		struct tval *site = tv_set(ctx, "site", site_val(s, "404", false));
 		struct buf b = BUF_INIT;
 		buf_puts(&b, kb->cfg.base_url);
 		tv_set(site, "root", tv_str(b.data));
@@ -1634,12 +1727,14 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	plan_tags(&s);
 	plan_graph(&s);
 	plan_previews(&s);
+	plan_shared(&s);
 	/* Every page and file left, on the pool: the pages made once first
 	 * (the graph, the slowest, before all), then the tag pages, then the
 	 * note pages, so that the threads finish together. */
 	parallel_for(&s, PAGE_TASKS + s.n_tag_pages + kb->n_notes, render_page_task);
 	render_graph_ms += render_graph_global_ms;
 	keep_graph_layout(&s);
+	free_shared(&s);
 	tv_free(s.tag_list);
 	free(s.tag_v);
 	free(s.tag_start);

@@ -45,6 +45,16 @@ struct tval *tv_str_own(char *s)
 	return v;
 }
 
+struct tval *tv_ref(const char *s)
+{
+	if (!s)
+		return tv_null();
+	struct tval *v = tv_new(TV_STR);
+	v->s = s;
+	v->borrowed = true;
+	return v;
+}
+
 struct tval *tv_list(void) { return tv_new(TV_LIST); }
 struct tval *tv_map(void) { return tv_new(TV_MAP); }
 
@@ -67,7 +77,7 @@ struct tval *tv_set(struct tval *map, const char *key, struct tval *v)
 	xgrow(&map->items, &map->cap, map->n + 1, sizeof *map->items);
 	xgrow(&map->keys, &kcap, map->n + 1, sizeof *map->keys);
 	map->items[map->n] = v;
-	map->keys[map->n++] = xstrdup(key);
+	map->keys[map->n++] = key;
 	return v;
 }
 
@@ -83,17 +93,30 @@ const struct tval *tv_get(const struct tval *map, const char *key)
 
 void tv_free(struct tval *v)
 {
-	if (!v)
+	if (!v || v->shared)
 		return;
-	for (size_t i = 0; i < v->n; i++) {
+	for (size_t i = 0; i < v->n; i++)
 		tv_free(v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
 	free(v->items);
 	free(v->keys);
-	free(v->s);
+	if (!v->borrowed)
+		free((char *)v->s);
 	free(v);
+}
+
+struct tval *tv_share(struct tval *v)
+{
+	if (v)
+		v->shared = true;
+	return v;
+}
+
+void tv_free_shared(struct tval *v)
+{
+	if (!v)
+		return;
+	v->shared = false;
+	tv_free(v);
 }
 
 /* ---- compiled templates ---- */
