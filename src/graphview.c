@@ -28,6 +28,9 @@ struct gnode {
 	int top[12];              /* the most linked neighbours, most first */
 	size_t n_top;
 	double x, y, w, h, r;     /* layout: centre of the box, box size, circle radius */
+	/* graphview_prepare_note(): the start of its SVG element as drawn on
+	 * a page of the root folder, its title and label HTML-escaped */
+	struct buf head, title, lab;
 };
 
 struct graphview {
@@ -52,19 +55,24 @@ static int cmp_int(const void *a, const void *b)
  * entries, where qsort's calls cost more than the sorting). */
 static void sort_ints(int *v, size_t n)
 {
-	if (n > 64) {
+	if (n > 256) {
 		qsort(v, n, sizeof *v, cmp_int);
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		int x = v[i];
-		size_t j = i;
-		while (j > 0 && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
+	/* Shell sort (gaps 1, 4, 13, 40, 121): no calls through a pointer */
+	size_t gap = 1;
+	while (gap * 3 + 1 < n)
+		gap = gap * 3 + 1;
+	for (; gap; gap /= 3)
+		for (size_t i = gap; i < n; i++) {
+			int x = v[i];
+			size_t j = i;
+			while (j >= gap && v[j - gap] > x) {
+				v[j] = v[j - gap];
+				j -= gap;
+			}
+			v[j] = x;
 		}
-		v[j] = x;
-	}
 }
 
 /* Short label: the first alias when the title is long, else the title,
@@ -201,6 +209,9 @@ void graphview_free(struct graphview *gv)
 	for (size_t i = 0; i < gv->n; i++) {
 		free(gv->nodes[i].adj);
 		free(gv->nodes[i].label);
+		buf_free(&gv->nodes[i].head);
+		buf_free(&gv->nodes[i].title);
+		buf_free(&gv->nodes[i].lab);
 	}
 	free(gv->nodes);
 	free(gv);
@@ -261,13 +272,8 @@ static void put_fixed1(struct buf *b, double v)
 	buf_putc(b, (char)('0' + q % 10));
 }
 
-/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below.
- * The neighbours listed are those of `drawn` (increasing note order) that
- * are adjacent to the note: linked[k] tells for drawn[k] when given, else
- * adjacent() is asked. */
-static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
-	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn,
-	const bool *linked)
+/* The start of note g's element, up to its colour class. */
+static void svg_head(struct buf *svg, const struct graphview *gv, const struct gnode *g, const char *from_slug)
 {
 	const struct kb_note *n = &gv->kb->notes[g->note];
 	buf_puts(svg, "<a href=\"");
@@ -277,6 +283,32 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	buf_free(&u);
 	buf_puts(svg, "\"><g class=\"gn c");
 	buf_putint(svg, g->colour < 0 ? N_COLOURS - 1 : g->colour);
+}
+
+void graphview_prepare_note(struct graphview *gv, int ni)
+{
+	struct gnode *g = &gv->nodes[ni];
+	if (g->note < 0)
+		return;
+	svg_head(&g->head, gv, g, "index");
+	html_escape_str(&g->title, gv->kb->notes[ni].title);
+	html_escape_str(&g->lab, g->label);
+}
+
+/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below.
+ * The neighbours listed are those of `drawn` (increasing note order) that
+ * are adjacent to the note: linked[k] tells for drawn[k] when given, else
+ * adjacent() is asked. */
+static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
+	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn,
+	const bool *linked)
+{
+	const struct kb_note *n = &gv->kb->notes[g->note];
+	/* every page of a folder links a note alike: the root's is kept */
+	if (g->head.len && !strchr(from_slug, '/'))
+		buf_put(svg, g->head.data, g->head.len);
+	else
+		svg_head(svg, gv, g, from_slug);
 	if (centre)
 		buf_puts(svg, " here");
 	buf_puts(svg, "\" data-n=\"");
@@ -293,7 +325,10 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 		first = false;
 	}
 	buf_puts(svg, "\"><title>");
-	html_escape_str(svg, n->title);
+	if (g->title.len)
+		buf_put(svg, g->title.data, g->title.len);
+	else
+		html_escape_str(svg, n->title);
 	buf_puts(svg, "</title><circle cx=\"");
 	buf_putint(svg, lround(x));
 	buf_puts(svg, "\" cy=\"");
@@ -307,7 +342,10 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	buf_puts(svg, "\" y=\"");
 	put_fixed1(svg, ty);
 	buf_puts(svg, side == 1 ? "\" text-anchor=\"end\">" : side >= 2 ? "\" text-anchor=\"middle\">" : "\">");
-	html_escape_str(svg, g->label);
+	if (g->lab.len)
+		buf_put(svg, g->lab.data, g->lab.len);
+	else
+		html_escape_str(svg, g->label);
 	buf_puts(svg, "</text></g></a>\n");
 }
 

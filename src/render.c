@@ -759,6 +759,9 @@ static void render_note_page(struct site *s, size_t i)
 	struct kb_note *n = &kb->notes[i];
 	if (n->skip || s->todo[i] == TODO_NONE)
 		return;
+	/* The page's values are made in an arena and freed in one go. */
+	struct tv_arena arena = TV_ARENA_INIT;
+	struct tv_arena *prev = tv_arena_use(&arena);
 	struct tval *ctx = base_ctx(s, (int)i, n->slug);
 	tv_set(ctx, "page", page_val(s, (int)i));
 	if ((int)i == kb->home)
@@ -771,6 +774,8 @@ static void render_note_page(struct site *s, size_t i)
 	else
 		emit(s, tmpl, rel.data, ctx);
 	buf_free(&rel);
+	tv_arena_use(prev);
+	tv_arena_free(&arena);
 }
 
 /* The body's link marks become links, now that they are resolved. */
@@ -984,6 +989,8 @@ static void render_tag_page(struct site *s, size_t g)
 		taken = reuse_keyed(s, "tag.html", rel.data, k);
 	}
 	if (!taken) {
+		struct tv_arena arena = TV_ARENA_INIT;
+		struct tv_arena *prev = tv_arena_use(&arena);
 		struct tval *ctx = base_ctx(s, -1, page.data);
 		tv_set(ctx, "tag", tv_ref(v[i].tag));
 		tv_set(ctx, "count", tv_str(num));
@@ -994,6 +1001,8 @@ static void render_tag_page(struct site *s, size_t g)
 			emit_render(s, "tag.html", rel.data, ctx);
 		else
 			emit(s, "tag.html", rel.data, ctx);
+		tv_arena_use(prev);
+		tv_arena_free(&arena);
 	}
 	buf_free(&rel);
 	buf_free(&page);
@@ -1605,19 +1614,28 @@ static void plan_shared(struct site *s)
 	s->n_dirs = n;
 }
 
-static void free_shared(struct site *s)
+static void free_shared_entry(struct site *s, size_t i)
 {
 	for (size_t k = 0; k < s->n_dirs; k++) {
-		struct shared_dir *d = &s->dirs[k];
-		tv_free_shared(d->site);
-		for (size_t i = 0; i < s->n_order; i++) {
-			tv_free_shared(d->nav[i]);
-			tv_free_shared(d->ref[i]);
-		}
-		free(d->nav);
-		free(d->ref);
+		tv_free_shared(s->dirs[k].nav[i]);
+		tv_free_shared(s->dirs[k].ref[i]);
+	}
+}
+
+static void free_shared(struct site *s)
+{
+	parallel_for(s, s->n_order, free_shared_entry);
+	for (size_t k = 0; k < s->n_dirs; k++) {
+		tv_free_shared(s->dirs[k].site);
+		free(s->dirs[k].nav);
+		free(s->dirs[k].ref);
 	}
 	free(s->dirs);
+}
+
+static void prepare_graph_note(struct site *s, size_t i)
+{
+	graphview_prepare_note(s->graph, (int)i);
 }
 
 /* 404.html. */
@@ -1720,6 +1738,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	collect_topics(&s);
 	double tg = now_ms();
 	s.graph = graphview_new(kb);
+	parallel_for(&s, kb->n_notes, prepare_graph_note);
 	render_graph_ms += now_ms() - tg;
 	if (s.keyed)
 		compute_keys(&s);

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -15,9 +17,92 @@
 
 /* ---- values ---- */
 
+struct tv_block {
+	struct tv_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define TV_BLOCK_BYTES ((size_t)48 << 10)   /* under malloc's mmap threshold */
+
+/* The arena values made on this thread go to, or NULL. */
+static _Thread_local struct tv_arena *tv_cur;
+
+struct tv_arena *tv_arena_use(struct tv_arena *a)
+{
+	struct tv_arena *old = tv_cur;
+	tv_cur = a;
+	return old;
+}
+
+void tv_arena_free(struct tv_arena *a)
+{
+	while (a->blocks) {
+		struct tv_block *b = a->blocks;
+		a->blocks = b->next;
+		free(b);
+	}
+	for (size_t i = 0; i < a->n_owned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	a->owned = NULL;
+	a->n_owned = a->cap_owned = 0;
+}
+
+static void *arena_alloc(struct tv_arena *a, size_t n)
+{
+	const size_t align = sizeof(max_align_t);
+	n = (n + align - 1) / align * align;
+	struct tv_block *b = a->blocks;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > TV_BLOCK_BYTES ? n : TV_BLOCK_BYTES;
+		b = xmalloc(sizeof *b + cap);
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->blocks;
+		a->blocks = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* Room for `need` elements of `elem` bytes in *p (capacity *cap): from
+ * v's arena when v is in one, else from the heap. */
+static void tv_grow(const struct tval *v, void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (!v->in_arena) {
+		xgrow(p, cap, need, elem);
+		return;
+	}
+	if (need <= *cap)
+		return;
+	if (!tv_cur)
+		abort();   /* an arena value changed outside its arena (template.h) */
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > ((size_t)-1) / 2 / elem)
+			die_oom();
+		ncap *= 2;
+	}
+	void *old = *(void **)p;
+	void *fresh = arena_alloc(tv_cur, ncap * elem);
+	if (*cap)
+		memcpy(fresh, old, *cap * elem);
+	*(void **)p = fresh;
+	*cap = ncap;
+}
+
 static struct tval *tv_new(enum tv_kind k)
 {
-	struct tval *v = xcalloc(1, sizeof *v);
+	struct tval *v;
+	if (tv_cur) {
+		v = arena_alloc(tv_cur, sizeof *v);
+		memset(v, 0, sizeof *v);
+		v->in_arena = true;
+	} else {
+		v = xcalloc(1, sizeof *v);
+	}
 	v->kind = k;
 	return v;
 }
@@ -33,7 +118,15 @@ struct tval *tv_bool(bool b)
 
 struct tval *tv_str(const char *s)
 {
-	return s ? tv_str_own(xstrdup(s)) : tv_null();
+	if (!s)
+		return tv_null();
+	struct tval *v = tv_new(TV_STR);
+	v->len = strlen(s);
+	char *copy = v->in_arena ? arena_alloc(tv_cur, v->len + 1) : xmalloc(v->len + 1);
+	memcpy(copy, s, v->len + 1);
+	v->s = copy;
+	v->borrowed = v->in_arena;   /* freed with the arena */
+	return v;
 }
 
 struct tval *tv_str_own(char *s)
@@ -42,6 +135,11 @@ struct tval *tv_str_own(char *s)
 		return tv_null();
 	struct tval *v = tv_new(TV_STR);
 	v->s = s;
+	v->len = strlen(s);
+	if (v->in_arena) {
+		*VEC_PUSH(tv_cur->owned, tv_cur->n_owned, tv_cur->cap_owned) = s;
+		v->borrowed = true;   /* freed with the arena */
+	}
 	return v;
 }
 
@@ -51,6 +149,7 @@ struct tval *tv_ref(const char *s)
 		return tv_null();
 	struct tval *v = tv_new(TV_STR);
 	v->s = s;
+	v->len = strlen(s);
 	v->borrowed = true;
 	return v;
 }
@@ -60,22 +159,23 @@ struct tval *tv_map(void) { return tv_new(TV_MAP); }
 
 struct tval *tv_push(struct tval *list, struct tval *v)
 {
-	*VEC_PUSH(list->items, list->n, list->cap) = v;
+	tv_grow(list, &list->items, &list->cap, list->n + 1, sizeof *list->items);
+	list->items[list->n++] = v;
 	return v;
 }
 
 struct tval *tv_set(struct tval *map, const char *key, struct tval *v)
 {
 	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i], key)) {
+		if (map->keys[i][0] == key[0] && !strcmp(map->keys[i], key)) {
 			tv_free(map->items[i]);
 			map->items[i] = v;
 			return v;
 		}
 	/* keys and items grow in lockstep, so they share one capacity */
 	size_t kcap = map->cap;
-	xgrow(&map->items, &map->cap, map->n + 1, sizeof *map->items);
-	xgrow(&map->keys, &kcap, map->n + 1, sizeof *map->keys);
+	tv_grow(map, &map->items, &map->cap, map->n + 1, sizeof *map->items);
+	tv_grow(map, &map->keys, &kcap, map->n + 1, sizeof *map->keys);
 	map->items[map->n] = v;
 	map->keys[map->n++] = key;
 	return v;
@@ -86,14 +186,14 @@ const struct tval *tv_get(const struct tval *map, const char *key)
 	if (!map || map->kind != TV_MAP)
 		return NULL;
 	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i], key))
+		if (map->keys[i][0] == key[0] && !strcmp(map->keys[i], key))
 			return map->items[i];
 	return NULL;
 }
 
 void tv_free(struct tval *v)
 {
-	if (!v || v->shared)
+	if (!v || v->shared || v->in_arena)
 		return;
 	for (size_t i = 0; i < v->n; i++)
 		tv_free(v->items[i]);
@@ -101,13 +201,29 @@ void tv_free(struct tval *v)
 	free(v->keys);
 	if (!v->borrowed)
 		free((char *)v->s);
+	free(v->esc);
 	free(v);
+}
+
+/* Escape the strings of `v` and all it holds, for tv_share. */
+static void tv_escape_all(struct tval *v)
+{
+	if (v->kind == TV_STR && !v->esc) {
+		struct buf b = BUF_INIT;
+		html_escape(&b, v->s, v->len);
+		v->esc_len = b.len;
+		v->esc = buf_detach(&b);
+	}
+	for (size_t i = 0; i < v->n; i++)
+		tv_escape_all(v->items[i]);
 }
 
 struct tval *tv_share(struct tval *v)
 {
-	if (v)
+	if (v) {
+		tv_escape_all(v);
 		v->shared = true;
+	}
 	return v;
 }
 
@@ -411,7 +527,7 @@ static const struct tval *lookup(const struct frame *f, const char *name, bool *
 	for (; f && !hit; f = f->up)
 		if (f->v && f->v->kind == TV_MAP)
 			for (size_t i = 0; i < f->v->n; i++)
-				if (!strcmp(f->v->keys[i], key)) {
+				if (f->v->keys[i][0] == key[0] && !strcmp(f->v->keys[i], key)) {
 					v = f->v->items[i];
 					hit = true;
 					break;
@@ -510,10 +626,12 @@ static void render_range(struct rctx *r, struct template *t, size_t from, size_t
 				break;
 			}
 			if (v && v->kind == TV_STR) {
-				if (n->kind == TK_VAR)
-					html_escape_str(r->out, v->s);
+				if (n->kind == TK_RAW)
+					buf_put(r->out, v->s, v->len);
+				else if (v->esc)
+					buf_put(r->out, v->esc, v->esc_len);
 				else
-					buf_puts(r->out, v->s);
+					html_escape(r->out, v->s, v->len);
 			} else if (v && v->kind == TV_BOOL) {
 				buf_puts(r->out, v->b ? "true" : "false");
 			} else if (v && (v->kind == TV_LIST || v->kind == TV_MAP)) {
