@@ -236,7 +236,6 @@ static struct tval *nav_val(struct site *s, int current, const char *from_slug, 
 	tv_set(ctx, "nav_before", tv_bool(from > 0));
 	tv_set(ctx, "nav_after", tv_bool(to < s->n_order));
 	const struct shared_dir *d = shared_for(s, from_slug);
-	xgrow(&list->items, &list->cap, to - from, sizeof *list->items);
 	for (size_t i = from; i < to; i++)
 		tv_push(list, d && s->order[i] != current ? d->nav[i] : nav_item(s, i, current, from_slug));
 	return list;
