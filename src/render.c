@@ -380,6 +380,7 @@ static int emit_render(struct site *s, const char *tmpl, const char *rel, struct
 {
 	atomic_fetch_add(&s->rendered, 1);
 	struct buf b = BUF_INIT;
+	buf_grow(&b, (size_t)64 << 10);   /* most pages fit: no copies as it grows */
 	int rc = template_render(s->ts, tmpl, ctx, &b);
 	if (rc == 0 && s->out)
 		rc = output_write(s->out, rel, b.data, b.len);

@@ -508,50 +508,58 @@ struct rctx {
 	bool stopped;        /* over a limit: render nothing more */
 };
 
+/* Is map key `key` the n bytes at `name`? */
+static bool key_is(const char *key, const char *name, size_t n)
+{
+	return key[0] == name[0] && !strncmp(key, name, n) && key[n] == '\0';
+}
+
+/* Where map m holds its value under the n bytes at `name`, or NULL. */
+static struct tval *const *map_slot(const struct tval *m, const char *name, size_t n)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (key_is(m->keys[i], name, n))
+			return &m->items[i];
+	return NULL;
+}
+
+/* Names longer than this (a segment of one) are found nowhere. */
+#define NAME_SEGMENT_MAX 127
+
 static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
 {
 	*found = true;
-	if (!strcmp(name, "."))
+	if (name[0] == '.' && name[1] == '\0')
 		return f ? f->v : NULL;
 	const char *dot = strchr(name, '.');
 	size_t first = dot ? (size_t)(dot - name) : strlen(name);
-	char key[128];
-	if (first >= sizeof key) {
+	if (first > NAME_SEGMENT_MAX) {
 		*found = false;
 		return NULL;
 	}
-	memcpy(key, name, first);
-	key[first] = '\0';
-	const struct tval *v = NULL;
-	bool hit = false;
-	for (; f && !hit; f = f->up)
+	struct tval *const *slot = NULL;
+	for (; f && !slot; f = f->up)
 		if (f->v && f->v->kind == TV_MAP)
-			for (size_t i = 0; i < f->v->n; i++)
-				if (f->v->keys[i][0] == key[0] && !strcmp(f->v->keys[i], key)) {
-					v = f->v->items[i];
-					hit = true;
-					break;
-				}
-	if (!hit) {
+			slot = map_slot(f->v, name, first);
+	if (!slot) {
 		*found = false;
 		return NULL;
 	}
+	const struct tval *v = *slot;
 	while (dot) {
 		const char *seg = dot + 1;
 		dot = strchr(seg, '.');
 		size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
-		if (n >= sizeof key || !v || v->kind != TV_MAP) {
+		if (n > NAME_SEGMENT_MAX || !v || v->kind != TV_MAP) {
 			/* a.b where a is null: null, not an error */
 			return NULL;
 		}
-		memcpy(key, seg, n);
-		key[n] = '\0';
-		const struct tval *next = tv_get(v, key);
-		if (!next && v->kind == TV_MAP) {
+		slot = map_slot(v, seg, n);
+		if (!slot) {
 			*found = false;
 			return NULL;
 		}
-		v = next;
+		v = *slot;
 	}
 	return v;
 }
