@@ -1624,6 +1624,8 @@ static void free_shared_entry(struct site *s, size_t i)
 
 static void free_shared(struct site *s)
 {
+	if (!s->n_dirs)
+		return;
 	parallel_for(s, s->n_order, free_shared_entry);
 	for (size_t k = 0; k < s->n_dirs; k++) {
 		tv_free_shared(s->dirs[k].site);
@@ -1738,7 +1740,6 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	collect_topics(&s);
 	double tg = now_ms();
 	s.graph = graphview_new(kb);
-	parallel_for(&s, kb->n_notes, prepare_graph_note);
 	render_graph_ms += now_ms() - tg;
 	if (s.keyed)
 		compute_keys(&s);
@@ -1746,7 +1747,18 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	plan_tags(&s);
 	plan_graph(&s);
 	plan_previews(&s);
-	plan_shared(&s);
+	/* Values shared by many pages pay off when many pages are rendered
+	 * (each shows some 60 sidebar entries); an incremental build that
+	 * renders a few makes each page's own, as the output is the same. */
+	size_t to_render = s.n_tag_pages;
+	for (size_t i = 0; i < kb->n_notes; i++)
+		to_render += !kb->notes[i].skip && s.todo[i] != TODO_NONE;
+	if (to_render * 16 >= s.n_order) {
+		tg = now_ms();
+		parallel_for(&s, kb->n_notes, prepare_graph_note);
+		render_graph_ms += now_ms() - tg;
+		plan_shared(&s);
+	}
 	/* Every page and file left, on the pool: the pages made once first
 	 * (the graph, the slowest, before all), then the tag pages, then the
 	 * note pages, so that the threads finish together. */
