@@ -511,8 +511,17 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 				continue;
 			const struct gnode *b = &gv->nodes[t];
 			double ax = a->x - a->w / 2 + a->r, bx = b->x - b->w / 2 + b->r;
-			buf_printf(svg, "<line data-a=\"%d\" data-b=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				pick[i], t, ax, a->y, bx, b->y);
+			buf_puts(svg, "<line data-a=\"");
+			buf_putint(svg, pick[i]);
+			buf_puts(svg, "\" data-b=\"");
+			buf_putint(svg, t);
+			const double xy[4] = { ax, a->y, bx, b->y };
+			static const char *const attr[4] = { "\" x1=\"", "\" y1=\"", "\" x2=\"", "\" y2=\"" };
+			for (int c = 0; c < 4; c++) {
+				buf_puts(svg, attr[c]);
+				put_fixed1(svg, xy[c]);
+			}
+			buf_puts(svg, "\"/>\n");
 		}
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
@@ -707,7 +716,9 @@ void graphview_list(struct graphview *gv, const char *from_slug, struct buf *htm
 		html_escape_str(html, u.data);
 		buf_puts(html, "\">");
 		html_escape_str(html, n->title);
-		buf_printf(html, "</a> (%zu link%s)", g->degree, g->degree == 1 ? "" : "s");
+		buf_puts(html, "</a> (");
+		buf_putint(html, (long)g->degree);
+		buf_puts(html, g->degree == 1 ? " link)" : " links)");
 		buf_free(&u);
 		if (g->n_adj) {
 			buf_puts(html, ": ");
@@ -715,7 +726,7 @@ void graphview_list(struct graphview *gv, const char *from_slug, struct buf *htm
 				const struct kb_note *t = &gv->kb->notes[g->adj[k]];
 				struct buf tu = BUF_INIT;
 				graph_url(&tu, from_slug, t->slug, NULL);
-				buf_printf(html, "%s<a href=\"", k ? ", " : "");
+				buf_puts(html, k ? ", <a href=\"" : "<a href=\"");
 				html_escape_str(html, tu.data);
 				buf_puts(html, "\">");
 				html_escape_str(html, t->title);
