@@ -272,6 +272,26 @@ static void put_fixed1(struct buf *b, double v)
 	buf_putc(b, (char)('0' + q % 10));
 }
 
+/* The decimal digits of v written at p (at most 20 bytes); returns their end. */
+static char *fmt_int(char *p, long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Copy string literal `lit` to p; the expression is the new end. */
+#define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
 /* The start of note g's element, up to its colour class. */
 static void svg_head(struct buf *svg, const struct graphview *gv, const struct gnode *g, const char *from_slug)
 {
@@ -319,9 +339,11 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 	for (size_t k = 0; k < n_drawn; k++) {
 		if (drawn[k] == id || !(linked ? linked[k] : adjacent(gv, id, drawn[k])))
 			continue;
+		char num[24], *p = num;
 		if (!first)
-			buf_putc(svg, ' ');
-		buf_putint(svg, drawn[k]);
+			*p++ = ' ';
+		p = fmt_int(p, drawn[k]);
+		buf_put(svg, num, (size_t)(p - num));
 		first = false;
 	}
 	buf_puts(svg, "\"><title>");
@@ -680,14 +702,23 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 			if (!linked[a][b])
 				continue;
 			int i = slot_of(all, na, sorted[a]), j = slot_of(all, na, sorted[b]);
-			const long v[] = { sorted[a], sorted[b], lround(x[i]), lround(y[i]), lround(x[j]), lround(y[j]) };
-			static const char *const attr[] = { "<line data-a=\"", "\" data-b=\"", "\" x1=\"", "\" y1=\"",
-				"\" x2=\"", "\" y2=\"" };
-			for (int k = 0; k < 6; k++) {
-				buf_puts(svg, attr[k]);
-				buf_putint(svg, v[k]);
-			}
-			buf_puts(svg, "\"/>\n");
+			/* one line element, made on the stack: 6 numbers of at most
+			 * 20 bytes and 50 bytes of markup */
+			char line[192], *p = line;
+			p = PUT_LIT(p, "<line data-a=\"");
+			p = fmt_int(p, sorted[a]);
+			p = PUT_LIT(p, "\" data-b=\"");
+			p = fmt_int(p, sorted[b]);
+			p = PUT_LIT(p, "\" x1=\"");
+			p = fmt_int(p, lround(x[i]));
+			p = PUT_LIT(p, "\" y1=\"");
+			p = fmt_int(p, lround(y[i]));
+			p = PUT_LIT(p, "\" x2=\"");
+			p = fmt_int(p, lround(x[j]));
+			p = PUT_LIT(p, "\" y2=\"");
+			p = fmt_int(p, lround(y[j]));
+			p = PUT_LIT(p, "\"/>\n");
+			buf_put(svg, line, (size_t)(p - line));
 		}
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
