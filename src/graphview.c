@@ -28,6 +28,9 @@ struct gnode {
 	int top[12];              /* the most linked neighbours, most first */
 	size_t n_top;
 	double x, y, w, h, r;     /* layout: centre of the box, box size, circle radius */
+	/* graphview_prepare_note(): the start of its SVG element as drawn on
+	 * a page of the root folder, its title and label HTML-escaped */
+	struct buf head, title, lab;
 };
 
 struct graphview {
@@ -52,19 +55,24 @@ static int cmp_int(const void *a, const void *b)
  * entries, where qsort's calls cost more than the sorting). */
 static void sort_ints(int *v, size_t n)
 {
-	if (n > 64) {
+	if (n > 256) {
 		qsort(v, n, sizeof *v, cmp_int);
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		int x = v[i];
-		size_t j = i;
-		while (j > 0 && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
+	/* Shell sort (gaps 1, 4, 13, 40, 121): no calls through a pointer */
+	size_t gap = 1;
+	while (gap * 3 + 1 < n)
+		gap = gap * 3 + 1;
+	for (; gap; gap /= 3)
+		for (size_t i = gap; i < n; i++) {
+			int x = v[i];
+			size_t j = i;
+			while (j >= gap && v[j - gap] > x) {
+				v[j] = v[j - gap];
+				j -= gap;
+			}
+			v[j] = x;
 		}
-		v[j] = x;
-	}
 }
 
 /* Short label: the first alias when the title is long, else the title,
@@ -201,6 +209,9 @@ void graphview_free(struct graphview *gv)
 	for (size_t i = 0; i < gv->n; i++) {
 		free(gv->nodes[i].adj);
 		free(gv->nodes[i].label);
+		buf_free(&gv->nodes[i].head);
+		buf_free(&gv->nodes[i].title);
+		buf_free(&gv->nodes[i].lab);
 	}
 	free(gv->nodes);
 	free(gv);
@@ -241,43 +252,122 @@ static size_t pick_nodes(const struct graphview *gv, int *out)
 	return GRAPHVIEW_MAX_NODES;
 }
 
-/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below. */
-static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
-	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn)
+/* Append v as printf("%.1f") would, without printf: v * 10 rounded to the
+ * nearest integer, then split. printf rounds the exact binary value,
+ * halfway cases to even; v * 10 is rounded once more by the multiply, so
+ * when its fraction is near .5 (or v is huge, or not finite) snprintf
+ * decides. */
+static void put_fixed1(struct buf *b, double v)
+{
+	double a = fabs(v), t = a * 10.0, f = floor(t), frac = t - f;
+	if (!(a < 1e14) || fabs(frac - 0.5) < 1e-6) {
+		buf_printf(b, "%.1f", v);
+		return;
+	}
+	long long q = (long long)f + (frac > 0.5);
+	if (signbit(v))
+		buf_putc(b, '-');
+	buf_putint(b, (long)(q / 10));
+	buf_putc(b, '.');
+	buf_putc(b, (char)('0' + q % 10));
+}
+
+/* The decimal digits of v written at p (at most 20 bytes); returns their end. */
+static char *fmt_int(char *p, long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Copy string literal `lit` to p; the expression is the new end. */
+#define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+/* The start of note g's element, up to its colour class. */
+static void svg_head(struct buf *svg, const struct graphview *gv, const struct gnode *g, const char *from_slug)
 {
 	const struct kb_note *n = &gv->kb->notes[g->note];
 	buf_puts(svg, "<a href=\"");
 	struct buf u = BUF_INIT;
 	graph_url(&u, from_slug, n->slug, NULL);
-	html_escape_str(svg, u.data);
+	html_escape(svg, u.data, u.len);
 	buf_free(&u);
-	buf_printf(svg, "\"><g class=\"gn c%d%s\" data-n=\"%d\" data-adj=\"", g->colour < 0 ? N_COLOURS - 1 : g->colour,
-		centre ? " here" : "", id);
-	/* Only the neighbours drawn in this SVG matter to the highlighting;
-	 * `drawn` is in increasing note order. */
+	buf_puts(svg, "\"><g class=\"gn c");
+	buf_putint(svg, g->colour < 0 ? N_COLOURS - 1 : g->colour);
+}
+
+void graphview_prepare_note(struct graphview *gv, int ni)
+{
+	struct gnode *g = &gv->nodes[ni];
+	if (g->note < 0)
+		return;
+	svg_head(&g->head, gv, g, "index");
+	html_escape_str(&g->title, gv->kb->notes[ni].title);
+	html_escape_str(&g->lab, g->label);
+}
+
+/* Where a label sits: 0 right of the circle, 1 left of it, 2 above, 3 below.
+ * The neighbours listed are those of `drawn` (increasing note order) that
+ * are adjacent to the note: linked[k] tells for drawn[k] when given, else
+ * adjacent() is asked. */
+static void svg_node(struct buf *svg, const struct graphview *gv, const struct gnode *g, double x, double y,
+	double r, const char *from_slug, int id, bool centre, int side, const int *drawn, size_t n_drawn,
+	const bool *linked)
+{
+	const struct kb_note *n = &gv->kb->notes[g->note];
+	/* every page of a folder links a note alike: the root's is kept */
+	if (g->head.len && !strchr(from_slug, '/'))
+		buf_put(svg, g->head.data, g->head.len);
+	else
+		svg_head(svg, gv, g, from_slug);
+	if (centre)
+		buf_puts(svg, " here");
+	buf_puts(svg, "\" data-n=\"");
+	buf_putint(svg, id);
+	buf_puts(svg, "\" data-adj=\"");
+	/* Only the neighbours drawn in this SVG matter to the highlighting. */
 	bool first = true;
 	for (size_t k = 0; k < n_drawn; k++) {
-		if (drawn[k] == id || !adjacent(gv, id, drawn[k]))
+		if (drawn[k] == id || !(linked ? linked[k] : adjacent(gv, id, drawn[k])))
 			continue;
-		buf_printf(svg, "%s%d", first ? "" : " ", drawn[k]);
+		char num[24], *p = num;
+		if (!first)
+			*p++ = ' ';
+		p = fmt_int(p, drawn[k]);
+		buf_put(svg, num, (size_t)(p - num));
 		first = false;
 	}
-	buf_printf(svg, "\"><title>");
-	html_escape_str(svg, n->title);
+	buf_puts(svg, "\"><title>");
+	if (g->title.len)
+		buf_put(svg, g->title.data, g->title.len);
+	else
+		html_escape_str(svg, n->title);
 	buf_puts(svg, "</title><circle cx=\"");
 	buf_putint(svg, lround(x));
 	buf_puts(svg, "\" cy=\"");
 	buf_putint(svg, lround(y));
-	buf_printf(svg, "\" r=\"%.1f\"/>", r);
-	if (side == 1)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - r - 3, y + FONT_PX * 0.35);
-	else if (side == 2)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y - r - 4);
-	else if (side == 3)
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y + r + FONT_PX);
+	buf_puts(svg, "\" r=\"");
+	put_fixed1(svg, r);
+	buf_puts(svg, "\"/><text x=\"");
+	double tx = side == 1 ? x - r - 3 : side == 0 ? x + r + 3 : x;
+	double ty = side == 2 ? y - r - 4 : side == 3 ? y + r + FONT_PX : y + FONT_PX * 0.35;
+	put_fixed1(svg, tx);
+	buf_puts(svg, "\" y=\"");
+	put_fixed1(svg, ty);
+	buf_puts(svg, side == 1 ? "\" text-anchor=\"end\">" : side >= 2 ? "\" text-anchor=\"middle\">" : "\">");
+	if (g->lab.len)
+		buf_put(svg, g->lab.data, g->lab.len);
 	else
-		buf_printf(svg, "<text x=\"%.1f\" y=\"%.1f\">", x + r + 3, y + FONT_PX * 0.35);
-	html_escape_str(svg, g->label);
+		html_escape_str(svg, g->label);
 	buf_puts(svg, "</text></g></a>\n");
 }
 
@@ -443,14 +533,24 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
 				continue;
 			const struct gnode *b = &gv->nodes[t];
 			double ax = a->x - a->w / 2 + a->r, bx = b->x - b->w / 2 + b->r;
-			buf_printf(svg, "<line data-a=\"%d\" data-b=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				pick[i], t, ax, a->y, bx, b->y);
+			buf_puts(svg, "<line data-a=\"");
+			buf_putint(svg, pick[i]);
+			buf_puts(svg, "\" data-b=\"");
+			buf_putint(svg, t);
+			const double xy[4] = { ax, a->y, bx, b->y };
+			static const char *const attr[4] = { "\" x1=\"", "\" y1=\"", "\" x2=\"", "\" y2=\"" };
+			for (int c = 0; c < 4; c++) {
+				buf_puts(svg, attr[c]);
+				put_fixed1(svg, xy[c]);
+			}
+			buf_puts(svg, "\"/>\n");
 		}
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct gnode *gn = &gv->nodes[pick[i]];
-		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, gn->r, from_slug, pick[i], false, 0, pick, n);
+		svg_node(svg, gv, gn, gn->x - gn->w / 2 + gn->r, gn->y, gn->r, from_slug, pick[i], false, 0, pick, n,
+			NULL);
 	}
 	buf_puts(svg, "</g></svg>\n");
 	rc = 0;
@@ -591,26 +691,44 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 	int sorted[32];
 	memcpy(sorted, all, na * sizeof *all);
 	sort_ints(sorted, na);
+	bool linked[32][32];   /* linked[a][b]: sorted[a] and sorted[b] are adjacent */
+	for (size_t a = 0; a < na; a++) {
+		linked[a][a] = false;
+		for (size_t b = a + 1; b < na; b++)
+			linked[a][b] = linked[b][a] = adjacent(gv, sorted[a], sorted[b]);
+	}
 	for (size_t a = 0; a < na; a++) {
 		for (size_t b = a + 1; b < na; b++) {
-			if (!adjacent(gv, sorted[a], sorted[b]))
+			if (!linked[a][b])
 				continue;
 			int i = slot_of(all, na, sorted[a]), j = slot_of(all, na, sorted[b]);
-			const long v[] = { sorted[a], sorted[b], lround(x[i]), lround(y[i]), lround(x[j]), lround(y[j]) };
-			static const char *const attr[] = { "<line data-a=\"", "\" data-b=\"", "\" x1=\"", "\" y1=\"",
-				"\" x2=\"", "\" y2=\"" };
-			for (int k = 0; k < 6; k++) {
-				buf_puts(svg, attr[k]);
-				buf_putint(svg, v[k]);
-			}
-			buf_puts(svg, "\"/>\n");
+			/* one line element, made on the stack: 6 numbers of at most
+			 * 20 bytes and 50 bytes of markup */
+			char line[192], *p = line;
+			p = PUT_LIT(p, "<line data-a=\"");
+			p = fmt_int(p, sorted[a]);
+			p = PUT_LIT(p, "\" data-b=\"");
+			p = fmt_int(p, sorted[b]);
+			p = PUT_LIT(p, "\" x1=\"");
+			p = fmt_int(p, lround(x[i]));
+			p = PUT_LIT(p, "\" y1=\"");
+			p = fmt_int(p, lround(y[i]));
+			p = PUT_LIT(p, "\" x2=\"");
+			p = fmt_int(p, lround(x[j]));
+			p = PUT_LIT(p, "\" y2=\"");
+			p = fmt_int(p, lround(y[j]));
+			p = PUT_LIT(p, "\"/>\n");
+			buf_put(svg, line, (size_t)(p - line));
 		}
 	}
 	buf_puts(svg, "</g>\n<g class=\"nodes\">\n");
 	for (size_t i = 0; i < na; i++) {
 		const struct gnode *g = &gv->nodes[all[i]];
 		double r = fmin(radius(g->degree), 12);
-		svg_node(svg, gv, g, x[i], y[i], r, from, all[i], all[i] == ni, side[i], sorted, na);
+		size_t row = 0;
+		while (sorted[row] != all[i])
+			row++;
+		svg_node(svg, gv, g, x[i], y[i], r, from, all[i], all[i] == ni, side[i], sorted, na, linked[row]);
 	}
 	buf_puts(svg, "</g></svg>\n");
 }
@@ -629,7 +747,9 @@ void graphview_list(struct graphview *gv, const char *from_slug, struct buf *htm
 		html_escape_str(html, u.data);
 		buf_puts(html, "\">");
 		html_escape_str(html, n->title);
-		buf_printf(html, "</a> (%zu link%s)", g->degree, g->degree == 1 ? "" : "s");
+		buf_puts(html, "</a> (");
+		buf_putint(html, (long)g->degree);
+		buf_puts(html, g->degree == 1 ? " link)" : " links)");
 		buf_free(&u);
 		if (g->n_adj) {
 			buf_puts(html, ": ");
@@ -637,7 +757,7 @@ void graphview_list(struct graphview *gv, const char *from_slug, struct buf *htm
 				const struct kb_note *t = &gv->kb->notes[g->adj[k]];
 				struct buf tu = BUF_INIT;
 				graph_url(&tu, from_slug, t->slug, NULL);
-				buf_printf(html, "%s<a href=\"", k ? ", " : "");
+				buf_puts(html, k ? ", <a href=\"" : "<a href=\"");
 				html_escape_str(html, tu.data);
 				buf_puts(html, "\">");
 				html_escape_str(html, t->title);

@@ -32,6 +32,11 @@ int graphview_global(struct graphview *gv, const char *from_slug, struct buf *sv
  * (bytes to hash, not to read): the notes shown, their box sizes, the
  * links between them and the Graphviz version. */
 void graphview_global_inputs(struct graphview *gv, struct buf *out);
+/* Make once what every drawing of note `ni` repeats (its link from a page
+ * of the root folder, its title and label escaped), so that drawings copy
+ * it. Optional: call it for each note at most once, from any thread (one
+ * note per call), before any drawing. */
+void graphview_prepare_note(struct graphview *gv, int ni);
 /* Local graph of note `ni`; nothing is appended for a note without links. */
 void graphview_local(const struct graphview *gv, int ni, struct buf *svg);
 

@@ -81,6 +81,31 @@ struct site {
 	 * the entries of tag page g (render_tags). */
 	struct tag_entry *tag_v;
 	size_t *tag_start;
+	size_t n_tag_pages;
+	struct tval *tag_list;          /* tags.html's list, or NULL: taken */
+	/* graph.html, planned on the main thread (the layout kept in the
+	 * cache is read and written there), drawn on the pool */
+	bool graph_todo, graph_kept;
+	unsigned char graph_lkey[16];
+	struct buf graph_layout;
+	bool previews_todo;
+	/* Values shown alike on all pages of a folder (plan_shared). */
+	struct shared_dir *dirs;
+	size_t n_dirs;
+	struct shared_dir *building;    /* the one plan_shared is filling */
+};
+
+/* For the pages of one folder, whose URLs are relative to it: the site
+ * values (not the home page's, which has figures of its own), and for
+ * each place in order[] the note's sidebar entry when it is not the
+ * current page, and its reference (title, url, purpose). All shared
+ * values (tv_share): pages hold them without copies. */
+struct shared_dir {
+	const char *slug;       /* a page in the folder */
+	size_t dir_len;         /* bytes of slug up to and with its last '/' */
+	struct tval *site;
+	struct tval **nav;
+	struct tval **ref;
 };
 
 
@@ -117,11 +142,11 @@ static struct tval *site_val(struct site *s, const char *from_slug, bool figures
 	struct tval *m = tv_map();
 	const char *title = kb->cfg.title ? kb->cfg.title :
 		kb->home >= 0 ? kb->notes[kb->home].title : "Notes";
-	tv_set(m, "title", tv_str(title));
-	tv_set(m, "description", tv_str(kb->cfg.description));
-	tv_set(m, "language", tv_str(kb->cfg.language));
-	tv_set(m, "base_url", tv_str(kb->cfg.base_url));
-	tv_set(m, "generator", tv_str("kbc " KBC_VERSION));
+	tv_set(m, "title", tv_ref(title));
+	tv_set(m, "description", tv_ref(kb->cfg.description));
+	tv_set(m, "language", tv_ref(kb->cfg.language));
+	tv_set(m, "base_url", tv_ref(kb->cfg.base_url));
+	tv_set(m, "generator", tv_ref("kbc " KBC_VERSION));
 	tv_set(m, "has_ledger", tv_bool(kb->n_topics > 0));
 	struct buf b = BUF_INIT;
 	graph_root_prefix(&b, from_slug ? from_slug : "");
@@ -174,6 +199,35 @@ static void nav_window(const struct site *s, int current, size_t *from, size_t *
 	}
 }
 
+static size_t dir_len(const char *slug)
+{
+	const char *slash = strrchr(slug, '/');
+	return slash ? (size_t)(slash - slug + 1) : 0;
+}
+
+/* The shared values for pages in the folder of `slug`, or NULL. */
+static const struct shared_dir *shared_for(const struct site *s, const char *slug)
+{
+	size_t len = dir_len(slug);
+	for (size_t d = 0; d < s->n_dirs; d++)
+		if (s->dirs[d].dir_len == len && !memcmp(s->dirs[d].slug, slug, len))
+			return &s->dirs[d];
+	return NULL;
+}
+
+/* Sidebar entry of the note at place i of order[]. */
+static struct tval *nav_item(struct site *s, size_t i, int current, const char *from_slug)
+{
+	const struct kb_note *n = &s->kb->notes[s->order[i]];
+	struct tval *m = tv_map();
+	tv_set(m, "title", tv_ref(n->title));
+	tv_set(m, "url", url_val(from_slug, n->slug, NULL));
+	tv_set(m, "purpose", tv_ref(n->purpose));
+	tv_set(m, "current", tv_bool(s->order[i] == current));
+	tv_set(m, "is_home", tv_bool(s->order[i] == s->kb->home));
+	return m;
+}
+
 static struct tval *nav_val(struct site *s, int current, const char *from_slug, struct tval *ctx)
 {
 	struct tval *list = tv_list();
@@ -181,27 +235,29 @@ static struct tval *nav_val(struct site *s, int current, const char *from_slug, 
 	nav_window(s, current, &from, &to);
 	tv_set(ctx, "nav_before", tv_bool(from > 0));
 	tv_set(ctx, "nav_after", tv_bool(to < s->n_order));
-	for (size_t i = from; i < to; i++) {
-		const struct kb_note *n = &s->kb->notes[s->order[i]];
-		struct tval *m = tv_push(list, tv_map());
-		tv_set(m, "title", tv_str(n->title));
-		tv_set(m, "url", url_val(from_slug, n->slug, NULL));
-		tv_set(m, "purpose", tv_str(n->purpose));
-		tv_set(m, "current", tv_bool(s->order[i] == current));
-		tv_set(m, "is_home", tv_bool(s->order[i] == s->kb->home));
-	}
+	const struct shared_dir *d = shared_for(s, from_slug);
+	for (size_t i = from; i < to; i++)
+		tv_push(list, d && s->order[i] != current ? d->nav[i] : nav_item(s, i, current, from_slug));
 	return list;
 }
+
+static struct tval *note_ref_new(struct site *s, int ni, const char *from_slug);
 
 static struct tval *note_ref(struct site *s, int ni, const char *from_slug)
 {
 	if (ni < 0)
 		return tv_null();
+	const struct shared_dir *d = s->pos[ni] >= 0 ? shared_for(s, from_slug) : NULL;
+	return d ? d->ref[s->pos[ni]] : note_ref_new(s, ni, from_slug);
+}
+
+static struct tval *note_ref_new(struct site *s, int ni, const char *from_slug)
+{
 	const struct kb_note *n = &s->kb->notes[ni];
 	struct tval *m = tv_map();
-	tv_set(m, "title", tv_str(n->title));
+	tv_set(m, "title", tv_ref(n->title));
 	tv_set(m, "url", url_val(from_slug, n->slug, NULL));
-	tv_set(m, "purpose", tv_str(n->purpose));
+	tv_set(m, "purpose", tv_ref(n->purpose));
 	return m;
 }
 
@@ -210,12 +266,12 @@ static struct tval *page_val(struct site *s, int ni)
 	struct kb *kb = s->kb;
 	const struct kb_note *n = &kb->notes[ni];
 	struct tval *m = tv_map();
-	tv_set(m, "title", tv_str(n->title));
-	tv_set(m, "purpose", tv_str(n->purpose));
-	tv_set(m, "slug", tv_str(n->slug));
-	tv_set(m, "source", tv_str(n->rel));
-	tv_set(m, "date", tv_str(n->date));
-	tv_set(m, "content", tv_str(n->html ? n->html : ""));
+	tv_set(m, "title", tv_ref(n->title));
+	tv_set(m, "purpose", tv_ref(n->purpose));
+	tv_set(m, "slug", tv_ref(n->slug));
+	tv_set(m, "source", tv_ref(n->rel));
+	tv_set(m, "date", tv_ref(n->date));
+	tv_set(m, "content", tv_ref(n->html ? n->html : ""));
 	tv_set(m, "is_home", tv_bool(ni == kb->home));
 	char num[32];
 	snprintf(num, sizeof num, "%zu", n->words);
@@ -239,8 +295,8 @@ static struct tval *page_val(struct site *s, int ni)
 		if (n->headings[h].level > 3)
 			continue;
 		struct tval *e = tv_push(toc, tv_map());
-		tv_set(e, "text", tv_str(n->headings[h].text));
-		tv_set(e, "id", tv_str(n->headings[h].id));
+		tv_set(e, "text", tv_ref(n->headings[h].text));
+		tv_set(e, "id", tv_ref(n->headings[h].id));
 		struct buf b = BUF_INIT;
 		buf_putc(&b, '#');
 		url_encode(&b, n->headings[h].id, true);
@@ -257,7 +313,7 @@ static struct tval *page_val(struct site *s, int ni)
 	struct tval *tags = tv_set(m, "tags", tv_list());
 	for (size_t t = 0; t < n->n_tags; t++) {
 		struct tval *e = tv_push(tags, tv_map());
-		tv_set(e, "name", tv_str(n->tags[t]));
+		tv_set(e, "name", tv_ref(n->tags[t]));
 		struct buf page = BUF_INIT;
 		graph_tag_page(&page, n->tags[t]);
 		tv_set(e, "url", url_val(n->slug, page.data, NULL));
@@ -283,18 +339,18 @@ static struct tval *page_val(struct site *s, int ni)
 		const struct kb_note *src = &kb->notes[r->source];
 		if (r->source != last_source) {
 			group = tv_push(back, tv_map());
-			tv_set(group, "title", tv_str(src->title));
+			tv_set(group, "title", tv_ref(src->title));
 			tv_set(group, "url", url_val(n->slug, src->slug, NULL));
 			tv_set(group, "refs", tv_list());
 			last_source = r->source;
 		}
 		const struct kb_link *l = &src->links[r->link];
 		struct tval *ref = tv_push((struct tval *)tv_get(group, "refs"), tv_map());
-		tv_set(ref, "context", tv_str(l->context ? l->context : ""));
+		tv_set(ref, "context", tv_ref(l->context ? l->context : ""));
 		char id[32];
 		snprintf(id, sizeof id, "kbc-ref-%zu", r->link);
 		tv_set(ref, "url", url_val(n->slug, src->slug, id));
-		tv_set(ref, "section", tv_str(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
+		tv_set(ref, "section", tv_ref(l->to_heading >= 0 ? n->headings[l->to_heading].text : NULL));
 	}
 	tv_set(m, "has_backlinks", tv_bool(back->n > 0));
 	struct buf local = BUF_INIT;
@@ -308,11 +364,11 @@ static struct tval *page_val(struct site *s, int ni)
 	for (size_t x = s->topic_start[ni]; x < s->topic_start[ni + 1]; x++) {
 		const struct kb_topic *tp = &kb->topics[s->topic_list[x]];
 		struct tval *e = tv_push(topics, tv_map());
-		tv_set(e, "term", tv_str(tp->term));
+		tv_set(e, "term", tv_ref(tp->term));
 		const char *id = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
 		tv_set(e, "url", url_val(n->slug, n->slug, id));
-		tv_set(e, "section", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
-		tv_set(e, "summary", tv_str(tp->summary));
+		tv_set(e, "section", tv_ref(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+		tv_set(e, "summary", tv_ref(tp->summary));
 	}
 	tv_set(m, "has_topics", tv_bool(topics->n > 0));
 	return m;
@@ -324,6 +380,7 @@ static int emit_render(struct site *s, const char *tmpl, const char *rel, struct
 {
 	atomic_fetch_add(&s->rendered, 1);
 	struct buf b = BUF_INIT;
+	buf_grow(&b, (size_t)64 << 10);   /* most pages fit: no copies as it grows */
 	int rc = template_render(s->ts, tmpl, ctx, &b);
 	if (rc == 0 && s->out)
 		rc = output_write(s->out, rel, b.data, b.len);
@@ -354,7 +411,8 @@ static struct tval *base_ctx(struct site *s, int current, const char *slug)
 {
 	struct tval *ctx = tv_map();
 	bool home = current >= 0 ? current == s->kb->home : s->kb->home < 0 && !strcmp(slug, "index");
-	tv_set(ctx, "site", site_val(s, slug, home));
+	const struct shared_dir *d = home ? NULL : shared_for(s, slug);
+	tv_set(ctx, "site", d ? d->site : site_val(s, slug, home));
 	tv_set(ctx, "nav", nav_val(s, current, slug, ctx));
 	tv_set(ctx, "page", tv_null());
 	return ctx;
@@ -369,7 +427,7 @@ static struct tval *groups_val(struct site *s, const char *from_slug)
 	struct tval *groups = tv_list();
 	for (size_t g = 0; g < kb->n_groups; g++) {
 		struct tval *gm = tv_push(groups, tv_map());
-		tv_set(gm, "name", tv_str(kb->groups[g].name));
+		tv_set(gm, "name", tv_ref(kb->groups[g].name));
 		char *gid = text_slug(kb->groups[g].name);
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "group-%s", gid);
@@ -701,6 +759,9 @@ static void render_note_page(struct site *s, size_t i)
 	struct kb_note *n = &kb->notes[i];
 	if (n->skip || s->todo[i] == TODO_NONE)
 		return;
+	/* The page's values are made in an arena and freed in one go. */
+	struct tv_arena arena = TV_ARENA_INIT;
+	struct tv_arena *prev = tv_arena_use(&arena);
 	struct tval *ctx = base_ctx(s, (int)i, n->slug);
 	tv_set(ctx, "page", page_val(s, (int)i));
 	if ((int)i == kb->home)
@@ -713,6 +774,8 @@ static void render_note_page(struct site *s, size_t i)
 	else
 		emit(s, tmpl, rel.data, ctx);
 	buf_free(&rel);
+	tv_arena_use(prev);
+	tv_arena_free(&arena);
 }
 
 /* The body's link marks become links, now that they are resolved. */
@@ -756,7 +819,7 @@ static void mark_bodies(struct site *s)
 static void expand_embeds(struct site *s);
 
 /* Note pages: keyed pages taken from the previous site, the others
- * rendered with the bodies they show. */
+ * get the bodies they show (rendered later, by render_page_task). */
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
@@ -771,13 +834,17 @@ static void render_notes(struct site *s)
 	mark_bodies(s);
 	parallel_for(s, kb->n_notes, render_note_body);
 	expand_embeds(s);
-	parallel_for(s, kb->n_notes, render_note_page);
-	if (kb->home < 0) {
-		struct tval *ctx = base_ctx(s, -1, "index");
-		tv_set(ctx, "page", tv_null());
-		tv_set(ctx, "groups", groups_val(s, "index"));
-		emit(s, "home.html", "index.html", ctx);
-	}
+}
+
+/* index.html when no note is the home page. */
+static void render_index(struct site *s)
+{
+	if (s->kb->home >= 0)
+		return;
+	struct tval *ctx = base_ctx(s, -1, "index");
+	tv_set(ctx, "page", tv_null());
+	tv_set(ctx, "groups", groups_val(s, "index"));
+	emit(s, "home.html", "index.html", ctx);
 }
 
 static int cmp_topic_az(const void *a, const void *b, void *arg)
@@ -795,8 +862,8 @@ static struct tval *topic_val(struct site *s, size_t t, const char *from_slug)
 {
 	const struct kb_topic *tp = &s->kb->topics[t];
 	struct tval *m = tv_map();
-	tv_set(m, "term", tv_str(tp->term));
-	tv_set(m, "summary", tv_str(tp->summary));
+	tv_set(m, "term", tv_ref(tp->term));
+	tv_set(m, "summary", tv_ref(tp->summary));
 	char *id = text_slug(tp->term);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "topic-%s", id);
@@ -807,16 +874,16 @@ static struct tval *topic_val(struct site *s, size_t t, const char *from_slug)
 		const struct kb_note *n = &s->kb->notes[tp->note];
 		const char *hid = tp->heading >= 0 ? n->headings[tp->heading].id : NULL;
 		tv_set(m, "url", url_val(from_slug, n->slug, hid));
-		tv_set(m, "note_title", tv_str(n->title));
-		tv_set(m, "heading", tv_str(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
+		tv_set(m, "note_title", tv_ref(n->title));
+		tv_set(m, "heading", tv_ref(tp->heading >= 0 ? n->headings[tp->heading].text : NULL));
 	} else {
-		tv_set(m, "url", tv_str(""));
-		tv_set(m, "note_title", tv_str(""));
+		tv_set(m, "url", tv_ref(""));
+		tv_set(m, "note_title", tv_ref(""));
 		tv_set(m, "heading", tv_null());
 	}
 	struct tval *al = tv_set(m, "aliases", tv_list());
 	for (size_t i = 0; i < tp->n_aliases; i++)
-		tv_push(al, tv_str(tp->aliases[i]));
+		tv_push(al, tv_ref(tp->aliases[i]));
 	return m;
 }
 
@@ -922,8 +989,10 @@ static void render_tag_page(struct site *s, size_t g)
 		taken = reuse_keyed(s, "tag.html", rel.data, k);
 	}
 	if (!taken) {
+		struct tv_arena arena = TV_ARENA_INIT;
+		struct tv_arena *prev = tv_arena_use(&arena);
 		struct tval *ctx = base_ctx(s, -1, page.data);
-		tv_set(ctx, "tag", tv_str(v[i].tag));
+		tv_set(ctx, "tag", tv_ref(v[i].tag));
 		tv_set(ctx, "count", tv_str(num));
 		struct tval *notes = tv_set(ctx, "notes", tv_list());
 		for (size_t k = i; k < j; k++)
@@ -932,13 +1001,17 @@ static void render_tag_page(struct site *s, size_t g)
 			emit_render(s, "tag.html", rel.data, ctx);
 		else
 			emit(s, "tag.html", rel.data, ctx);
+		tv_arena_use(prev);
+		tv_arena_free(&arena);
 	}
 	buf_free(&rel);
 	buf_free(&page);
 }
 
-/* tags.html and one tags/<tag>.html per tag; the tag pages on -j threads. */
-static void render_tags(struct site *s)
+/* The tag pages (tag_v, tag_start, n_tag_pages) and tags.html's list
+ * (tag_list; NULL when the previous site's file is taken), made on the
+ * main thread; the pages are rendered by render_page_task. */
+static void plan_tags(struct site *s)
 {
 	struct kb *kb = s->kb;
 	struct tag_entry *v = NULL;
@@ -966,7 +1039,7 @@ static void render_tags(struct site *s)
 		char num[32];
 		snprintf(num, sizeof num, "%zu", j - i);
 		struct tval *e = tv_push(list, tv_map());
-		tv_set(e, "name", tv_str(v[i].tag));
+		tv_set(e, "name", tv_ref(v[i].tag));
 		tv_set(e, "url", url_val("tags", page.data, NULL));
 		tv_set(e, "count", tv_str(num));
 		if (all_key) {
@@ -979,18 +1052,24 @@ static void render_tags(struct site *s)
 	start[groups] = n;
 	s->tag_v = v;
 	s->tag_start = start;
-	parallel_for(s, groups, render_tag_page);
-	s->tag_v = NULL;
-	s->tag_start = NULL;
-	free(start);
+	s->n_tag_pages = groups;
 	if (all_key) {
 		key_base(s, all_key, -1, "tags");
 		if (reuse_keyed(s, "tags.html", "tags.html", all_key)) {
 			tv_free(list);
-			free(v);
-			return;
+			list = NULL;
 		}
 	}
+	s->tag_list = list;
+}
+
+/* tags.html, unless taken (plan_tags). */
+static void render_tags_page(struct site *s)
+{
+	struct tval *list = s->tag_list;
+	if (!list)
+		return;
+	s->tag_list = NULL;
 	struct tval *all = base_ctx(s, -1, "tags");
 	char num[32];
 	snprintf(num, sizeof num, "%zu", list->n);
@@ -1000,9 +1079,7 @@ static void render_tags(struct site *s)
 		emit_render(s, "tags.html", "tags.html", all);
 	else
 		emit(s, "tags.html", "tags.html", all);
-	free(v);
 }
-
 
 /* link_keys[link_off[i] + l]: the link's number, heading and context. */
 static void backlink_key(struct site *s, size_t i)
@@ -1136,9 +1213,10 @@ static void preview_key(struct site *s, size_t i)
 	key_digest(k, s->prevh[i]);
 }
 
-static void render_previews(struct site *s)
+/* previews_todo: previews.js is to be written (not taken). Main thread. */
+static void plan_previews(struct site *s)
 {
-	struct kb *kb = s->kb;
+	s->previews_todo = false;
 	if (!s->out)
 		return;
 	if (s->keyed) {
@@ -1149,6 +1227,14 @@ static void render_previews(struct site *s)
 		if (reuse_file(s, "previews.js", k))
 			return;
 	}
+	s->previews_todo = true;
+}
+
+static void render_previews(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (!s->previews_todo)
+		return;
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "kbcPreviews({");
 	bool first = true;
@@ -1184,39 +1270,45 @@ static void render_previews(struct site *s)
 
 /* graph.html: keyed by what the graph views show of every note. Its
  * layout (Graphviz, the slow part) is kept in the cache under a key of
- * its own inputs, which change less often than the page. */
-static void render_graph_page(struct site *s)
+ * its own inputs, which change less often than the page. The cache is
+ * read here, on the main thread, before the pool runs
+ * (render_graph_page), and written after it (keep_graph_layout). */
+static void plan_graph(struct site *s)
 {
 	struct kb *kb = s->kb;
+	s->graph_todo = true;
 	if (s->keyed) {
 		struct cache_key *k = cache_key_new("kbc graph page");
 		key_base(s, k, -1, "graph");
 		for (size_t i = 0; i < kb->n_notes; i++)
 			if (!kb->notes[i].skip)
 				cache_key_bytes(k, s->nodeh[i], 16);
-		if (reuse_keyed(s, "graph.html", "graph.html", k))
+		if (reuse_keyed(s, "graph.html", "graph.html", k)) {
+			s->graph_todo = false;
 			return;
-	}
-	struct tval *ctx = base_ctx(s, -1, "graph");
-	struct buf svg = BUF_INIT, list = BUF_INIT, layout = BUF_INIT;
-	double t0 = now_ms();
-	unsigned char lkey[16];
-	bool kept = false;
-	if (s->keyed) {
+		}
 		struct buf in = BUF_INIT;
 		graphview_global_inputs(s->graph, &in);
-		struct cache_key *k = cache_key_new("kbc graph layout");
+		k = cache_key_new("kbc graph layout");
 		cache_key_bytes(k, in.data, in.len);
-		key_digest(k, lkey);
+		key_digest(k, s->graph_lkey);
 		buf_free(&in);
-		kept = cache_blob_get(s->cache, lkey, &layout) == 0;
+		s->graph_kept = cache_blob_get(s->cache, s->graph_lkey, &s->graph_layout) == 0;
 	}
-	if (graphview_global(s->graph, "graph", &svg, &layout) < 0)
+}
+
+static void render_graph_page(struct site *s)
+{
+	if (!s->graph_todo)
+		return;
+	struct tval *ctx = base_ctx(s, -1, "graph");
+	struct buf svg = BUF_INIT, list = BUF_INIT;
+	double t0 = now_ms();
+	if (graphview_global(s->graph, "graph", &svg, &s->graph_layout) < 0) {
 		s->failed = true;
-	else if (s->keyed && !kept && layout.len)
-		cache_blob_put(s->cache, lkey, layout.data, layout.len);
+		s->graph_todo = false;   /* no layout to keep */
+	}
 	render_graph_global_ms = now_ms() - t0;
-	render_graph_ms += render_graph_global_ms;
 	graphview_list(s->graph, "graph", &list);
 	tv_set(ctx, "svg", tv_str_own(buf_detach(&svg)));
 	tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
@@ -1226,7 +1318,14 @@ static void render_graph_page(struct site *s)
 		emit(s, "graph.html", "graph.html", ctx);
 	buf_free(&svg);
 	buf_free(&list);
-	buf_free(&layout);
+}
+
+/* A layout made anew this build, kept for the next one. Main thread. */
+static void keep_graph_layout(struct site *s)
+{
+	if (s->keyed && s->graph_todo && !s->graph_kept && s->graph_layout.len)
+		cache_blob_put(s->cache, s->graph_lkey, s->graph_layout.data, s->graph_layout.len);
+	buf_free(&s->graph_layout);
 }
 
 static void render_sitemap(struct site *s)
@@ -1487,10 +1586,134 @@ static void expand_embeds(struct site *s)
 	free(expanded);
 }
 
+static void shared_entry(struct site *s, size_t i)
+{
+	struct shared_dir *d = s->building;
+	d->nav[i] = tv_share(nav_item(s, i, -1, d->slug));
+	d->ref[i] = tv_share(note_ref_new(s, s->order[i], d->slug));
+}
+
+/* The shared values of the root folder's pages and, with tag pages, of
+ * tags/. */
+static void plan_shared(struct site *s)
+{
+	const char *slugs[2] = { "index", "tags/tag" };
+	size_t n = s->n_tag_pages ? 2 : 1;
+	s->dirs = xcalloc(n, sizeof *s->dirs);
+	for (size_t k = 0; k < n; k++) {
+		struct shared_dir *d = &s->dirs[k];
+		d->slug = slugs[k];
+		d->dir_len = dir_len(slugs[k]);
+		d->site = tv_share(site_val(s, d->slug, false));
+		d->nav = xcalloc(s->n_order + 1, sizeof *d->nav);
+		d->ref = xcalloc(s->n_order + 1, sizeof *d->ref);
+		s->building = d;
+		parallel_for(s, s->n_order, shared_entry);
+	}
+	s->building = NULL;
+	s->n_dirs = n;
+}
+
+static void free_shared_entry(struct site *s, size_t i)
+{
+	for (size_t k = 0; k < s->n_dirs; k++) {
+		tv_free_shared(s->dirs[k].nav[i]);
+		tv_free_shared(s->dirs[k].ref[i]);
+	}
+}
+
+static void free_shared(struct site *s)
+{
+	if (!s->n_dirs)
+		return;
+	parallel_for(s, s->n_order, free_shared_entry);
+	for (size_t k = 0; k < s->n_dirs; k++) {
+		tv_free_shared(s->dirs[k].site);
+		free(s->dirs[k].nav);
+		free(s->dirs[k].ref);
+	}
+	free(s->dirs);
+}
+
+static void prepare_graph_note(struct site *s, size_t i)
+{
+	graphview_prepare_note(s->graph, (int)i);
+}
+
+/* 404.html. */
+static void render_404(struct site *s)
+{
+	struct kb *kb = s->kb;
+	if (s->keyed) {
+		/* 404.html also shows base_url, which is in the site key */
+		struct cache_key *k = cache_key_new("kbc 404 page");
+		key_base(s, k, -1, "404");
+		if (reuse_keyed(s, "404.html", "404.html", k))
+			return;
+	}
+	struct tval *ctx = base_ctx(s, -1, "404");
+	/* Hosts serve 404.html at any depth: link absolutely when we can. */
+	if (*kb->cfg.base_url) {
+		struct tval *site = tv_set(ctx, "site", site_val(s, "404", false));
+		struct buf b = BUF_INIT;
+		buf_puts(&b, kb->cfg.base_url);
+		tv_set(site, "root", tv_str(b.data));
+		tv_set(site, "home_url", tv_str(b.data));
+		buf_puts(&b, "ledger.html");
+		tv_set(site, "ledger_url", tv_str(b.data));
+		buf_truncate(&b, strlen(kb->cfg.base_url));
+		buf_puts(&b, "assets/");
+		tv_set(site, "assets", tv_str(b.data));
+		buf_free(&b);
+	}
+	if (s->keyed)
+		emit_render(s, "404.html", "404.html", ctx);
+	else
+		emit(s, "404.html", "404.html", ctx);
+}
+
+/* search.html. */
+static void render_search(struct site *s)
+{
+	if (s->keyed) {
+		struct cache_key *k = cache_key_new("kbc search page");
+		key_base(s, k, -1, "search");
+		if (reuse_keyed(s, "search.html", "search.html", k))
+			return;
+	}
+	struct tval *ctx = base_ctx(s, -1, "search");
+	if (s->keyed)
+		emit_render(s, "search.html", "search.html", ctx);
+	else
+		emit(s, "search.html", "search.html", ctx);
+}
+
+/* The pages and files made once per site, in the order the pool takes
+ * them: the slowest first. Each touches only its own output, the
+ * (thread-safe) cache and counters, and reads the model. */
+static void (*const page_tasks[])(struct site *s) = {
+	render_graph_page, render_previews, render_ledger, render_tags_page, render_sitemap,
+	render_index, render_404, render_search,
+};
+#define PAGE_TASKS (sizeof page_tasks / sizeof *page_tasks)
+
+/* Task i of the last pool run: page_tasks[], then tag pages, then note
+ * pages. */
+static void render_page_task(struct site *s, size_t i)
+{
+	if (i < PAGE_TASKS)
+		page_tasks[i](s);
+	else if (i - PAGE_TASKS < s->n_tag_pages)
+		render_tag_page(s, i - PAGE_TASKS);
+	else
+		render_note_page(s, i - PAGE_TASKS - s->n_tag_pages);
+}
+
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
 	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache)
 {
 	render_graph_ms = 0;
+	render_graph_global_ms = 0;
 	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
 	s.keyed = out && cache;
 	for (size_t i = 0; i < kb->n_notes; i++) {
@@ -1521,52 +1744,31 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	if (s.keyed)
 		compute_keys(&s);
 	render_notes(&s);
-	render_ledger(&s);
-	render_tags(&s);
-	render_graph_page(&s);
-	bool taken = false;
-	if (s.keyed) {
-		/* 404.html also shows base_url, which is in the site key */
-		struct cache_key *k = cache_key_new("kbc 404 page");
-		key_base(&s, k, -1, "404");
-		taken = reuse_keyed(&s, "404.html", "404.html", k);
+	plan_tags(&s);
+	plan_graph(&s);
+	plan_previews(&s);
+	/* Values shared by many pages pay off when many pages are rendered
+	 * (each shows some 60 sidebar entries); an incremental build that
+	 * renders a few makes each page's own, as the output is the same. */
+	size_t to_render = s.n_tag_pages;
+	for (size_t i = 0; i < kb->n_notes; i++)
+		to_render += !kb->notes[i].skip && s.todo[i] != TODO_NONE;
+	if (to_render * 16 >= s.n_order) {
+		tg = now_ms();
+		parallel_for(&s, kb->n_notes, prepare_graph_note);
+		render_graph_ms += now_ms() - tg;
+		plan_shared(&s);
 	}
-	if (!taken) {
-		struct tval *ctx = base_ctx(&s, -1, "404");
-		/* Hosts serve 404.html at any depth: link absolutely when we can. */
-		if (*kb->cfg.base_url) {
-			struct tval *site = (struct tval *)tv_get(ctx, "site");
-			struct buf b = BUF_INIT;
-			buf_puts(&b, kb->cfg.base_url);
-			tv_set(site, "root", tv_str(b.data));
-			tv_set(site, "home_url", tv_str(b.data));
-			buf_puts(&b, "ledger.html");
-			tv_set(site, "ledger_url", tv_str(b.data));
-			buf_truncate(&b, strlen(kb->cfg.base_url));
-			buf_puts(&b, "assets/");
-			tv_set(site, "assets", tv_str(b.data));
-			buf_free(&b);
-		}
-		if (s.keyed)
-			emit_render(&s, "404.html", "404.html", ctx);
-		else
-			emit(&s, "404.html", "404.html", ctx);
-	}
-	taken = false;
-	if (s.keyed) {
-		struct cache_key *k = cache_key_new("kbc search page");
-		key_base(&s, k, -1, "search");
-		taken = reuse_keyed(&s, "search.html", "search.html", k);
-	}
-	if (!taken) {
-		struct tval *ctx = base_ctx(&s, -1, "search");
-		if (s.keyed)
-			emit_render(&s, "search.html", "search.html", ctx);
-		else
-			emit(&s, "search.html", "search.html", ctx);
-	}
-	render_sitemap(&s);
-	render_previews(&s);
+	/* Every page and file left, on the pool: the pages made once first
+	 * (the graph, the slowest, before all), then the tag pages, then the
+	 * note pages, so that the threads finish together. */
+	parallel_for(&s, PAGE_TASKS + s.n_tag_pages + kb->n_notes, render_page_task);
+	render_graph_ms += render_graph_global_ms;
+	keep_graph_layout(&s);
+	free_shared(&s);
+	tv_free(s.tag_list);
+	free(s.tag_v);
+	free(s.tag_start);
 	if (out)
 		for (size_t i = 0; i < n_asset_dirs; i++)
 			if (output_copy_tree(out, asset_dirs[i], "assets") < 0)

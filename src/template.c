@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -15,9 +17,92 @@
 
 /* ---- values ---- */
 
+struct tv_block {
+	struct tv_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define TV_BLOCK_BYTES ((size_t)48 << 10)   /* under malloc's mmap threshold */
+
+/* The arena values made on this thread go to, or NULL. */
+static _Thread_local struct tv_arena *tv_cur;
+
+struct tv_arena *tv_arena_use(struct tv_arena *a)
+{
+	struct tv_arena *old = tv_cur;
+	tv_cur = a;
+	return old;
+}
+
+void tv_arena_free(struct tv_arena *a)
+{
+	while (a->blocks) {
+		struct tv_block *b = a->blocks;
+		a->blocks = b->next;
+		free(b);
+	}
+	for (size_t i = 0; i < a->n_owned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+	a->owned = NULL;
+	a->n_owned = a->cap_owned = 0;
+}
+
+static void *arena_alloc(struct tv_arena *a, size_t n)
+{
+	const size_t align = sizeof(max_align_t);
+	n = (n + align - 1) / align * align;
+	struct tv_block *b = a->blocks;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > TV_BLOCK_BYTES ? n : TV_BLOCK_BYTES;
+		b = xmalloc(sizeof *b + cap);
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->blocks;
+		a->blocks = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* Room for `need` elements of `elem` bytes in *p (capacity *cap): from
+ * v's arena when v is in one, else from the heap. */
+static void tv_grow(const struct tval *v, void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (!v->in_arena) {
+		xgrow(p, cap, need, elem);
+		return;
+	}
+	if (need <= *cap)
+		return;
+	if (!tv_cur)
+		abort();   /* an arena value changed outside its arena (template.h) */
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > ((size_t)-1) / 2 / elem)
+			die_oom();
+		ncap *= 2;
+	}
+	void *old = *(void **)p;
+	void *fresh = arena_alloc(tv_cur, ncap * elem);
+	if (*cap)
+		memcpy(fresh, old, *cap * elem);
+	*(void **)p = fresh;
+	*cap = ncap;
+}
+
 static struct tval *tv_new(enum tv_kind k)
 {
-	struct tval *v = xcalloc(1, sizeof *v);
+	struct tval *v;
+	if (tv_cur) {
+		v = arena_alloc(tv_cur, sizeof *v);
+		memset(v, 0, sizeof *v);
+		v->in_arena = true;
+	} else {
+		v = xcalloc(1, sizeof *v);
+	}
 	v->kind = k;
 	return v;
 }
@@ -33,7 +118,15 @@ struct tval *tv_bool(bool b)
 
 struct tval *tv_str(const char *s)
 {
-	return s ? tv_str_own(xstrdup(s)) : tv_null();
+	if (!s)
+		return tv_null();
+	struct tval *v = tv_new(TV_STR);
+	v->len = strlen(s);
+	char *copy = v->in_arena ? arena_alloc(tv_cur, v->len + 1) : xmalloc(v->len + 1);
+	memcpy(copy, s, v->len + 1);
+	v->s = copy;
+	v->borrowed = v->in_arena;   /* freed with the arena */
+	return v;
 }
 
 struct tval *tv_str_own(char *s)
@@ -42,6 +135,22 @@ struct tval *tv_str_own(char *s)
 		return tv_null();
 	struct tval *v = tv_new(TV_STR);
 	v->s = s;
+	v->len = strlen(s);
+	if (v->in_arena) {
+		*VEC_PUSH(tv_cur->owned, tv_cur->n_owned, tv_cur->cap_owned) = s;
+		v->borrowed = true;   /* freed with the arena */
+	}
+	return v;
+}
+
+struct tval *tv_ref(const char *s)
+{
+	if (!s)
+		return tv_null();
+	struct tval *v = tv_new(TV_STR);
+	v->s = s;
+	v->len = strlen(s);
+	v->borrowed = true;
 	return v;
 }
 
@@ -50,24 +159,25 @@ struct tval *tv_map(void) { return tv_new(TV_MAP); }
 
 struct tval *tv_push(struct tval *list, struct tval *v)
 {
-	*VEC_PUSH(list->items, list->n, list->cap) = v;
+	tv_grow(list, &list->items, &list->cap, list->n + 1, sizeof *list->items);
+	list->items[list->n++] = v;
 	return v;
 }
 
 struct tval *tv_set(struct tval *map, const char *key, struct tval *v)
 {
 	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i], key)) {
+		if (map->keys[i][0] == key[0] && !strcmp(map->keys[i], key)) {
 			tv_free(map->items[i]);
 			map->items[i] = v;
 			return v;
 		}
 	/* keys and items grow in lockstep, so they share one capacity */
 	size_t kcap = map->cap;
-	xgrow(&map->items, &map->cap, map->n + 1, sizeof *map->items);
-	xgrow(&map->keys, &kcap, map->n + 1, sizeof *map->keys);
+	tv_grow(map, &map->items, &map->cap, map->n + 1, sizeof *map->items);
+	tv_grow(map, &map->keys, &kcap, map->n + 1, sizeof *map->keys);
 	map->items[map->n] = v;
-	map->keys[map->n++] = xstrdup(key);
+	map->keys[map->n++] = key;
 	return v;
 }
 
@@ -76,24 +186,53 @@ const struct tval *tv_get(const struct tval *map, const char *key)
 	if (!map || map->kind != TV_MAP)
 		return NULL;
 	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i], key))
+		if (map->keys[i][0] == key[0] && !strcmp(map->keys[i], key))
 			return map->items[i];
 	return NULL;
 }
 
 void tv_free(struct tval *v)
 {
-	if (!v)
+	if (!v || v->shared || v->in_arena)
 		return;
-	for (size_t i = 0; i < v->n; i++) {
+	for (size_t i = 0; i < v->n; i++)
 		tv_free(v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
 	free(v->items);
 	free(v->keys);
-	free(v->s);
+	if (!v->borrowed)
+		free((char *)v->s);
+	free(v->esc);
 	free(v);
+}
+
+/* Escape the strings of `v` and all it holds, for tv_share. */
+static void tv_escape_all(struct tval *v)
+{
+	if (v->kind == TV_STR && !v->esc) {
+		struct buf b = BUF_INIT;
+		html_escape(&b, v->s, v->len);
+		v->esc_len = b.len;
+		v->esc = buf_detach(&b);
+	}
+	for (size_t i = 0; i < v->n; i++)
+		tv_escape_all(v->items[i]);
+}
+
+struct tval *tv_share(struct tval *v)
+{
+	if (v) {
+		tv_escape_all(v);
+		v->shared = true;
+	}
+	return v;
+}
+
+void tv_free_shared(struct tval *v)
+{
+	if (!v)
+		return;
+	v->shared = false;
+	tv_free(v);
 }
 
 /* ---- compiled templates ---- */
@@ -369,50 +508,58 @@ struct rctx {
 	bool stopped;        /* over a limit: render nothing more */
 };
 
+/* Is map key `key` the n bytes at `name`? */
+static bool key_is(const char *key, const char *name, size_t n)
+{
+	return key[0] == name[0] && !strncmp(key, name, n) && key[n] == '\0';
+}
+
+/* Where map m holds its value under the n bytes at `name`, or NULL. */
+static struct tval *const *map_slot(const struct tval *m, const char *name, size_t n)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (key_is(m->keys[i], name, n))
+			return &m->items[i];
+	return NULL;
+}
+
+/* Names longer than this (a segment of one) are found nowhere. */
+#define NAME_SEGMENT_MAX 127
+
 static const struct tval *lookup(const struct frame *f, const char *name, bool *found)
 {
 	*found = true;
-	if (!strcmp(name, "."))
+	if (name[0] == '.' && name[1] == '\0')
 		return f ? f->v : NULL;
 	const char *dot = strchr(name, '.');
 	size_t first = dot ? (size_t)(dot - name) : strlen(name);
-	char key[128];
-	if (first >= sizeof key) {
+	if (first > NAME_SEGMENT_MAX) {
 		*found = false;
 		return NULL;
 	}
-	memcpy(key, name, first);
-	key[first] = '\0';
-	const struct tval *v = NULL;
-	bool hit = false;
-	for (; f && !hit; f = f->up)
+	struct tval *const *slot = NULL;
+	for (; f && !slot; f = f->up)
 		if (f->v && f->v->kind == TV_MAP)
-			for (size_t i = 0; i < f->v->n; i++)
-				if (!strcmp(f->v->keys[i], key)) {
-					v = f->v->items[i];
-					hit = true;
-					break;
-				}
-	if (!hit) {
+			slot = map_slot(f->v, name, first);
+	if (!slot) {
 		*found = false;
 		return NULL;
 	}
+	const struct tval *v = *slot;
 	while (dot) {
 		const char *seg = dot + 1;
 		dot = strchr(seg, '.');
 		size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
-		if (n >= sizeof key || !v || v->kind != TV_MAP) {
+		if (n > NAME_SEGMENT_MAX || !v || v->kind != TV_MAP) {
 			/* a.b where a is null: null, not an error */
 			return NULL;
 		}
-		memcpy(key, seg, n);
-		key[n] = '\0';
-		const struct tval *next = tv_get(v, key);
-		if (!next && v->kind == TV_MAP) {
+		slot = map_slot(v, seg, n);
+		if (!slot) {
 			*found = false;
 			return NULL;
 		}
-		v = next;
+		v = *slot;
 	}
 	return v;
 }
@@ -487,10 +634,12 @@ static void render_range(struct rctx *r, struct template *t, size_t from, size_t
 				break;
 			}
 			if (v && v->kind == TV_STR) {
-				if (n->kind == TK_VAR)
-					html_escape_str(r->out, v->s);
+				if (n->kind == TK_RAW)
+					buf_put(r->out, v->s, v->len);
+				else if (v->esc)
+					buf_put(r->out, v->esc, v->esc_len);
 				else
-					buf_puts(r->out, v->s);
+					html_escape(r->out, v->s, v->len);
 			} else if (v && v->kind == TV_BOOL) {
 				buf_puts(r->out, v->b ? "true" : "false");
 			} else if (v && (v->kind == TV_LIST || v->kind == TV_MAP)) {

@@ -22,14 +22,27 @@
 
 struct buf;
 
-/* Values: the data a template sees. A map owns its keys and values. */
+/* Values: the data a template sees. A map owns its values, not its keys:
+ * a key must outlive the map (the callers' keys are string literals).
+ * A string value owns its bytes, unless made by tv_ref(). A value marked
+ * by tv_share() belongs to no container: tv_free() of a list or map
+ * holding it leaves it alone, so one value can sit in many pages' data;
+ * its maker frees it with tv_free_shared() once no page uses it. Values
+ * are never modified while templates read them, so shared values can be
+ * read from several threads. */
 enum tv_kind { TV_NULL, TV_BOOL, TV_STR, TV_LIST, TV_MAP };
 struct tval {
 	enum tv_kind kind;
 	bool b;
-	char *s;
+	bool borrowed;         /* s is not ours (tv_ref) */
+	bool shared;           /* not freed with its container (tv_share) */
+	bool in_arena;         /* made in an arena: freed with it (tv_arena_use) */
+	const char *s;
+	size_t len;            /* strlen(s) */
+	char *esc;             /* shared strings: s HTML-escaped, made once */
+	size_t esc_len;
 	struct tval **items;   /* list items, or map values */
-	char **keys;           /* map keys */
+	const char **keys;     /* map keys (not owned) */
 	size_t n, cap;
 };
 
@@ -37,13 +50,42 @@ struct tval *tv_null(void);
 struct tval *tv_bool(bool b);
 struct tval *tv_str(const char *s);        /* copies; NULL gives TV_NULL */
 struct tval *tv_str_own(char *s);          /* takes ownership */
+/* A string value that borrows `s` (NULL gives TV_NULL): s must outlive
+ * the value and every render that reads it. No copy is made. */
+struct tval *tv_ref(const char *s);
 struct tval *tv_list(void);
 struct tval *tv_map(void);
-/* Add to a list / set in a map; both take ownership of `v`, return it. */
+/* Add to a list / set in a map; both take ownership of `v` (unless it is
+ * shared), return it. `key` is not copied. */
 struct tval *tv_push(struct tval *list, struct tval *v);
 struct tval *tv_set(struct tval *map, const char *key, struct tval *v);
 const struct tval *tv_get(const struct tval *map, const char *key);
+/* Free `v` and what it owns; nothing for a shared value. */
 void tv_free(struct tval *v);
+/* Mark `v` shared (see above) and return it. The strings in it are
+ * escaped now, once, rather than on every page that prints them; `v`
+ * must not be changed afterwards. */
+struct tval *tv_share(struct tval *v);
+/* Free a shared value and what it owns. */
+void tv_free_shared(struct tval *v);
+
+/* An arena: values made on a thread while it uses one (tv_arena_use)
+ * are carved from large blocks and all freed at once by tv_arena_free(),
+ * not one by one (tv_free() leaves them alone). Strings given with
+ * tv_str_own() are freed then too. A value made in an arena may hold only
+ * values of the same arena, or shared ones, and is changed (tv_push,
+ * tv_set) only on a thread using that arena. */
+struct tv_arena {
+	struct tv_block *blocks;   /* newest first */
+	char **owned;              /* tv_str_own() strings */
+	size_t n_owned, cap_owned;
+};
+#define TV_ARENA_INIT { NULL, NULL, 0, 0 }
+/* Make this thread's values in `a` from now on (NULL: on the heap, as
+ * by default); returns the arena it used before. */
+struct tv_arena *tv_arena_use(struct tv_arena *a);
+/* Free every value made in `a`; it can be used again. */
+void tv_arena_free(struct tv_arena *a);
 
 struct template_set;
 

@@ -315,6 +315,60 @@ static void test_templates(void)
 	remove_tree(tmpdir);
 }
 
+/* Values made in an arena, borrowed strings and shared values render as
+ * heap-made ones do, and each is freed exactly once (ASan checks). */
+static void test_template_values(void)
+{
+	strcpy(tmpdir, "/tmp/kbc-unit-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	write_template("v.html", "{{title}}|{{{title}}}|{{#items}}[{{name}}{{#current}}*{{/current}}]{{/items}}|{{n}}");
+	static const char borrowed[] = "b<&>";
+	/* A value shown on several pages: escaped once, freed by its maker. */
+	struct tval *shared = tv_share(tv_map());
+	tv_set(shared, "name", tv_str("s\"1"));
+	tv_set(shared, "current", tv_bool(false));
+	char *outs[2];
+	for (int mode = 0; mode < 2; mode++) {
+		struct tv_arena arena = TV_ARENA_INIT;
+		struct tv_arena *prev = tv_arena_use(mode ? &arena : NULL);
+		struct tval *ctx = tv_map();
+		tv_set(ctx, "title", tv_ref(borrowed));
+		struct tval *items = tv_set(ctx, "items", tv_list());
+		for (int i = 0; i < 100; i++) {   /* past any first capacity */
+			if (i % 10 == 3) {
+				tv_push(items, shared);
+				continue;
+			}
+			struct tval *m = tv_push(items, tv_map());
+			char name[16];
+			snprintf(name, sizeof name, "i%d", i);
+			tv_set(m, "name", i % 2 ? tv_str(name) : tv_str_own(xstrdup(name)));
+			tv_set(m, "current", tv_bool(i == 7));
+		}
+		tv_set(ctx, "n", tv_str("first"));
+		tv_set(ctx, "n", tv_str("1"));   /* replaced */
+		struct buf d = BUF_INIT;
+		int rc;
+		outs[mode] = render("v.html", ctx, &d, &rc);
+		CHECK(rc == 0 && d.len == 0, "values render (mode %d): %s", mode, d.data ? d.data : "");
+		buf_free(&d);
+		tv_free(ctx);   /* leaves `shared` alone; nothing for arena values */
+		tv_arena_use(prev);
+		tv_arena_free(&arena);
+	}
+	CHECK_STR(outs[1], outs[0]);
+	const char *start = "b&lt;&amp;&gt;|b<&>|[i0][i1][i2][s&quot;1][i4][i5][i6][i7*][i8]";
+	CHECK(!strncmp(outs[0], start, strlen(start)), "values: %.80s", outs[0]);
+	CHECK(strstr(outs[0], "[i99]|1") != NULL, "values end: %s", outs[0]);
+	free(outs[0]);
+	free(outs[1]);
+	tv_free_shared(shared);
+	remove_tree(tmpdir);
+}
+
 static void test_output_paths(void)
 {
 	const char *good[] = { "index.html", "a/b.html", "assets/kbc.css", "..a.html", "a..b/c" };
@@ -413,6 +467,7 @@ int main(void)
 	test_frontmatter_positions();
 	test_yaml_limits();
 	test_templates();
+	test_template_values();
 	test_output_paths();
 	test_output_shares_unchanged();
 	return check_summary();
