@@ -1171,11 +1171,12 @@ static void *plugin_open(const char *dir, const char *name)
 	return NULL;
 }
 
-/* Load core and dot_layout from the first plugin folder that has both. */
-static bool builtins_load(void)
+/* Load core and the layout plugin `layout` (e.g. "gvplugin_dot_layout")
+ * from the first plugin folder that has both into *core and *lay; true
+ * when both are (or were already) loaded. */
+static bool plugins_load(const char *layout, void **core, void **lay)
 {
-	static void *core, *dot;
-	if (core && dot)
+	if (*core && *lay)
 		return true;
 	struct buf dir = BUF_INIT;
 	const char *env = getenv("GVBINDIR");
@@ -1197,13 +1198,14 @@ static bool builtins_load(void)
 	}
 	cands[nc++] = "/usr/lib/x86_64-linux-gnu/graphviz";
 	cands[nc++] = "/usr/lib/graphviz";
-	for (size_t i = 0; i < nc && !(core && dot); i++) {
+	struct buf sym = BUF_INIT;
+	buf_printf(&sym, "%s_LTX_library", layout);
+	for (size_t i = 0; i < nc && !(*core && *lay); i++) {
 		void *c = plugin_open(cands[i], "gvplugin_core");
-		void *d = c ? plugin_open(cands[i], "gvplugin_dot_layout") : NULL;
-		if (c && d && dlsym(c, "gvplugin_core_LTX_library") &&
-			dlsym(d, "gvplugin_dot_layout_LTX_library")) {
-			core = c;
-			dot = d;
+		void *d = c ? plugin_open(cands[i], layout) : NULL;
+		if (c && d && dlsym(c, "gvplugin_core_LTX_library") && dlsym(d, sym.data)) {
+			*core = c;
+			*lay = d;
 			break;
 		}
 		if (d)
@@ -1211,14 +1213,39 @@ static bool builtins_load(void)
 		if (c)
 			dlclose(c);
 	}
+	buf_free(&sym);
 	buf_free(&dir);
-	if (!(core && dot))
+	return *core && *lay;
+}
+
+/* Load core and dot_layout for gv_ctx. */
+static bool builtins_load(void)
+{
+	static void *core, *dot;
+	if (!plugins_load("gvplugin_dot_layout", &core, &dot))
 		return false;
 	gv_builtins[0].name = "gvplugin_core_LTX_library";
 	gv_builtins[0].address = dlsym(core, "gvplugin_core_LTX_library");
 	gv_builtins[1].name = "gvplugin_dot_layout_LTX_library";
 	gv_builtins[1].address = dlsym(dot, "gvplugin_dot_layout_LTX_library");
 	return true;
+}
+
+GVC_t *diagram_neato_context(void)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static void *core, *neato;
+	static lt_symlist_t list[3];
+	pthread_mutex_lock(&lock);
+	bool ok = plugins_load("gvplugin_neato_layout", &core, &neato);
+	if (ok && !list[0].name) {
+		list[0].name = "gvplugin_core_LTX_library";
+		list[0].address = dlsym(core, "gvplugin_core_LTX_library");
+		list[1].name = "gvplugin_neato_layout_LTX_library";
+		list[1].address = dlsym(neato, "gvplugin_neato_layout_LTX_library");
+	}
+	pthread_mutex_unlock(&lock);
+	return ok ? gvContextPlugins(list, 0) : gvContext();
 }
 
 /* Under gv_lock: make sure gv_ctx exists. 0, or -1 with *err set. */

@@ -99,5 +99,10 @@ int diagram_dot(const char *src, size_t n, const char *id_prefix, struct buf *sv
  * diagram call creates a new context. (A context from the gvContext()
  * fallback is kept: Graphviz's pango plugin caches pointers into it.) */
 void diagram_shutdown(void);
+/* A Graphviz context for a neato layout (graphview.c): only the core and
+ * neato plugins are loaded, which costs a fraction of gvContext() (that
+ * loads every plugin installed); gvContext() itself where those two
+ * cannot be found. Free it with gvFreeContext(). Thread-safe. */
+struct GVC_s *diagram_neato_context(void);
 
 #endif

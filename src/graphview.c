@@ -9,6 +9,7 @@
 #include <graphviz/graphviz_version.h>
 
 #include "diag.h"
+#include "diagram.h"
 #include "graph.h"
 #include "text.h"
 #include "util.h"
@@ -417,7 +418,7 @@ struct laid {
 /* Lay the picked notes out with neato: 0, or -1 (reported). */
 static int layout(struct graphview *gv, const int *pick, size_t n, const bool *shown)
 {
-	GVC_t *gvc = gvContext();
+	GVC_t *gvc = diagram_neato_context();
 	Agraph_t *g = agopen("kb", Agundirected, NULL);
 	agattr(g, AGRAPH, "overlap", "prism");
 	agattr(g, AGRAPH, "sep", "+6");
