@@ -283,7 +283,11 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void stage(const struct options *o, const char *name, double *t)
+/* Under -v, the stage just ended: its wall and CPU time, and the part of
+ * both outside pool_for(). `beside` (or NULL) names work that ran on a
+ * thread of its own during the stage: its CPU counts in the stage's, and
+ * its pool time cannot be told from the stage's, so no part is shown. */
+static void stage_beside(const struct options *o, const char *name, double *t, const char *beside)
 {
 	double n = now();
 	/* Time inside pool_for() at the previous stage's end: what a stage
@@ -295,15 +299,23 @@ static void stage(const struct options *o, const char *name, double *t)
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "kbc: %-10s %7.1f ms\n", name, (n - *t) * 1000);
-		fprintf(stderr, "kbc: %s CPU %.1f ms, outside the thread pool: %.1f ms wall, %.1f ms CPU\n", name,
-			cpu_now - cpu_before, (n - *t) * 1000 - (pool_now - pool_before),
-			(cpu_now - cpu_before) - (pool_cpu_now - pool_cpu_before));
+		if (beside)
+			fprintf(stderr, "kbc: %s CPU %.1f ms, %s\n", name, cpu_now - cpu_before, beside);
+		else
+			fprintf(stderr, "kbc: %s CPU %.1f ms, outside the thread pool: %.1f ms wall, %.1f ms CPU\n", name,
+				cpu_now - cpu_before, (n - *t) * 1000 - (pool_now - pool_before),
+				(cpu_now - cpu_before) - (pool_cpu_now - pool_cpu_before));
 		fprintf(stderr, "kbc: peak RSS after %s: %ld MiB\n", name, ru.ru_maxrss / 1024);
 	}
 	pool_before = pool_now;
 	pool_cpu_before = pool_cpu_now;
 	cpu_before = cpu_now;
 	*t = n;
+}
+
+static void stage(const struct options *o, const char *name, double *t)
+{
+	stage_beside(o, name, t, NULL);
 }
 
 /* Where kbc's default templates/ and assets/ live: $KBC_DATA_DIR, then
@@ -647,7 +659,7 @@ static int run(const struct options *o, bool write)
 	if (writing)
 		index_job_start(&ij, &kb, &out, cache, (int)o->jobs);
 	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
-	stage(o, "render", &t);
+	stage_beside(o, "render", &t, ij.running ? "with the search index's, built beside it" : NULL);
 	if (o->verbose && writing)
 		fprintf(stderr, "kbc: rendered %zu of %zu pages (the others are unchanged)\n", render_pages_rendered,
 			render_pages);
@@ -656,7 +668,10 @@ static int run(const struct options *o, bool write)
 			render_graph_ms, render_graph_global_ms);
 	if (writing) {
 		index_job_finish(&ij, o);
-		stage(o, o->jobs > 1 ? "index-wait" : "index+out", &t);
+		if (o->jobs > 1)
+			stage_beside(o, "index-wait", &t, "the search index's thread finishing");
+		else
+			stage(o, "index+out", &t);
 	}
 	if (writing) {
 		if (diag_errors() == 0 && diag_sys_errors() == 0) {
