@@ -96,7 +96,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-void buf_putint(struct buf *b, long v)
+char *fmt_long(char *p, long v)
 {
 	char tmp[24];
 	size_t n = 0;
@@ -106,10 +106,16 @@ void buf_putint(struct buf *b, long v)
 		u /= 10;
 	} while (u);
 	if (v < 0)
-		tmp[n++] = '-';
-	buf_grow(b, n);
+		*p++ = '-';
 	while (n)
-		b->data[b->len++] = tmp[--n];
+		*p++ = tmp[--n];
+	return p;
+}
+
+void buf_putint(struct buf *b, long v)
+{
+	char tmp[24];
+	buf_put(b, tmp, (size_t)(fmt_long(tmp, v) - tmp));
 	b->data[b->len] = '\0';
 }
 

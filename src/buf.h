@@ -34,6 +34,9 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* Append a decimal integer (faster than buf_printf on hot paths). */
 void buf_putint(struct buf *b, long v);
+/* Write v's decimal digits (after '-' when negative) at p, which must have
+ * room for 21 bytes; no NUL. Returns the end. */
+char *fmt_long(char *p, long v);
 /* Return the bytes (malloc'd, NUL-terminated) and leave `b` empty. */
 char *buf_detach(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);

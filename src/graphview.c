@@ -273,23 +273,6 @@ static void put_fixed1(struct buf *b, double v)
 	buf_putc(b, (char)('0' + q % 10));
 }
 
-/* The decimal digits of v written at p (at most 20 bytes); returns their end. */
-static char *fmt_int(char *p, long v)
-{
-	char tmp[24];
-	size_t n = 0;
-	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*p++ = '-';
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Copy string literal `lit` to p; the expression is the new end. */
 #define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
@@ -343,7 +326,7 @@ static void svg_node(struct buf *svg, const struct graphview *gv, const struct g
 		char num[24], *p = num;
 		if (!first)
 			*p++ = ' ';
-		p = fmt_int(p, drawn[k]);
+		p = fmt_long(p, drawn[k]);
 		buf_put(svg, num, (size_t)(p - num));
 		first = false;
 	}
@@ -707,17 +690,17 @@ void graphview_local(const struct graphview *gv, int ni, struct buf *svg)
 			 * 20 bytes and 50 bytes of markup */
 			char line[192], *p = line;
 			p = PUT_LIT(p, "<line data-a=\"");
-			p = fmt_int(p, sorted[a]);
+			p = fmt_long(p, sorted[a]);
 			p = PUT_LIT(p, "\" data-b=\"");
-			p = fmt_int(p, sorted[b]);
+			p = fmt_long(p, sorted[b]);
 			p = PUT_LIT(p, "\" x1=\"");
-			p = fmt_int(p, lround(x[i]));
+			p = fmt_long(p, lround(x[i]));
 			p = PUT_LIT(p, "\" y1=\"");
-			p = fmt_int(p, lround(y[i]));
+			p = fmt_long(p, lround(y[i]));
 			p = PUT_LIT(p, "\" x2=\"");
-			p = fmt_int(p, lround(x[j]));
+			p = fmt_long(p, lround(x[j]));
 			p = PUT_LIT(p, "\" y2=\"");
-			p = fmt_int(p, lround(y[j]));
+			p = fmt_long(p, lround(y[j]));
 			p = PUT_LIT(p, "\"/>\n");
 			buf_put(svg, line, (size_t)(p - line));
 		}

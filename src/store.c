@@ -574,20 +574,27 @@ int store_cache_pages_each(struct store_cache *c, void (*fn)(void *arg, const ch
 	return 0;
 }
 
-int store_cache_pages_set(struct store_cache *c, const char *const *rels, const struct store_page *pages, size_t n)
+/* Replace every row of `table` (of `cols` columns) by n rows, row i's
+ * values bound by bind(). 0, or -1 (and the cache stops being used). */
+static int replace_rows(struct store_cache *c, const char *table, int cols, size_t n,
+	void (*bind)(sqlite3_stmt *st, size_t i, const void *arg), const void *arg)
 {
 	if (!c || c->broken)
 		return -1;
+	struct buf sql = BUF_INIT;
+	buf_printf(&sql, "DELETE FROM %s", table);
+	int rc = sqlite3_exec(c->db, sql.data, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	buf_reset(&sql);
+	buf_printf(&sql, "INSERT OR REPLACE INTO %s VALUES(?", table);
+	for (int k = 1; k < cols; k++)
+		buf_puts(&sql, ", ?");
+	buf_putc(&sql, ')');
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_exec(c->db, "DELETE FROM pages", NULL, NULL, NULL) == SQLITE_OK &&
-		sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?, ?, ?, ?, ?)", -1, &st, NULL) ==
-		SQLITE_OK ? 0 : -1;
+	if (rc == 0 && sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK)
+		rc = -1;
+	buf_free(&sql);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		sqlite3_bind_text(st, 1, rels[i], -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, pages[i].hash, (int)sizeof pages[i].hash, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, pages[i].size);
-		sqlite3_bind_int64(st, 4, pages[i].ino);
-		sqlite3_bind_int64(st, 5, pages[i].mtime);
+		bind(st, i, arg);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(st);
@@ -596,6 +603,28 @@ int store_cache_pages_set(struct store_cache *c, const char *const *rels, const 
 	if (rc < 0)
 		cache_broke(c);
 	return rc;
+}
+
+struct page_rows {
+	const char *const *rels;
+	const struct store_page *pages;
+};
+
+static void bind_page(sqlite3_stmt *st, size_t i, const void *arg)
+{
+	const struct page_rows *r = arg;
+	const struct store_page *p = &r->pages[i];
+	sqlite3_bind_text(st, 1, r->rels[i], -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p->hash, (int)sizeof p->hash, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, p->size);
+	sqlite3_bind_int64(st, 4, p->ino);
+	sqlite3_bind_int64(st, 5, p->mtime);
+}
+
+int store_cache_pages_set(struct store_cache *c, const char *const *rels, const struct store_page *pages, size_t n)
+{
+	struct page_rows r = { rels, pages };
+	return replace_rows(c, "pages", 5, n, bind_page, &r);
 }
 
 int store_cache_files_each(struct store_cache *c, void (*fn)(void *arg, const struct store_file *f), void *arg)
@@ -627,31 +656,21 @@ int store_cache_files_each(struct store_cache *c, void (*fn)(void *arg, const st
 	return 0;
 }
 
+static void bind_file(sqlite3_stmt *st, size_t i, const void *arg)
+{
+	const struct store_file *f = (const struct store_file *)arg + i;
+	sqlite3_bind_text(st, 1, f->rel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, f->sig.size);
+	sqlite3_bind_int64(st, 3, f->sig.mtime);
+	sqlite3_bind_int64(st, 4, f->sig.ctime);
+	sqlite3_bind_int64(st, 5, f->sig.ino);
+	sqlite3_bind_int64(st, 6, f->sig.dev);
+	sqlite3_bind_blob(st, 7, f->content, (int)sizeof f->content, SQLITE_STATIC);
+}
+
 int store_cache_files_set(struct store_cache *c, const struct store_file *files, size_t n)
 {
-	if (!c || c->broken)
-		return -1;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_exec(c->db, "DELETE FROM files", NULL, NULL, NULL) == SQLITE_OK &&
-		sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO files VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) ==
-		SQLITE_OK ? 0 : -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct store_file *f = &files[i];
-		sqlite3_bind_text(st, 1, f->rel, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, f->sig.size);
-		sqlite3_bind_int64(st, 3, f->sig.mtime);
-		sqlite3_bind_int64(st, 4, f->sig.ctime);
-		sqlite3_bind_int64(st, 5, f->sig.ino);
-		sqlite3_bind_int64(st, 6, f->sig.dev);
-		sqlite3_bind_blob(st, 7, f->content, (int)sizeof f->content, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = -1;
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		cache_broke(c);
-	return rc;
+	return replace_rows(c, "files", 7, n, bind_file, files);
 }
 
 int store_cache_close(struct store_cache *c, bool prune)
