@@ -3,12 +3,13 @@
 #include "scan.h"
 
 #include <dirent.h>
-#include <stdatomic.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "cache.h"
@@ -16,8 +17,6 @@
 #include "pool.h"
 #include "text.h"
 #include "util.h"
-
-#include <xxhash.h>
 
 struct found {
 	char *abs;

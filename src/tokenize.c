@@ -249,7 +249,7 @@ static uint32_t words_put(struct tokenizer *tz, const char *s, size_t n)
 
 static void term_slots_grow(struct tokenizer *tz)
 {
-	size_t cap = tz->n_term_slots ? tz->n_term_slots * 2 : 4096;
+	size_t cap = tz->n_term_slots ? tz->n_term_slots * 2 : 64;
 	uint32_t *v = xcalloc(cap, sizeof *v);
 	for (size_t i = 0; i < tz->n_terms; i++) {
 		size_t at = tz->terms[i].h & (cap - 1);
@@ -292,7 +292,7 @@ const char *tokenize_term(const struct tokenizer *tz, uint32_t id, size_t *len)
 
 static void stems_grow(struct tokenizer *tz)
 {
-	size_t cap = tz->cap_stems ? tz->cap_stems * 2 : 4096;
+	size_t cap = tz->cap_stems ? tz->cap_stems * 2 : 64;
 	struct stem_ent *v = xcalloc(cap, sizeof *v);
 	for (size_t i = 0; i < tz->cap_stems; i++) {
 		const struct stem_ent *e = &tz->stems[i];
