@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "buf.h"
 #include "output.h"
+#include "pool.h"
 #include "store.h"
 #include "template.h"
 #include "util.h"
@@ -29,6 +31,7 @@
 struct page_rec {
 	char *rel;
 	struct store_page p;
+	bool linked;              /* a new page linked to the old file: p is that file's */
 };
 
 struct file_rec {
@@ -390,6 +393,7 @@ static void unpack_note(struct rd *r, struct kb_note *n)
 			r->bad = true;
 	}
 	n->html = get_s(r);
+	n->html_len = n->html ? strlen(n->html) : 0;
 	n->words = (size_t)get_u64(r);
 	if (!n->html || r->p != r->end)
 		r->bad = true;
@@ -437,16 +441,23 @@ static void clear_parsed(struct kb_note *n)
 	n->skip = keep.skip;
 }
 
+/* Room for note keys up to note i. Not thread-safe: called before the
+ * threads that use the keys start. */
+static void keys_reserve(struct cache *c, size_t i)
+{
+	if (i < c->n_keys)
+		return;
+	size_t want = i + 1 > 2 * c->n_keys ? i + 1 : 2 * c->n_keys;
+	c->keys = xrealloc(c->keys, want * sizeof *c->keys);
+	memset(c->keys + c->n_keys, 0, (want - c->n_keys) * sizeof *c->keys);
+	c->kept = xrealloc(c->kept, want * sizeof *c->kept);
+	memset(c->kept + c->n_keys, 0, (want - c->n_keys) * sizeof *c->kept);
+	c->n_keys = want;
+}
+
+/* Note i's key, computed into c->keys[i] (which must have room). */
 static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_note *n)
 {
-	if (i >= c->n_keys) {
-		size_t want = i + 1 > 2 * c->n_keys ? i + 1 : 2 * c->n_keys;
-		c->keys = xrealloc(c->keys, want * sizeof *c->keys);
-		memset(c->keys + c->n_keys, 0, (want - c->n_keys) * sizeof *c->keys);
-		c->kept = xrealloc(c->kept, want * sizeof *c->kept);
-		memset(c->kept + c->n_keys, 0, (want - c->n_keys) * sizeof *c->kept);
-		c->n_keys = want;
-	}
 	XXH3_state_t *st = hash_new();
 	XXH3_128bits_update(st, c->identity, 16);
 	XXH3_128bits_update(st, c->settings, 16);
@@ -457,28 +468,92 @@ static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_
 	return c->keys[i];
 }
 
-int cache_note_restore(struct cache *c, size_t i, struct kb_note *n)
+/* Restore note i through reader r (the cache's own connection when r is
+ * NULL), with `b` as scratch. Touches only note i, c->keys[i] and
+ * c->kept[i]. 0 restored, -1 not. */
+static int restore_one(struct cache *c, struct store_reader *r, size_t i, struct kb_note *n, struct buf *b)
 {
-	if (!c || (!n->src && !n->unread))
+	if (!n->src && !n->unread)
 		return -1;
 	const unsigned char *key = note_key(c, i, n);
-	struct buf b = BUF_INIT;
+	buf_reset(b);
+	int got = r ? store_reader_note_get(r, key, 16, b) : store_cache_note_get(c->store, key, 16, b);
 	int rc = -1;
-	if (store_cache_note_get(c->store, key, 16, &b) == 0 && b.len >= 16 && !memcmp(b.data, NOTE_MAGIC, 4)) {
-		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
-		uint64_t format = get_u64(&r);
-		uint64_t sum = get_u64(&r);
-		if (format == NOTE_FORMAT && !r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
-			unpack_note(&r, n);
-			if (r.bad)
+	if (got == 0 && b->len >= 16 && !memcmp(b->data, NOTE_MAGIC, 4)) {
+		struct rd rd = { (const unsigned char *)b->data + 4, (const unsigned char *)b->data + b->len, false };
+		uint64_t format = get_u64(&rd);
+		uint64_t sum = get_u64(&rd);
+		if (format == NOTE_FORMAT && !rd.bad && sum == XXH3_64bits(rd.p, (size_t)(rd.end - rd.p))) {
+			unpack_note(&rd, n);
+			if (rd.bad)
 				clear_parsed(n);
 			else
 				rc = 0;
 			c->kept[i] = rc == 0;
 		}
 	}
+	return rc;
+}
+
+int cache_note_restore(struct cache *c, size_t i, struct kb_note *n)
+{
+	if (!c)
+		return -1;
+	keys_reserve(c, i);
+	struct buf b = BUF_INIT;
+	int rc = restore_one(c, NULL, i, n, &b);
 	buf_free(&b);
 	return rc;
+}
+
+/* Restoring many notes: the notes are cut into one run per thread, each
+ * read through a connection of its own; a run's entries are then marked
+ * used on the cache's connection (under db_lock, while other runs go on
+ * reading). */
+struct restore_job {
+	struct cache *c;
+	struct kb_note *notes;
+	size_t n, runs;
+	bool *restored;
+	atomic_size_t count;
+};
+
+static void restore_run(void *arg, size_t k)
+{
+	struct restore_job *j = arg;
+	size_t from = j->n * k / j->runs, to = j->n * (k + 1) / j->runs;
+	struct store_reader *r = j->runs > 1 ? store_cache_reader(j->c->store) : NULL;
+	struct buf b = BUF_INIT;
+	size_t got = 0;
+	if (!r)
+		pthread_mutex_lock(&j->c->db_lock);   /* the shared connection, one run at a time */
+	for (size_t i = from; i < to; i++)
+		if (!j->notes[i].skip && restore_one(j->c, r, i, &j->notes[i], &b) == 0) {
+			j->restored[i] = true;
+			got++;
+		}
+	if (r) {
+		store_reader_close(r);
+		pthread_mutex_lock(&j->c->db_lock);
+		for (size_t i = from; i < to; i++)
+			if (j->restored[i])
+				store_cache_note_used(j->c->store, j->c->keys[i], 16);
+	}
+	pthread_mutex_unlock(&j->c->db_lock);
+	buf_free(&b);
+	atomic_fetch_add(&j->count, got);
+}
+
+size_t cache_notes_restore(struct cache *c, struct kb_note *notes, size_t n, int jobs, bool *restored)
+{
+	if (!c || !n)
+		return 0;
+	keys_reserve(c, n - 1);
+	struct restore_job j = { c, notes, n, jobs > 1 ? (size_t)jobs : 1, restored, 0 };
+	if (j.runs > n)
+		j.runs = n;
+	pool_for(j.runs, jobs, restore_run, &j);
+	return atomic_load(&j.count);
 }
 
 void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
@@ -548,21 +623,24 @@ void cache_files_commit(struct cache *c, const struct kb *kb)
 
 static int entry_get(struct cache *c, const unsigned char key[16], const char *magic, struct buf *out)
 {
-	struct buf b = BUF_INIT;
-	int rc = -1;
+	/* read straight into `out`, then drop the frame */
+	size_t at = out->len;
 	pthread_mutex_lock(&c->db_lock);
-	int got = store_cache_note_get(c->store, key, 16, &b);
+	int got = store_cache_note_get(c->store, key, 16, out);
 	pthread_mutex_unlock(&c->db_lock);
-	if (got == 0 && b.len >= 12 && !memcmp(b.data, magic, 4)) {
-		struct rd r = { (const unsigned char *)b.data + 4, (const unsigned char *)b.data + b.len, false };
+	size_t n = out->len - at;
+	if (got == 0 && n >= 12 && !memcmp(out->data + at, magic, 4)) {
+		struct rd r = { (const unsigned char *)out->data + at + 4, (const unsigned char *)out->data + out->len,
+			false };
 		uint64_t sum = get_u64(&r);
 		if (!r.bad && sum == XXH3_64bits(r.p, (size_t)(r.end - r.p))) {
-			buf_put(out, r.p, (size_t)(r.end - r.p));
-			rc = 0;
+			memmove(out->data + at, r.p, n - 12);
+			buf_truncate(out, at + n - 12);
+			return 0;
 		}
 	}
-	buf_free(&b);
-	return rc;
+	buf_truncate(out, at);
+	return -1;
 }
 
 static void entry_put(struct cache *c, const unsigned char key[16], const char *magic, const void *data,
@@ -657,6 +735,7 @@ static void load_page(void *arg, const char *rel, const struct store_page *p)
 	struct page_rec *r = VEC_PUSH(c->old, c->n_old, c->cap_old);
 	r->rel = xstrdup(rel);
 	r->p = *p;
+	r->linked = false;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -679,11 +758,13 @@ bool cache_page_reuse(struct cache *c, const char *rel, const unsigned char hash
 	if (!c || !c->out)
 		return false;
 	pthread_mutex_lock(&c->lock);
+	size_t at = c->n_new;
 	struct page_rec *n = VEC_PUSH(c->new, c->n_new, c->cap_new);
 	n->rel = xstrdup(rel);
 	memcpy(n->p.hash, hash, 16);
+	n->linked = false;
 	pthread_mutex_unlock(&c->lock);
-	struct page_rec key = { (char *)rel, { { 0 }, 0, 0, 0 } };
+	struct page_rec key = { (char *)rel, { { 0 }, 0, 0, 0 }, false };
 	const struct page_rec *old = c->n_old ? bsearch(&key, c->old, c->n_old, sizeof *c->old, cmp_rec) : NULL;
 	if (!old || memcmp(old->p.hash, hash, 16))
 		return false;
@@ -694,6 +775,13 @@ bool cache_page_reuse(struct cache *c, const char *rel, const unsigned char hash
 		(long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec == old->p.mtime &&
 		output_link(c->out, rel, prev) == 0;
 	free(prev);
+	if (ok) {
+		/* the same file under a new name: commit need not look at it again */
+		pthread_mutex_lock(&c->lock);
+		c->new[at].p = old->p;
+		c->new[at].linked = true;
+		pthread_mutex_unlock(&c->lock);
+	}
 	return ok;
 }
 
@@ -705,6 +793,11 @@ void cache_pages_commit(struct cache *c, const char *final)
 	struct store_page *pages = xcalloc(c->n_new + 1, sizeof *pages);
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_new; i++) {
+		if (c->new[i].linked) {
+			rels[n] = c->new[i].rel;
+			pages[n++] = c->new[i].p;
+			continue;
+		}
 		char *p = path_join(final, c->new[i].rel);
 		struct stat sb;
 		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {

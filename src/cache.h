@@ -70,6 +70,11 @@ void cache_files_commit(struct cache *c, const struct kb *kb);
  * restored, -1 not there (read it if unread, and parse it). Main thread
  * only. */
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n);
+/* cache_note_restore() for every note of notes[0, n) not skipped, on up to
+ * `jobs` threads, each reading through a connection of its own; restored[i]
+ * is set for those restored. Returns how many. Main thread only, and only
+ * while nothing writes the cache. */
+size_t cache_notes_restore(struct cache *c, struct kb_note *notes, size_t n, int jobs, bool *restored);
 /* Keep note i's parse products (call right after it was parsed, before
  * links are resolved). Thread-safe (after cache_note_restore() was called
  * for every note), so the parse workers keep their own notes. */

@@ -1,4 +1,5 @@
 /* store.c - sqlite knowledge base; see store.h and docs/kb-schema.md. */
+#define _GNU_SOURCE   /* copy_file_range() */
 #include "store.h"
 
 #include <errno.h>
@@ -7,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sqlite3.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -53,10 +57,52 @@ static const char *kind_name(enum kb_link_kind k)
 	return "?";
 }
 
+/* ---- writing the knowledge base ----
+ *
+ * Every row goes through row(), which inserts it, updates the row of the
+ * same rowid in a copy of the last build's file, or only hashes it. A
+ * full build inserts every row in order, so each table's rowids are
+ * 1, 2, 3... (notes and topics: their id, note ids leaving a gap for a
+ * skipped note). A note whose rows changed but kept their shape (as many
+ * aliases, tags, headings and links, still in or out) keeps its rowids,
+ * so the last build's file with those rows updated holds exactly the rows
+ * a full build would write: that is the in-place update. */
+
+enum table { T_META, T_NOTES, T_ALIASES, T_TAGS, T_HEADINGS, T_LINKS, T_TOPICS, T_TOPIC_ALIASES, N_TABLES };
+
+static const struct {
+	const char *name, *cols;
+	int n;
+} table_def[N_TABLES] = {
+	{ "meta", "key,value", 2 },
+	{ "notes", "id,path,title,slug,url,purpose,reading_order,draft,date,words,is_home", 11 },
+	{ "aliases", "note,alias", 2 },
+	{ "tags", "note,tag", 2 },
+	{ "headings", "note,idx,level,text,anchor,line", 6 },
+	{ "links", "id,source,line,col,kind,target_text,heading_text,label,target,target_heading,context", 11 },
+	{ "topics", "id,grp,term,summary,target_text,note,heading,line", 8 },
+	{ "topic_aliases", "topic,alias", 2 },
+};
+
+/* A note's shape: the rows it has in the tables where rows carry no id
+ * of their own. */
+#define SHAPED 4   /* aliases, tags, headings, links */
+struct note_shape {
+	bool skip;
+	uint32_t rows[SHAPED];
+	unsigned char hash[16];
+};
+
+enum mode { M_INSERT, M_UPDATE, M_HASH };
+
 struct writer {
 	sqlite3 *db;
 	const char *path;
 	bool failed;
+	enum mode mode;
+	sqlite3_stmt *st[N_TABLES];  /* INSERT or UPDATE ... WHERE rowid = ?, per mode */
+	long long rowid[N_TABLES];   /* the last row's, per table */
+	XXH3_state_t *hash;          /* M_HASH: the rows so far */
 };
 
 static void report(struct writer *w, const char *what)
@@ -66,47 +112,374 @@ static void report(struct writer *w, const char *what)
 	w->failed = true;
 }
 
-static sqlite3_stmt *prep(struct writer *w, const char *sql)
+static void hash_value(XXH3_state_t *h, char type, const void *p, size_t n)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
-		report(w, "prepare");
-	return st;
+	uint64_t len = n;
+	XXH3_128bits_update(h, &type, 1);
+	XXH3_128bits_update(h, &len, sizeof len);
+	XXH3_128bits_update(h, p, n);
 }
 
-/* Bind and run: one argument per fmt char, i (long long), t (text or
- * NULL), n (a long long bound as NULL: lets one call serve rows where a
- * number is missing). */
-static void run(struct writer *w, sqlite3_stmt *st, const char *fmt, ...)
+/* One row of table t: one argument per fmt char, i (long long), t (text
+ * or NULL), n (a long long written as NULL: lets one call serve rows where
+ * a number is missing). Tables with an id column are given it (notes,
+ * links, topics); it is their rowid. */
+static void row(struct writer *w, enum table t, const char *fmt, ...)
 {
-	if (!st || w->failed)
+	if (w->failed)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	long long rowid = ++w->rowid[t];
+	sqlite3_stmt *st = w->st[t];
+	if (w->mode == M_HASH)
+		XXH3_128bits_update(w->hash, &t, sizeof t);
 	for (int i = 0; fmt[i]; i++) {
 		if (fmt[i] == 'i') {
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
+			long long v = va_arg(ap, long long);
+			if (i == 0 && (t == T_NOTES || t == T_TOPICS))
+				rowid = w->rowid[t] = v;
+			if (w->mode == M_HASH)
+				hash_value(w->hash, 'i', &v, sizeof v);
+			else
+				sqlite3_bind_int64(st, i + 1, v);
 		} else if (fmt[i] == 't') {
 			const char *s = va_arg(ap, const char *);
-			if (s)
+			if (w->mode == M_HASH)
+				hash_value(w->hash, s ? 't' : '0', s ? s : "", s ? strlen(s) : 0);
+			else if (s)
 				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_STATIC);   /* lives until the step */
 			else
 				sqlite3_bind_null(st, i + 1);
 		} else {
 			(void)va_arg(ap, long long);
-			sqlite3_bind_null(st, i + 1);
+			if (w->mode == M_HASH)
+				hash_value(w->hash, '0', "", 0);
+			else
+				sqlite3_bind_null(st, i + 1);
 		}
 	}
 	va_end(ap);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		report(w, "insert");
+	if (w->mode == M_HASH)
+		return;
+	if (w->mode == M_UPDATE)
+		sqlite3_bind_int64(st, table_def[t].n + 1, rowid);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE || (w->mode == M_UPDATE && sqlite3_changes(w->db) != 1))
+		report(w, w->mode == M_UPDATE ? "update" : "insert");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
 
-int store_prepare(const struct kb *kb, const char *path)
+/* The statements of w->mode. */
+static void statements(struct writer *w)
 {
-	struct writer w = { .path = path };
+	for (int t = 0; t < N_TABLES && !w->failed; t++) {
+		struct buf sql = BUF_INIT;
+		if (w->mode == M_INSERT) {
+			buf_printf(&sql, "INSERT INTO %s VALUES(?", table_def[t].name);
+			for (int c = 1; c < table_def[t].n; c++)
+				buf_puts(&sql, ",?");
+			buf_putc(&sql, ')');
+		} else {
+			buf_printf(&sql, "UPDATE %s SET (%s) = (?", table_def[t].name, table_def[t].cols);
+			for (int c = 1; c < table_def[t].n; c++)
+				buf_puts(&sql, ",?");
+			buf_printf(&sql, ") WHERE rowid = ?%d", table_def[t].n + 1);
+		}
+		if (sqlite3_prepare_v2(w->db, sql.data, -1, &w->st[t], NULL) != SQLITE_OK)
+			report(w, "prepare");
+		buf_free(&sql);
+	}
+}
+
+static void close_db(struct writer *w)
+{
+	for (int t = 0; t < N_TABLES; t++) {
+		sqlite3_finalize(w->st[t]);
+		w->st[t] = NULL;
+	}
+	if (w->db && sqlite3_close(w->db) != SQLITE_OK && !w->failed) {
+		diag_sys("knowledge base %s: cannot close", w->path);
+		w->failed = true;
+	}
+	w->db = NULL;
+}
+
+static void meta_rows(struct writer *w, const struct kb *kb)
+{
+	row(w, T_META, "tt", "generator", "kbc " KBC_VERSION);
+	row(w, T_META, "tt", "schema_version", "1");
+	row(w, T_META, "tt", "site_title", kb->cfg.title ? kb->cfg.title : "");
+}
+
+/* Note i's rows (none when it is skipped). */
+static void note_rows(struct writer *w, const struct kb *kb, size_t i)
+{
+	const struct kb_note *n = &kb->notes[i];
+	if (n->skip)
+		return;
+	struct buf url = BUF_INIT;
+	buf_printf(&url, "%s.html", n->slug);
+	row(w, T_NOTES, n->has_order ? "itttttiitii" : "itttttnitii", (long long)i + 1, n->rel, n->title,
+		n->slug, url.data, n->purpose, (long long)n->order, (long long)n->draft, n->date,
+		(long long)n->words, (long long)((int)i == kb->home));
+	buf_free(&url);
+	for (size_t a = 0; a < n->n_aliases; a++)
+		row(w, T_ALIASES, "it", (long long)i + 1, n->aliases[a]);
+	for (size_t t = 0; t < n->n_tags; t++)
+		row(w, T_TAGS, "it", (long long)i + 1, n->tags[t]);
+	for (size_t h = 0; h < n->n_headings; h++) {
+		const struct kb_heading *hd = &n->headings[h];
+		row(w, T_HEADINGS, "iiitti", (long long)i + 1, (long long)h, (long long)hd->level, hd->text, hd->id,
+			(long long)hd->line);
+	}
+	for (size_t l = 0; l < n->n_links; l++) {
+		const struct kb_link *lk = &n->links[l];
+		row(w, T_LINKS, lk->to_note >= 0 ? "iiiittttiit" : "iiiittttnnt", w->rowid[T_LINKS] + 1,
+			(long long)i + 1, (long long)lk->line, (long long)lk->col, kind_name(lk->kind), lk->target,
+			lk->heading, lk->label, (long long)lk->to_note + 1, (long long)lk->to_heading, lk->context);
+	}
+}
+
+static void topic_rows(struct writer *w, const struct kb *kb)
+{
+	for (size_t i = 0; i < kb->n_topics; i++) {
+		const struct kb_topic *t = &kb->topics[i];
+		row(w, T_TOPICS, t->note >= 0 ? "ittttiii" : "ittttnni", (long long)i + 1, kb->groups[t->group].name,
+			t->term, t->summary, t->target, (long long)t->note + 1, (long long)t->heading, (long long)t->line);
+		for (size_t a = 0; a < t->n_aliases; a++)
+			row(w, T_TOPIC_ALIASES, "it", (long long)i + 1, t->aliases[a]);
+	}
+}
+
+/* ---- the record of what was written ----
+ * Kept in the build cache (main.c), so the next build can tell which rows
+ * changed: the installed file's signature (size, inode, mtime, ctime),
+ * then the meta and topics rows' hashes and counts, then every note's
+ * shape. */
+
+#define RECORD_MAGIC "KBDB"
+/* The file's signature: its size, inode, mtime and ctime, and the first
+ * 100 bytes, SQLite's header, whose change counter moves with every write
+ * (a change made within the same clock tick as the build is still seen). */
+#define RECORD_SIG (4 * 8 + 100)
+
+struct record {
+	unsigned char meta[16], topics[16];
+	uint64_t n_topics, n_topic_aliases, n_notes;
+	struct note_shape *notes;
+};
+
+static void record_put(struct buf *b, const struct record *r)
+{
+	buf_put(b, (const char[RECORD_SIG]){ 0 }, RECORD_SIG);   /* filled by store_install() */
+	buf_puts(b, RECORD_MAGIC);
+	uint64_t head[4] = { STORE_SCHEMA_VERSION, r->n_topics, r->n_topic_aliases, r->n_notes };
+	buf_put(b, head, sizeof head);
+	buf_put(b, r->meta, 16);
+	buf_put(b, r->topics, 16);
+	for (size_t i = 0; i < r->n_notes; i++) {
+		const struct note_shape *s = &r->notes[i];
+		buf_putc(b, s->skip);
+		buf_put(b, s->rows, sizeof s->rows);
+		buf_put(b, s->hash, 16);
+	}
+}
+
+#define SHAPE_BYTES (1 + SHAPED * 4 + 16)
+
+/* The last record's header into r (notes left NULL): 0, or -1 when it is
+ * not one (or of another schema). */
+static int record_get(const struct buf *b, struct record *r)
+{
+	const size_t head = RECORD_SIG + 4 + 4 * 8 + 32;
+	uint64_t v[4];
+	if (b->len < head || memcmp(b->data + RECORD_SIG, RECORD_MAGIC, 4))
+		return -1;
+	memcpy(v, b->data + RECORD_SIG + 4, sizeof v);
+	if (v[0] != STORE_SCHEMA_VERSION || v[3] > (b->len - head) / SHAPE_BYTES ||
+	    b->len != head + v[3] * SHAPE_BYTES)
+		return -1;
+	r->n_topics = v[1];
+	r->n_topic_aliases = v[2];
+	r->n_notes = v[3];
+	memcpy(r->meta, b->data + head - 32, 16);
+	memcpy(r->topics, b->data + head - 16, 16);
+	r->notes = NULL;
+	return 0;
+}
+
+static void shape_get(const struct buf *b, size_t i, struct note_shape *s)
+{
+	const char *p = b->data + RECORD_SIG + 4 + 4 * 8 + 32 + i * SHAPE_BYTES;
+	s->skip = p[0] != 0;
+	memcpy(s->rows, p + 1, sizeof s->rows);
+	memcpy(s->hash, p + 1 + sizeof s->rows, 16);
+}
+
+/* The signature of the file at path into out: 0, or -1 when it cannot be
+ * read (or is no regular file). */
+static int file_sig(const char *path, unsigned char out[RECORD_SIG])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return -1;
+	memset(out, 0, RECORD_SIG);
+	int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, out + 32, 100, 0) >= 0 ? 0 : -1;
+	close(fd);
+	int64_t v[4] = { (int64_t)st.st_size, (int64_t)st.st_ino,
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+		(int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec };
+	memcpy(out, v, sizeof v);
+	return rc;
+}
+
+/* This build's rows, hashed: the record (r->notes allocated). */
+static void hash_rows(const struct kb *kb, struct record *r)
+{
+	struct writer w = { .mode = M_HASH, .hash = XXH3_createState() };
+	if (!w.hash)
+		die_oom();
+	XXH128_canonical_t c;
+	XXH3_128bits_reset(w.hash);
+	meta_rows(&w, kb);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w.hash));
+	memcpy(r->meta, c.digest, 16);
+	XXH3_128bits_reset(w.hash);
+	topic_rows(&w, kb);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w.hash));
+	memcpy(r->topics, c.digest, 16);
+	r->n_topics = (uint64_t)w.rowid[T_TOPICS];
+	r->n_topic_aliases = (uint64_t)w.rowid[T_TOPIC_ALIASES];
+	r->n_notes = kb->n_notes;
+	r->notes = xcalloc(kb->n_notes + 1, sizeof *r->notes);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		long long before[SHAPED];
+		for (int k = 0; k < SHAPED; k++)
+			before[k] = w.rowid[T_ALIASES + k];
+		XXH3_128bits_reset(w.hash);
+		note_rows(&w, kb, i);
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w.hash));
+		struct note_shape *s = &r->notes[i];
+		s->skip = kb->notes[i].skip;
+		for (int k = 0; k < SHAPED; k++)
+			s->rows[k] = (uint32_t)(w.rowid[T_ALIASES + k] - before[k]);
+		memcpy(s->hash, c.digest, 16);
+	}
+	XXH3_freeState(w.hash);
+}
+
+/* Copy the file `from` to `to` (created, or truncated). 0, or -1. */
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	int rc = 0;
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			break;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		/* no copy_file_range here (an old kernel, some file systems): by hand,
+		 * from where it stopped */
+		char b[1 << 16];
+		ssize_t r;
+		while (rc == 0 && (r = read(in, b, sizeof b)) != 0) {
+			if (r < 0) {
+				rc = errno == EINTR ? 0 : -1;
+				continue;
+			}
+			for (ssize_t done = 0, m; rc == 0 && done < r; done += m > 0 ? m : 0)
+				if ((m = write(out, b + done, (size_t)(r - done))) < 0 && errno != EINTR)
+					rc = -1;
+		}
+		break;
+	}
+	if (close(out) < 0)
+		rc = -1;
+	close(in);
+	return rc;
+}
+
+/* Update a copy of the last build's file, at tmp, to this build's rows:
+ * 1 done, 0 not possible (the file or the rows' shapes differ: write it
+ * whole), -1 failed after reporting. */
+static int update_copy(const struct kb *kb, const char *path, const char *tmp, const struct buf *last,
+	const struct record *now, long *in_place)
+{
+	struct record was;
+	unsigned char sig[RECORD_SIG];
+	if (!last || record_get(last, &was) < 0 || file_sig(path, sig) < 0)
+		return 0;
+	if (memcmp(sig, last->data, sizeof sig) || was.n_notes != now->n_notes || was.n_topics != now->n_topics ||
+	    was.n_topic_aliases != now->n_topic_aliases)
+		return 0;
+	size_t changed = 0;
+	for (size_t i = 0; i < now->n_notes; i++) {
+		struct note_shape old;
+		shape_get(last, i, &old);
+		const struct note_shape *s = &now->notes[i];
+		if (old.skip != s->skip || memcmp(old.rows, s->rows, sizeof old.rows))
+			return 0;
+		changed += memcmp(old.hash, s->hash, 16) != 0;
+	}
+	if (changed > now->n_notes / 4 + 1)
+		return 0;   /* a good part of the file changes: writing it whole is no slower */
+	if (copy_file(path, tmp) < 0) {
+		unlink(tmp);
+		return 0;
+	}
+	struct writer w = { .path = path, .mode = M_UPDATE };
+	if (sqlite3_open_v2(tmp, &w.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(w.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; BEGIN;",
+		NULL, NULL, NULL) != SQLITE_OK)
+		report(&w, "update");
+	statements(&w);
+	if (memcmp(was.meta, now->meta, 16))
+		meta_rows(&w, kb);
+	if (memcmp(was.topics, now->topics, 16))
+		topic_rows(&w, kb);
+	/* each changed note's rows where the full build would put them: after
+	 * the rows of the notes before it */
+	long long at[SHAPED] = { 0 };
+	for (size_t i = 0; i < now->n_notes && !w.failed; i++) {
+		const struct note_shape *s = &now->notes[i];
+		struct note_shape old;
+		shape_get(last, i, &old);
+		if (memcmp(old.hash, s->hash, 16)) {
+			for (int k = 0; k < SHAPED; k++)
+				w.rowid[T_ALIASES + k] = at[k];
+			note_rows(&w, kb, i);
+		}
+		for (int k = 0; k < SHAPED; k++)
+			at[k] += s->rows[k];
+	}
+	if (!w.failed && sqlite3_exec(w.db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		report(&w, "commit");
+	close_db(&w);
+	*in_place = (long)changed;
+	return w.failed ? -1 : 1;
+}
+
+int store_prepare(const struct kb *kb, const char *path, const struct buf *last, struct buf *record,
+	long *in_place)
+{
+	struct writer w = { .path = path, .mode = M_INSERT };
+	long changed = -1;
+	if (!in_place)
+		in_place = &changed;
+	*in_place = -1;
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	if (slash) {
@@ -120,6 +493,21 @@ int store_prepare(const struct kb *kb, const char *path)
 	free(dir);
 	struct buf tmp = BUF_INIT;
 	buf_printf(&tmp, "%s.new", path);
+	unlink(tmp.data);
+	struct record now;
+	hash_rows(kb, &now);
+	if (record) {
+		buf_reset(record);
+		record_put(record, &now);
+	}
+	int updated = update_copy(kb, path, tmp.data, last, &now, in_place);
+	free(now.notes);
+	if (updated != 0) {
+		if (updated < 0)
+			unlink(tmp.data);
+		buf_free(&tmp);
+		return updated < 0 ? -1 : 0;
+	}
 	unlink(tmp.data);
 	if (sqlite3_open_v2(tmp.data, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		diag_sys("cannot create %s: %s", tmp.data, w.db ? sqlite3_errmsg(w.db) : "out of memory");
@@ -138,76 +526,23 @@ int store_prepare(const struct kb *kb, const char *path)
 		w.failed = true;
 	}
 	buf_free(&ddl);
-
-	sqlite3_stmt *meta = prep(&w, "INSERT INTO meta VALUES(?,?)");
-	run(&w, meta, "tt", "generator", "kbc " KBC_VERSION);
-	run(&w, meta, "tt", "schema_version", "1");
-	run(&w, meta, "tt", "site_title", kb->cfg.title ? kb->cfg.title : "");
-	sqlite3_finalize(meta);
-
-	sqlite3_stmt *note = prep(&w, "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *alias = prep(&w, "INSERT INTO aliases VALUES(?,?)");
-	sqlite3_stmt *tag = prep(&w, "INSERT INTO tags VALUES(?,?)");
-	sqlite3_stmt *head = prep(&w, "INSERT INTO headings VALUES(?,?,?,?,?,?)");
-	sqlite3_stmt *link = prep(&w, "INSERT INTO links VALUES(NULL,?,?,?,?,?,?,?,?,?,?)");
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		const struct kb_note *n = &kb->notes[i];
-		if (n->skip)
-			continue;
-		struct buf url = BUF_INIT;
-		buf_printf(&url, "%s.html", n->slug);
-		run(&w, note, n->has_order ? "itttttiitii" : "itttttnitii", (long long)i + 1, n->rel, n->title,
-			n->slug, url.data, n->purpose, (long long)n->order, (long long)n->draft, n->date,
-			(long long)n->words, (long long)((int)i == kb->home));
-		buf_free(&url);
-		for (size_t a = 0; a < n->n_aliases; a++)
-			run(&w, alias, "it", (long long)i + 1, n->aliases[a]);
-		for (size_t t = 0; t < n->n_tags; t++)
-			run(&w, tag, "it", (long long)i + 1, n->tags[t]);
-		for (size_t h = 0; h < n->n_headings; h++) {
-			const struct kb_heading *hd = &n->headings[h];
-			run(&w, head, "iiitti", (long long)i + 1, (long long)h, (long long)hd->level, hd->text, hd->id,
-				(long long)hd->line);
-		}
-		for (size_t l = 0; l < n->n_links; l++) {
-			const struct kb_link *lk = &n->links[l];
-			run(&w, link, lk->to_note >= 0 ? "iiittttiit" : "iiittttnnt", (long long)i + 1,
-				(long long)lk->line, (long long)lk->col, kind_name(lk->kind), lk->target, lk->heading,
-				lk->label, (long long)lk->to_note + 1, (long long)lk->to_heading, lk->context);
-		}
-	}
-	sqlite3_finalize(note);
-	sqlite3_finalize(alias);
-	sqlite3_finalize(tag);
-	sqlite3_finalize(head);
-	sqlite3_finalize(link);
-
-	sqlite3_stmt *topic = prep(&w, "INSERT INTO topics VALUES(?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *talias = prep(&w, "INSERT INTO topic_aliases VALUES(?,?)");
-	for (size_t i = 0; i < kb->n_topics; i++) {
-		const struct kb_topic *t = &kb->topics[i];
-		run(&w, topic, t->note >= 0 ? "ittttiii" : "ittttnni", (long long)i + 1, kb->groups[t->group].name,
-			t->term, t->summary, t->target, (long long)t->note + 1, (long long)t->heading, (long long)t->line);
-		for (size_t a = 0; a < t->n_aliases; a++)
-			run(&w, talias, "it", (long long)i + 1, t->aliases[a]);
-	}
-	sqlite3_finalize(topic);
-	sqlite3_finalize(talias);
+	statements(&w);
+	meta_rows(&w, kb);
+	for (size_t i = 0; i < kb->n_notes; i++)
+		note_rows(&w, kb, i);
+	topic_rows(&w, kb);
 	if (!w.failed && sqlite3_exec(w.db, indexes, NULL, NULL, NULL) != SQLITE_OK)
 		report(&w, "index");
 	if (!w.failed && sqlite3_exec(w.db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
 		report(&w, "commit");
-	if (sqlite3_close(w.db) != SQLITE_OK && !w.failed) {
-		diag_sys("knowledge base %s: cannot close", path);
-		w.failed = true;
-	}
+	close_db(&w);
 	if (w.failed)
 		unlink(tmp.data);
 	buf_free(&tmp);
 	return w.failed ? -1 : 0;
 }
 
-int store_install(const char *path)
+int store_install(const char *path, struct buf *record)
 {
 	struct buf tmp = BUF_INIT;
 	buf_printf(&tmp, "%s.new", path);
@@ -217,6 +552,9 @@ int store_install(const char *path)
 		unlink(tmp.data);
 	}
 	buf_free(&tmp);
+	if (record && record->len >= RECORD_SIG &&
+	    (rc < 0 || file_sig(path, (unsigned char *)record->data) < 0))
+		buf_reset(record);   /* nothing the next build could update */
 	return rc;
 }
 
@@ -230,7 +568,7 @@ void store_discard(const char *path)
 
 int store_write(const struct kb *kb, const char *path)
 {
-	return store_prepare(kb, path) == 0 ? store_install(path) : -1;
+	return store_prepare(kb, path, NULL, NULL, NULL) == 0 ? store_install(path, NULL) : -1;
 }
 
 static size_t display_width(const char *s)
@@ -529,6 +867,63 @@ int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len,
 	if (rc == 0)
 		cache_use(c, key, key_len);
 	return rc;
+}
+
+struct store_reader {
+	sqlite3 *db;
+	sqlite3_stmt *get_note;
+	bool broken;
+};
+
+struct store_reader *store_cache_reader(struct store_cache *c)
+{
+	if (!c || c->broken)
+		return NULL;
+	struct store_reader *r = xcalloc(1, sizeof *r);
+	if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(r->db, 2000) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT data FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK) {
+		store_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+int store_reader_note_get(struct store_reader *r, const void *key, size_t key_len, struct buf *out)
+{
+	if (r->broken)
+		return -1;
+	int rc = -1;
+	sqlite3_bind_blob(r->get_note, 1, key, (int)key_len, SQLITE_STATIC);
+	int s = sqlite3_step(r->get_note);
+	if (s == SQLITE_ROW) {
+		const void *d = sqlite3_column_blob(r->get_note, 0);
+		int n = sqlite3_column_bytes(r->get_note, 0);
+		if (d && n > 0) {
+			buf_put(out, d, (size_t)n);
+			rc = 0;
+		}
+	} else if (s != SQLITE_DONE) {
+		r->broken = true;   /* a miss from now on: the notes are parsed instead */
+	}
+	sqlite3_reset(r->get_note);
+	sqlite3_clear_bindings(r->get_note);
+	return rc;
+}
+
+void store_reader_close(struct store_reader *r)
+{
+	if (!r)
+		return;
+	sqlite3_finalize(r->get_note);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+void store_cache_note_used(struct store_cache *c, const void *key, size_t key_len)
+{
+	if (c && !c->broken)
+		cache_use(c, key, key_len);
 }
 
 int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n)

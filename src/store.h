@@ -24,14 +24,24 @@ struct buf;
 int store_write(const struct kb *kb, const char *path);
 /* store_write() in two steps, so that the database can be written on a
  * thread of its own while the site is built: store_prepare() writes the
- * whole database to `path`.new (0, or -1 after reporting, the .new file
+ * database to `path`.new (0, or -1 after reporting, the .new file
  * removed); store_install() renames it over `path` (0, or -1 after
  * reporting); store_discard() removes it (a build that failed after it
  * was prepared). store_prepare() reads the notes' metadata, headings,
  * links and topics, never their html: nothing after the resolve stage
- * changes what it reads. */
-int store_prepare(const struct kb *kb, const char *path);
-int store_install(const char *path);
+ * changes what it reads.
+ *
+ * `record` (when not NULL) receives what store_install() needs to describe
+ * the file it installs, and store_install() completes it: keep it for the
+ * next build, which passes it as `last`. When the file at `path` is still
+ * the one `last` describes and only some notes' rows changed, with as many
+ * rows as before, store_prepare() updates a copy of that file instead of
+ * writing every row: the rows are then the same as a whole write's, not
+ * the file's bytes. *in_place (when not NULL) is then the number of notes
+ * whose rows were updated, else -1. */
+int store_prepare(const struct kb *kb, const char *path, const struct buf *last, struct buf *record,
+	long *in_place);
+int store_install(const char *path, struct buf *record);
 void store_discard(const char *path);
 
 /* The build cache: a second database (.kbc/cache.sqlite, documented in
@@ -41,6 +51,7 @@ void store_discard(const char *path);
  * rendered from and the identity of the file written. The functions here
  * store and fetch bytes; cache.c decides what they mean. */
 struct store_cache;
+struct store_reader;
 struct store_page {
 	unsigned char hash[16];  /* hash of everything the page was made from */
 	long long size, ino, mtime;  /* the file as written (mtime in ns) */
@@ -57,6 +68,15 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
  * every later call misses). */
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out);
 int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n);
+/* A connection of its own that reads note entries, for one thread while
+ * no other writes the cache (the build's first stages). NULL when it
+ * cannot be opened: use store_cache_note_get() then. */
+struct store_reader *store_cache_reader(struct store_cache *c);
+/* Like store_cache_note_get(), except that the entry is not marked used:
+ * mark it with store_cache_note_used() on the cache's own connection. */
+int store_reader_note_get(struct store_reader *r, const void *key, size_t key_len, struct buf *out);
+void store_reader_close(struct store_reader *r);
+void store_cache_note_used(struct store_cache *c, const void *key, size_t key_len);
 /* fn(arg, rel, record) for every page recorded by the last build (rel
  * is site-relative; both valid during the call only). 0, or -1. */
 int store_cache_pages_each(struct store_cache *c, void (*fn)(void *arg, const char *rel, const struct store_page *p),

@@ -145,11 +145,14 @@ struct tval *tv_str_own(char *s)
 
 struct tval *tv_ref(const char *s)
 {
-	if (!s)
-		return tv_null();
+	return s ? tv_ref_len(s, strlen(s)) : tv_null();
+}
+
+struct tval *tv_ref_len(const char *s, size_t len)
+{
 	struct tval *v = tv_new(TV_STR);
 	v->s = s;
-	v->len = strlen(s);
+	v->len = len;
 	v->borrowed = true;
 	return v;
 }
