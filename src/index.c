@@ -1211,27 +1211,73 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
-/* Write search/NAME.bin and its .js twin, or link them from the previous
- * site when it holds them with these very bytes (the build cache knows:
- * both are keyed, like any file made without a template, by the bytes
- * they are made from). */
-static int write_pair(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
+/* From file:// pages the index is read through .js scripts (section 5.4 of
+ * docs/search-index.md): meta.js for the meta block, and one script per run
+ * of JS_BUNDLE shards (t-b000.js holds t-000 to t-015, x-b001.js holds
+ * x-016 to x-031...), so the site has not twice as many files as blocks. */
+#define JS_BUNDLE 16
+
+/* Write search/PATH (made from `deps`), or link it from the previous site
+ * when the build cache says it holds the same bytes there: files made
+ * without a template are keyed, like pages, by what they are made from. */
+static int write_keyed(struct site_out *out, struct cache *cache, const char *path, const unsigned char deps[16],
+	const struct buf *bytes, bool *reused)
 {
-	unsigned char deps[16], hash[16];
+	unsigned char hash[16];
+	cache_page_key(cache, NULL, path, deps, hash);
+	*reused = cache_page_reuse(cache, path, hash);
+	return *reused || !bytes ? 0 : output_write(out, path, bytes->data, bytes->len);
+}
+
+static void js_call(struct buf *js, const char *name, const struct buf *blk)
+{
+	buf_printf(js, "kbcSearchLoaded(\"%s\",\"", name);
+	base64(js, (const unsigned char *)blk->data, blk->len);
+	buf_puts(js, "\");\n");
+}
+
+/* search/NAME.bin for block blk. */
+static int write_bin(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
+{
+	unsigned char deps[16];
 	char path[64];
+	bool reused;
 	cache_hash(blk->data, blk->len, deps);
 	snprintf(path, sizeof path, "search/%s.bin", name);
-	cache_page_key(cache, NULL, path, deps, hash);
-	if (!cache_page_reuse(cache, path, hash) && output_write(out, path, blk->data, blk->len) < 0)
+	return write_keyed(out, cache, path, deps, blk, &reused);
+}
+
+/* search/PREFIX-bNNN.js: the shards blk[from, to), named PREFIX-NNN by
+ * their numbers. */
+static int write_js(struct site_out *out, struct cache *cache, char prefix, const struct buf *blk, size_t from,
+	size_t to)
+{
+	struct cache_key *k = cache_key_new("search js");
+	char name[32], path[64];
+	for (size_t i = from; i < to; i++) {
+		snprintf(name, sizeof name, "%c-%03zu", prefix, i);
+		cache_key_str(k, name);
+		cache_key_bytes(k, blk[i].data, blk[i].len);
+	}
+	unsigned char deps[16];
+	cache_key_done(k, deps);
+	if (from % JS_BUNDLE == 0 && prefix != 'm')
+		snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, from / JS_BUNDLE);
+	else
+		snprintf(path, sizeof path, "search/meta.js");
+	bool reused;
+	if (write_keyed(out, cache, path, deps, NULL, &reused) < 0)
 		return -1;
-	snprintf(path, sizeof path, "search/%s.js", name);
-	cache_page_key(cache, NULL, path, deps, hash);
-	if (cache_page_reuse(cache, path, hash))
+	if (reused)
 		return 0;
 	struct buf js = BUF_INIT;
-	buf_printf(&js, "kbcSearchLoaded(\"%s\",\"", name);
-	base64(&js, (const unsigned char *)blk->data, blk->len);
-	buf_puts(&js, "\");\n");
+	for (size_t i = from; i < to; i++) {
+		if (prefix == 'm')
+			snprintf(name, sizeof name, "meta");
+		else
+			snprintf(name, sizeof name, "%c-%03zu", prefix, i);
+		js_call(&js, name, &blk[i]);
+	}
 	int rc = output_write(out, path, js.data, js.len);
 	buf_free(&js);
 	return rc;
@@ -1241,34 +1287,47 @@ struct write_job {
 	const struct search_index *ix;
 	struct site_out *out;
 	struct cache *cache;
+	size_t n_tjs, n_xjs;      /* the shards' .js files */
 	atomic_bool failed;
 };
 
-/* File pair i: meta, then the term shards, then the text shards. */
+/* File i: meta.bin and meta.js, the term shards' .bin files, the text
+ * shards', then the term shards' .js files and the text shards'. */
 static void write_one(void *arg, size_t i)
 {
 	struct write_job *j = arg;
 	const struct search_index *ix = j->ix;
 	char name[32];
-	const struct buf *blk;
+	int rc;
+	if (atomic_load(&j->failed))
+		return;
 	if (i == 0) {
-		snprintf(name, sizeof name, "meta");
-		blk = &ix->meta;
-	} else if (i - 1 < ix->n_terms) {
-		snprintf(name, sizeof name, "t-%03zu", i - 1);
-		blk = &ix->terms[i - 1];
+		rc = write_bin(j->out, j->cache, "meta", &ix->meta);
+		if (rc == 0)
+			rc = write_js(j->out, j->cache, 'm', &ix->meta, 0, 1);
+	} else if ((i -= 1) < ix->n_terms) {
+		snprintf(name, sizeof name, "t-%03zu", i);
+		rc = write_bin(j->out, j->cache, name, &ix->terms[i]);
+	} else if ((i -= ix->n_terms) < ix->n_texts) {
+		snprintf(name, sizeof name, "x-%03zu", i);
+		rc = write_bin(j->out, j->cache, name, &ix->texts[i]);
+	} else if ((i -= ix->n_texts) < j->n_tjs) {
+		size_t to = (i + 1) * JS_BUNDLE < ix->n_terms ? (i + 1) * JS_BUNDLE : ix->n_terms;
+		rc = write_js(j->out, j->cache, 't', ix->terms, i * JS_BUNDLE, to);
 	} else {
-		snprintf(name, sizeof name, "x-%03zu", i - 1 - ix->n_terms);
-		blk = &ix->texts[i - 1 - ix->n_terms];
+		i -= j->n_tjs;
+		size_t to = (i + 1) * JS_BUNDLE < ix->n_texts ? (i + 1) * JS_BUNDLE : ix->n_texts;
+		rc = write_js(j->out, j->cache, 'x', ix->texts, i * JS_BUNDLE, to);
 	}
-	if (!atomic_load(&j->failed) && write_pair(j->out, j->cache, name, blk) < 0)
+	if (rc < 0)
 		atomic_store(&j->failed, true);
 }
 
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	struct write_job j = { ix, out, cache, false };
-	pool_for(1 + ix->n_terms + ix->n_texts, ix->jobs, write_one, &j);
+	struct write_job j = { ix, out, cache, (ix->n_terms + JS_BUNDLE - 1) / JS_BUNDLE,
+		(ix->n_texts + JS_BUNDLE - 1) / JS_BUNDLE, false };
+	pool_for(1 + ix->n_terms + ix->n_texts + j.n_tjs + j.n_xjs, ix->jobs, write_one, &j);
 	return atomic_load(&j.failed) ? -1 : 0;
 }
 

@@ -1,39 +1,66 @@
 /* load.js - the index's bytes (docs/search-index.md section 5.4).
  * loader(base)(name) -> Promise<Uint8Array>: base is the site's search/
  *   URL, name "meta", "t-000", ... Each name loads once (a failure is
- *   forgotten, so it can be retried). From file: pages (no fetch there) it
- *   adds <script src="NAME.js"> and waits for its kbcSearchLoaded(name,
- *   base64) call (the global defined here); over http(s) it fetches
- *   NAME.bin. Failure: Error("search index: cannot load ...").
+ *   forgotten, so it can be retried). Over http(s) it fetches NAME.bin.
+ *   From file: pages (no fetch there) it adds a <script> for the file that
+ *   holds the block: meta.js, or the shard's run of 16 (t-017 is in
+ *   t-b001.js), whose kbcSearchLoaded(name, base64) calls (the global
+ *   defined here) leave each block's base64 until it is asked for.
+ *   Failure: Error("search index: cannot load ...").
  * indexBase() -> the search/ URL from <meta name="kbc-root" content="../">. */
 (function (root, f) {
   if (typeof module === 'object') module.exports = f(global);
   else (root.kbcSearch = root.kbcSearch || {}).load = f(root);
 })(typeof self !== 'undefined' ? self : this, function (root) {
   'use strict';
-  var waiting = new Map();   // name -> resolve/reject of its script
+  var RUN = 16;              // shards per .js file (src/index.c JS_BUNDLE)
+  var given = new Map();     // name -> base64, from the scripts loaded
+  var scripts = new Map();   // script file -> Promise of its load
 
   root.kbcSearchLoaded = function (name, b64) {
-    var w = waiting.get(name);
-    waiting.delete(name);
-    try {
-      if (w) w.ok(Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }));
-    } catch (e) {
-      w.no('bad base64 in');
-    }
+    given.set(name, b64);
   };
 
+  // The .js file that holds block `name`.
+  function fileOf(name) {
+    var m = /^([a-z])-(\d+)$/.exec(name);
+    if (!m) return name;
+    var run = String(Math.floor(Number(m[2]) / RUN));
+    while (run.length < 3) run = '0' + run;
+    return m[1] + '-b' + run;
+  }
+
+  function load(base, file) {
+    if (!scripts.has(file)) {
+      scripts.set(file, new Promise(function (ok, no) {
+        var s = document.createElement('script');
+        s.onload = function () { s.remove(); ok(); };
+        s.onerror = function () {
+          s.remove();
+          scripts.delete(file);
+          no(new Error('search index: cannot load search/' + file + '.js'));
+        };
+        s.src = base + file + '.js';
+        document.head.append(s);
+      }));
+    }
+    return scripts.get(file);
+  }
+
   function script(base, name) {
-    return new Promise(function (ok, no) {
-      var s = document.createElement('script'), w = { ok: ok, no: function (why) {
-        no(new Error('search index: ' + why + ' search/' + name + '.js'));
-      } };
-      var end = function (why) { s.remove(); if (waiting.get(name) === w) { waiting.delete(name); w.no(why); } };
-      waiting.set(name, w);
-      s.onload = function () { end('no data in'); };
-      s.onerror = function () { end('cannot load'); };
-      s.src = base + name + '.js';
-      document.head.append(s);
+    var file = fileOf(name);
+    return load(base, file).then(function () {
+      var b64 = given.get(name);
+      if (b64 === undefined) {
+        scripts.delete(file);   // a later try loads the file again
+        throw new Error('search index: no data in search/' + file + '.js');
+      }
+      given.delete(name);       // the loader's cache keeps the bytes
+      try {
+        return Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
+      } catch (e) {
+        throw new Error('search index: bad base64 in search/' + file + '.js');
+      }
     });
   }
 
