@@ -36,6 +36,13 @@
 //   cmark-gfm the Debian CLI with -e table -e strikethrough -e autolink
 //             -e tagfilter -e tasklist, every note as an argument of ONE process,
 //             HTML to one file
+// Settling: outputs are moved aside during a vault's runs and deleted after
+// its last one, then the next vault waits 40 s. Deleting many files makes
+// creating files slower for a while on some file systems (ext4 without a
+// journal skips inodes freed in the last 5 to 35 s: kbc's full build of
+// nodeapi took 0.21 s before and about 1 s right after a 10k site was
+// deleted), which would fall on whichever tool ran next, most on the one
+// that writes the most files.
 // Each run goes through GNU time (`/usr/bin/time -f`) for CPU time (user+sys)
 // and peak RSS; wall time is measured around it. Medians of the repeats.
 // --profile also records `kbc build -v` stage times once per vault.
@@ -258,7 +265,20 @@ function mkdocsConfig(work, notesDir, mdFiles) {
 }
 
 // ---- one vault ----
+// When the outputs of the vault before were deleted: ms since the epoch.
+let deletedAt = 0;
+const SETTLE_MS = 40000;
+
 function benchVault(v, progress) {
+  if (deletedAt) {
+    // See "Settling" in the header.
+    spawnSync('sync');
+    const wait = deletedAt + SETTLE_MS - Date.now();
+    if (wait > 0) {
+      console.error(`build-bench: waiting ${(wait / 1000).toFixed(0)} s for the file system to settle after deleting the last vault's outputs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
   const project = prepareVault(v.name);
   const notesDir = path.join(project, 'notes');
   const md = listMd(notesDir);
@@ -360,6 +380,7 @@ function benchVault(v, progress) {
     rm(path.join(project, '.kbc'));
     rm(TRASH);
     if (!opt.keep) rm(work);
+    deletedAt = Date.now();
   }
 }
 
