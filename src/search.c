@@ -122,8 +122,13 @@ struct search_db *search_open_with(search_read_fn read, void *ctx, char *why, si
 		index_get_varint(&c, &db->w[f]);
 		index_get_varint(&c, &v);
 	}
+	/* Each note, document, term shard and text shard takes at least 2, 5,
+	 * 2 and 2 bytes of what follows: counts past that are a lie, and would
+	 * otherwise be allocated before the bytes run out (as index.js checks). */
 	if (c.bad || db->n_notes > db->n_docs || db->n_docs > 50000000u || db->n_shards > 1000000u ||
-	    db->n_texts > db->n_docs || (db->n_docs && !db->n_texts) || db->k1 < 1 || db->k1 > 100000)
+	    db->n_texts > db->n_docs || (db->n_docs && !db->n_texts) || db->k1 < 1 || db->k1 > 100000 ||
+	    2 * (uint64_t)db->n_notes + 5 * (uint64_t)db->n_docs + 2 * (uint64_t)db->n_shards +
+	    2 * (uint64_t)db->n_texts > (uint64_t)(c.end - c.p))
 		FAIL("meta block is corrupt: bad counts");
 	for (int f = 0; f < N_FIELDS; f++)
 		if (db->w[f] > 1000)

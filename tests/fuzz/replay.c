@@ -8,11 +8,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "buf.h"
 #include "fuzz.h"
 #include "util.h"
+
+/* An input must not make the code under test allocate without bound (as
+ * libFuzzer's -rss_limit_mb and its malloc limit check): past 1 GiB an
+ * allocation fails, and xmalloc() then stops the replay. ASan builds
+ * cannot take a data limit (ASan maps its shadow memory), so ASan is told
+ * the same limit instead. */
+#define REPLAY_MAX_MB 1024
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "max_allocation_size_mb=1024";
+}
+
+static void limit_memory(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return;
+#endif
+#endif
+	struct rlimit rl = { (rlim_t)REPLAY_MAX_MB << 20, (rlim_t)REPLAY_MAX_MB << 20 };
+	setrlimit(RLIMIT_DATA, &rl);
+}
 
 static int run_file(const char *path, size_t *count)
 {
@@ -55,6 +81,7 @@ static int run_dir(const char *dir, size_t *count)
 
 int main(int argc, char **argv)
 {
+	limit_memory();
 	size_t count = 0;
 	int rc = 0;
 	for (int i = 1; i < argc; i++) {
