@@ -393,7 +393,6 @@ static void unpack_note(struct rd *r, struct kb_note *n)
 			r->bad = true;
 	}
 	n->html = get_s(r);
-	n->html_len = n->html ? strlen(n->html) : 0;
 	n->words = (size_t)get_u64(r);
 	if (!n->html || r->p != r->end)
 		r->bad = true;

@@ -1247,24 +1247,28 @@ static int write_bin(struct site_out *out, struct cache *cache, const char *name
 	return write_keyed(out, cache, path, deps, blk, &reused);
 }
 
-/* search/PREFIX-bNNN.js: the shards blk[from, to), named PREFIX-NNN by
- * their numbers. */
-static int write_js(struct site_out *out, struct cache *cache, char prefix, const struct buf *blk, size_t from,
-	size_t to)
+/* Block i's name: "meta" (prefix 'm'), or PREFIX-NNN for a shard. */
+static void block_name(char name[32], char prefix, size_t i)
+{
+	if (prefix == 'm')
+		snprintf(name, 32, "meta");
+	else
+		snprintf(name, 32, "%c-%03zu", prefix, i);
+}
+
+/* search/FILE.js (path) for blocks blk[from, to), named by block_name(). */
+static int write_js(struct site_out *out, struct cache *cache, const char *path, char prefix,
+	const struct buf *blk, size_t from, size_t to)
 {
 	struct cache_key *k = cache_key_new("search js");
-	char name[32], path[64];
+	char name[32];
 	for (size_t i = from; i < to; i++) {
-		snprintf(name, sizeof name, "%c-%03zu", prefix, i);
+		block_name(name, prefix, i);
 		cache_key_str(k, name);
 		cache_key_bytes(k, blk[i].data, blk[i].len);
 	}
 	unsigned char deps[16];
 	cache_key_done(k, deps);
-	if (from % JS_BUNDLE == 0 && prefix != 'm')
-		snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, from / JS_BUNDLE);
-	else
-		snprintf(path, sizeof path, "search/meta.js");
 	bool reused;
 	if (write_keyed(out, cache, path, deps, NULL, &reused) < 0)
 		return -1;
@@ -1272,15 +1276,22 @@ static int write_js(struct site_out *out, struct cache *cache, char prefix, cons
 		return 0;
 	struct buf js = BUF_INIT;
 	for (size_t i = from; i < to; i++) {
-		if (prefix == 'm')
-			snprintf(name, sizeof name, "meta");
-		else
-			snprintf(name, sizeof name, "%c-%03zu", prefix, i);
+		block_name(name, prefix, i);
 		js_call(&js, name, &blk[i]);
 	}
 	int rc = output_write(out, path, js.data, js.len);
 	buf_free(&js);
 	return rc;
+}
+
+/* search/PREFIX-bNNN.js: run r of the n shards blk[], JS_BUNDLE of them. */
+static int write_run(struct site_out *out, struct cache *cache, char prefix, const struct buf *blk, size_t n,
+	size_t r)
+{
+	char path[64];
+	snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, r);
+	size_t to = (r + 1) * JS_BUNDLE < n ? (r + 1) * JS_BUNDLE : n;
+	return write_js(out, cache, path, prefix, blk, r * JS_BUNDLE, to);
 }
 
 struct write_job {
@@ -1304,20 +1315,17 @@ static void write_one(void *arg, size_t i)
 	if (i == 0) {
 		rc = write_bin(j->out, j->cache, "meta", &ix->meta);
 		if (rc == 0)
-			rc = write_js(j->out, j->cache, 'm', &ix->meta, 0, 1);
+			rc = write_js(j->out, j->cache, "search/meta.js", 'm', &ix->meta, 0, 1);
 	} else if ((i -= 1) < ix->n_terms) {
-		snprintf(name, sizeof name, "t-%03zu", i);
+		block_name(name, 't', i);
 		rc = write_bin(j->out, j->cache, name, &ix->terms[i]);
 	} else if ((i -= ix->n_terms) < ix->n_texts) {
-		snprintf(name, sizeof name, "x-%03zu", i);
+		block_name(name, 'x', i);
 		rc = write_bin(j->out, j->cache, name, &ix->texts[i]);
 	} else if ((i -= ix->n_texts) < j->n_tjs) {
-		size_t to = (i + 1) * JS_BUNDLE < ix->n_terms ? (i + 1) * JS_BUNDLE : ix->n_terms;
-		rc = write_js(j->out, j->cache, 't', ix->terms, i * JS_BUNDLE, to);
+		rc = write_run(j->out, j->cache, 't', ix->terms, ix->n_terms, i);
 	} else {
-		i -= j->n_tjs;
-		size_t to = (i + 1) * JS_BUNDLE < ix->n_texts ? (i + 1) * JS_BUNDLE : ix->n_texts;
-		rc = write_js(j->out, j->cache, 'x', ix->texts, i * JS_BUNDLE, to);
+		rc = write_run(j->out, j->cache, 'x', ix->texts, ix->n_texts, i - j->n_tjs);
 	}
 	if (rc < 0)
 		atomic_store(&j->failed, true);

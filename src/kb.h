@@ -115,7 +115,6 @@ struct kb_note {
 	struct kb_section *sections;
 	size_t n_sections, cap_sections;
 	char *html;            /* rendered body (link marks until render, markdown.h) */
-	size_t html_len;       /* strlen(html), kept with it */
 	size_t words;          /* words of prose */
 
 	bool skip;             /* draft left out, or unreadable */

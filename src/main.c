@@ -403,15 +403,16 @@ static void store_job_start(struct store_job *j, const struct kb *kb, struct cac
 	j->running = pthread_create(&j->thread, NULL, store_job_run, j) == 0;
 }
 
-static void store_job_finish(struct store_job *j, bool built, long *in_place)
+/* Wait for the database; then install it when the site was built, keeping
+ * its record for the next build (doing the whole write here if no thread
+ * could be started), else remove it. */
+static void store_job_finish(struct store_job *j, bool built)
 {
 	if (!j->path)
 		return;
 	if (j->running) {
 		pthread_join(j->thread, NULL);
 		j->running = false;
-		if (in_place && j->rc == 0)
-			*in_place = j->in_place;
 		if (built && j->rc == 0 && store_install(j->path, &j->record) == 0 && j->record.len) {
 			unsigned char key[16];
 			record_key(key);
@@ -711,16 +712,15 @@ static int run(const struct options *o, bool write)
 				cache_files_commit(cache, &kb);
 				built = true;
 			}
-			long in_place = -2;
-			store_job_finish(&db, built, &in_place);
-			if (o->verbose && in_place >= 0)
+			store_job_finish(&db, built);
+			if (o->verbose && built && db.rc == 0 && db.in_place >= 0)
 				fprintf(stderr, "kbc: knowledge base updated in place: %ld of %zu notes' rows changed\n",
-					in_place, kb.n_notes);
-			else if (o->verbose && in_place == -1)
+					db.in_place, kb.n_notes);
+			else if (o->verbose && built && db.rc == 0)
 				fprintf(stderr, "kbc: knowledge base written whole\n");
 			free(final);
 		} else {
-			store_job_finish(&db, false, NULL);
+			store_job_finish(&db, false);
 			output_abort(&out);
 		}
 		stage(o, "write", &t);

@@ -857,7 +857,6 @@ static void render_body(struct kb_note *n, cmark_node *doc)
 	free(todo);
 	char *html = cmark_render_html(doc, RENDER_OPTS, render_extensions());
 	n->html = label_task_boxes(html);
-	n->html_len = strlen(n->html);
 }
 
 /* The opening tag that replaces link li's mark. */

@@ -271,7 +271,7 @@ static struct tval *page_val(struct site *s, int ni)
 	tv_set(m, "slug", tv_ref(n->slug));
 	tv_set(m, "source", tv_ref(n->rel));
 	tv_set(m, "date", tv_ref(n->date));
-	tv_set(m, "content", n->html ? tv_ref_len(n->html, n->html_len) : tv_ref(""));
+	tv_set(m, "content", tv_ref(n->html ? n->html : ""));
 	tv_set(m, "is_home", tv_bool(ni == kb->home));
 	char num[32];
 	snprintf(num, sizeof num, "%zu", n->words);
@@ -787,7 +787,6 @@ static void render_note_body(struct site *s, size_t i)
 	struct buf b = BUF_INIT;
 	markdown_links(s->kb, (int)i, graph_link_href, &b);
 	free(n->html);
-	n->html_len = b.len;
 	n->html = buf_detach(&b);
 }
 
@@ -1583,7 +1582,6 @@ static void expand_embeds(struct site *s)
 		if (expanded[i]) {
 			free(kb->notes[i].html);
 			kb->notes[i].html = expanded[i];
-			kb->notes[i].html_len = strlen(expanded[i]);
 		}
 	free(expanded);
 }

@@ -1155,15 +1155,16 @@ static int build_and_tell(struct builder *b, bool first)
 	if (!ok)
 		pick_errors(log.data, status, &errors);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	bool stops = first && code != 0 && code != 1;   /* the caller says why */
 	/* The log line comes before the pages hear of the build, so whoever
 	 * reads both sees them in the order they happened. */
-	if (!S.quiet && !(first && code != 0 && code != 1))
+	if (!S.quiet && !stops)
 		fprintf(stderr, "kbc: serve: %s in %.0f ms\n",
 			ok ? (first ? "built" : "rebuilt") : "build failed; still serving the last good site",
 			(now_s() - t) * 1000);
 	broadcast(ok, errors.data);
-	if (first && code != 0 && code != 1)
-		goto out;   /* the caller says why it stops */
+	if (stops)
+		goto out;
 	/* The next build starts now, off the path of the next save, and waits
 	 * for its go (without one it just exits at the stop). */
 	if (!stopping() && b->next.pid <= 0) {

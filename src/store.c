@@ -327,13 +327,16 @@ static int file_sig(const char *path, unsigned char out[RECORD_SIG])
 	if (fd < 0)
 		return -1;
 	memset(out, 0, RECORD_SIG);
-	int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, out + 32, 100, 0) >= 0 ? 0 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pread(fd, out + 32, 100, 0) < 0) {
+		close(fd);
+		return -1;
+	}
 	close(fd);
 	int64_t v[4] = { (int64_t)st.st_size, (int64_t)st.st_ino,
 		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
 		(int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec };
 	memcpy(out, v, sizeof v);
-	return rc;
+	return 0;
 }
 
 /* This build's rows, hashed: the record (r->notes allocated). */
@@ -494,14 +497,17 @@ int store_prepare(const struct kb *kb, const char *path, const struct buf *last,
 	struct buf tmp = BUF_INIT;
 	buf_printf(&tmp, "%s.new", path);
 	unlink(tmp.data);
-	struct record now;
-	hash_rows(kb, &now);
-	if (record) {
-		buf_reset(record);
-		record_put(record, &now);
+	int updated = 0;
+	if (record || last) {   /* store_write() keeps no record: nothing to hash */
+		struct record now;
+		hash_rows(kb, &now);
+		if (record) {
+			buf_reset(record);
+			record_put(record, &now);
+		}
+		updated = update_copy(kb, path, tmp.data, last, &now, in_place);
+		free(now.notes);
 	}
-	int updated = update_copy(kb, path, tmp.data, last, &now, in_place);
-	free(now.notes);
 	if (updated != 0) {
 		if (updated < 0)
 			unlink(tmp.data);

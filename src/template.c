@@ -145,14 +145,11 @@ struct tval *tv_str_own(char *s)
 
 struct tval *tv_ref(const char *s)
 {
-	return s ? tv_ref_len(s, strlen(s)) : tv_null();
-}
-
-struct tval *tv_ref_len(const char *s, size_t len)
-{
+	if (!s)
+		return tv_null();
 	struct tval *v = tv_new(TV_STR);
 	v->s = s;
-	v->len = len;
+	v->len = strlen(s);
 	v->borrowed = true;
 	return v;
 }

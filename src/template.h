@@ -53,8 +53,6 @@ struct tval *tv_str_own(char *s);          /* takes ownership */
 /* A string value that borrows `s` (NULL gives TV_NULL): s must outlive
  * the value and every render that reads it. No copy is made. */
 struct tval *tv_ref(const char *s);
-/* tv_ref() of s, whose length (s[len] is its NUL) the caller knows. */
-struct tval *tv_ref_len(const char *s, size_t len);
 struct tval *tv_list(void);
 struct tval *tv_map(void);
 /* Add to a list / set in a map; both take ownership of `v` (unless it is

@@ -21,10 +21,12 @@
  * cannot take a data limit (ASan maps its shadow memory), so ASan is told
  * the same limit instead. */
 #define REPLAY_MAX_MB 1024
+#define STR_(x) #x
+#define STR(x) STR_(x)
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-	return "max_allocation_size_mb=1024";
+	return "max_allocation_size_mb=" STR(REPLAY_MAX_MB);
 }
 
 static void limit_memory(void)
