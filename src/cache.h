@@ -27,9 +27,9 @@
  *   graph's Graphviz layout), in the notes table under keys hashed with a
  *   domain of their own, framed and checksummed like notes.
  *
- * Pages not made from a template: previews.js and sitemap.xml are keyed
- * like pages (cache_page_key() with no template); the search index and
- * assets are always written. A damaged, foreign or other-version cache
+ * Pages not made from a template: previews.js, its shards and sitemap.xml
+ * are keyed like pages (cache_page_key() with no template); the search
+ * index and assets are always written. A damaged, foreign or other-version cache
  * is replaced by an empty one with a one-line note; --no-cache starts
  * from an empty one. Notes and pages go through one struct cache per
  * build; every function accepts NULL (no cache: nothing restored, all

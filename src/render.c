@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -88,7 +89,14 @@ struct site {
 	bool graph_todo, graph_kept;
 	unsigned char graph_lkey[16];
 	struct buf graph_layout;
-	bool previews_todo;
+	/* Link previews: previews.js names the shard count, each shard
+	 * (previews/p-NNN.js) holds the notes whose page hashes to it;
+	 * prev_list[prev_start[h] .. prev_start[h + 1]) are shard h's places
+	 * in order[], in that order. */
+	size_t n_prev_shards;
+	size_t *prev_start, *prev_list;
+	bool previews_todo;             /* previews.js */
+	bool *prev_todo;                /* per shard */
 	/* Values shown alike on all pages of a folder (plan_shared). */
 	struct shared_dir *dirs;
 	size_t n_dirs;
@@ -1156,10 +1164,18 @@ static void collect_backrefs(struct site *s)
 	/* refs[ref_start[t] .. ref_start[t + 1]) are the links into note t */
 }
 
-/* previews.js: for every note, its title, purpose and the start of each
- * section, keyed by page URL, for link previews (no fetch: a classic
- * script that calls kbcPreviews(data)). */
+/* Link previews: for every note, its title, purpose and the start of
+ * each section, keyed by page URL (no fetch: classic scripts that call
+ * kbcPreviews(data), loaded by assets/previews.js on the first hover).
+ * One file for all notes would be megabytes on a large site and rewritten
+ * on any preview's change, so the notes are spread over shards by a hash
+ * of their page's path, FNV-1a, which the client computes too:
+ *   previews.js          kbcPreviews({"shards":S})
+ *   previews/p-NNN.js    kbcPreviews({"shard":N,"notes":{PAGE:ENTRY,...}})
+ * S is a power of two, about one shard per PREVIEW_SHARD_NOTES notes, so
+ * a note's shard changes only when the note count crosses a power of two. */
 #define PREVIEW_CHARS 280
+#define PREVIEW_SHARD_NOTES 64
 
 /* The bytes of `text` a preview shows: *n of them, *cut when that is not
  * all of it. */
@@ -1189,9 +1205,22 @@ static void preview_text(struct buf *b, const char *text)
 	free(cut);
 }
 
+/* The shard of a note's page "SLUG.html" among `shards` (a power of two):
+ * FNV-1a (32 bits) of the path's bytes. assets/previews.js computes the
+ * same from the link's URL. */
+static size_t preview_shard(const char *slug, size_t shards)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = slug; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = ".html"; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h & (shards - 1);
+}
+
 /* What note order[i]'s entry in previews.js shows: title, slug, purpose
  * and each section's heading and first words (not the whole note: an
- * edit past those leaves previews.js as it was). */
+ * edit past those leaves its shard as it was). */
 static void preview_key(struct site *s, size_t i)
 {
 	if (i >= s->n_order)
@@ -1213,34 +1242,77 @@ static void preview_key(struct site *s, size_t i)
 	key_digest(k, s->prevh[i]);
 }
 
-/* previews_todo: previews.js is to be written (not taken). Main thread. */
+static void preview_shard_name(char *name, size_t size, size_t h)
+{
+	snprintf(name, size, "previews/p-%03zu.js", h);
+}
+
+/* Spread the notes over shards, and decide which files are to be
+ * written (not taken from the last site). Main thread. */
 static void plan_previews(struct site *s)
 {
-	s->previews_todo = false;
-	if (!s->out)
-		return;
-	if (s->keyed) {
-		s->prevh = xcalloc(s->n_order + 1, sizeof *s->prevh);
-		parallel_for(s, s->n_order, preview_key);
-		struct cache_key *k = cache_key_new("kbc previews");
-		cache_key_bytes(k, s->prevh, s->n_order * sizeof *s->prevh);
-		if (reuse_file(s, "previews.js", k))
-			return;
+	size_t shards = 1;
+	while (shards * PREVIEW_SHARD_NOTES < s->n_order)
+		shards *= 2;
+	s->n_prev_shards = shards;
+	s->prev_start = xcalloc(shards + 1, sizeof *s->prev_start);
+	s->prev_list = xmalloc((s->n_order ? s->n_order : 1) * sizeof *s->prev_list);
+	s->prev_todo = xmalloc(shards * sizeof *s->prev_todo);
+	size_t *shard_of = xmalloc((s->n_order ? s->n_order : 1) * sizeof *shard_of);
+	for (size_t i = 0; i < s->n_order; i++) {
+		shard_of[i] = preview_shard(s->kb->notes[s->order[i]].slug, shards);
+		s->prev_start[shard_of[i] + 1]++;
 	}
-	s->previews_todo = true;
+	for (size_t h = 0; h < shards; h++)
+		s->prev_start[h + 1] += s->prev_start[h];
+	size_t *fill = xcalloc(shards, sizeof *fill);
+	for (size_t i = 0; i < s->n_order; i++)
+		s->prev_list[s->prev_start[shard_of[i]] + fill[shard_of[i]]++] = i;
+	free(fill);
+	free(shard_of);
+
+	s->previews_todo = s->out != NULL;
+	for (size_t h = 0; h < shards; h++)
+		s->prev_todo[h] = s->out != NULL;
+	if (!s->keyed)
+		return;
+	s->prevh = xcalloc(s->n_order + 1, sizeof *s->prevh);
+	parallel_for(s, s->n_order, preview_key);
+	struct cache_key *k = cache_key_new("kbc previews");
+	cache_key_int(k, (long long)shards);
+	s->previews_todo = !reuse_file(s, "previews.js", k);
+	for (size_t h = 0; h < shards; h++) {
+		char name[48];
+		preview_shard_name(name, sizeof name, h);
+		k = cache_key_new("kbc previews shard");
+		cache_key_int(k, (long long)h);
+		for (size_t x = s->prev_start[h]; x < s->prev_start[h + 1]; x++)
+			cache_key_bytes(k, s->prevh[s->prev_list[x]], 16);
+		s->prev_todo[h] = !reuse_file(s, name, k);
+	}
 }
 
 static void render_previews(struct site *s)
 {
-	struct kb *kb = s->kb;
 	if (!s->previews_todo)
 		return;
+	char text[64];
+	int n = snprintf(text, sizeof text, "kbcPreviews({\"shards\":%zu});\n", s->n_prev_shards);
+	if (output_write(s->out, "previews.js", text, (size_t)n) < 0)
+		s->failed = true;
+}
+
+/* Shard h of the previews (a pool task). */
+static void render_preview_shard(struct site *s, size_t h)
+{
+	struct kb *kb = s->kb;
+	if (!s->prev_todo[h])
+		return;
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "kbcPreviews({");
-	bool first = true;
-	for (size_t i = 0; i < s->n_order; i++) {
-		const struct kb_note *n = &kb->notes[s->order[i]];
-		buf_printf(&b, "%s\n\"", first ? "" : ",");
+	buf_printf(&b, "kbcPreviews({\"shard\":%zu,\"notes\":{", h);
+	for (size_t x = s->prev_start[h]; x < s->prev_start[h + 1]; x++) {
+		const struct kb_note *n = &kb->notes[s->order[s->prev_list[x]]];
+		buf_printf(&b, "%s\n\"", x > s->prev_start[h] ? "," : "");
 		json_escape(&b, n->slug);
 		buf_puts(&b, ".html\":{\"t\":\"");
 		json_escape(&b, n->title);
@@ -1260,10 +1332,11 @@ static void render_previews(struct site *s)
 			buf_puts(&b, "\"]");
 		}
 		buf_puts(&b, "}}");
-		first = false;
 	}
-	buf_puts(&b, "\n});\n");
-	if (output_write(s->out, "previews.js", b.data, b.len) < 0)
+	buf_puts(&b, "\n}});\n");
+	char name[48];
+	preview_shard_name(name, sizeof name, h);
+	if (output_write(s->out, name, b.data, b.len) < 0)
 		s->failed = true;
 	buf_free(&b);
 }
@@ -1697,16 +1770,18 @@ static void (*const page_tasks[])(struct site *s) = {
 };
 #define PAGE_TASKS (sizeof page_tasks / sizeof *page_tasks)
 
-/* Task i of the last pool run: page_tasks[], then tag pages, then note
- * pages. */
+/* Task i of the last pool run: page_tasks[], then the preview shards,
+ * then tag pages, then note pages. */
 static void render_page_task(struct site *s, size_t i)
 {
 	if (i < PAGE_TASKS)
 		page_tasks[i](s);
-	else if (i - PAGE_TASKS < s->n_tag_pages)
-		render_tag_page(s, i - PAGE_TASKS);
+	else if ((i -= PAGE_TASKS) < s->n_prev_shards)
+		render_preview_shard(s, i);
+	else if ((i -= s->n_prev_shards) < s->n_tag_pages)
+		render_tag_page(s, i);
 	else
-		render_note_page(s, i - PAGE_TASKS - s->n_tag_pages);
+		render_note_page(s, i - s->n_tag_pages);
 }
 
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
@@ -1762,7 +1837,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	/* Every page and file left, on the pool: the pages made once first
 	 * (the graph, the slowest, before all), then the tag pages, then the
 	 * note pages, so that the threads finish together. */
-	parallel_for(&s, PAGE_TASKS + s.n_tag_pages + kb->n_notes, render_page_task);
+	parallel_for(&s, PAGE_TASKS + s.n_prev_shards + s.n_tag_pages + kb->n_notes, render_page_task);
 	render_graph_ms += render_graph_global_ms;
 	keep_graph_layout(&s);
 	free_shared(&s);
@@ -1781,6 +1856,9 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.topic_list);
 	free(s.navh);
 	free(s.prevh);
+	free(s.prev_start);
+	free(s.prev_list);
+	free(s.prev_todo);
 	free(s.nodeh);
 	free(s.body);
 	free(s.slugh);

@@ -17,6 +17,10 @@ for dir in "$TESTS_DIR"/sites/*/; do
 	check "$name vault: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/$name"
 done
 check "link previews on hover, focus and Escape" node "$TESTS_DIR/browser/previews.mjs" "$TMP/basic" alpha.html
+# 300 generated notes: the previews are in several shards.
+node "$TESTS_DIR/../tools/gen-vault.mjs" --notes 300 --seed 11 "$TMP/gen300" >/dev/null
+check "300-note vault builds" "$KBC" build -q -C "$TMP/gen300" -o "$TMP/gen300-site"
+check "300-note vault: previews of 12 links from several shards" node "$TESTS_DIR/browser/previews.mjs" "$TMP/gen300-site" "$(cd "$TMP/gen300-site" && ls n*.html | sed -n 5p)" --links 12
 check "knowledge base builds" "$KBC" build -q -C "$ROOT" -o "$TMP/kb"
 check "knowledge base: links land from file://" node "$TESTS_DIR/browser/links.mjs" "$TMP/kb"
 check "knowledge base: graph labels do not overlap, hover highlights" node "$TESTS_DIR/browser/graph.mjs" "$TMP/kb"

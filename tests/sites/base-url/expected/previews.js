@@ -1,4 +1,1 @@
-kbcPreviews({
-"index.html":{"t":"Start","p":"Home of a site published under a subpath.","s":{"":["","See Deep."]}},
-"sub/deep.html":{"t":"Deep","p":"","s":{"":["","Back to Start."]}}
-});
+kbcPreviews({"shards":1});
