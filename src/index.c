@@ -1211,11 +1211,11 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
-/* From file:// pages the index is read through .js scripts (section 5.4 of
- * docs/search-index.md): meta.js for the meta block, and one script per run
- * of JS_BUNDLE shards (t-b000.js holds t-000 to t-015, x-b001.js holds
- * x-016 to x-031...), so the site has not twice as many files as blocks. */
-#define JS_BUNDLE 16
+/* The shards are written INDEX_RUN to a file, in .bin files (fetched over
+ * http(s), a shard at a time with a Range request) and in .js twins (read
+ * from file:// pages through script tags, where there is no fetch): section
+ * 5 of docs/search-index.md. A site thus has about 2/INDEX_RUN files per
+ * shard, not 2. */
 
 /* Write search/PATH (made from `deps`), or link it from the previous site
  * when the build cache says it holds the same bytes there: files made
@@ -1236,17 +1236,6 @@ static void js_call(struct buf *js, const char *name, const struct buf *blk)
 	buf_puts(js, "\");\n");
 }
 
-/* search/NAME.bin for block blk. */
-static int write_bin(struct site_out *out, struct cache *cache, const char *name, const struct buf *blk)
-{
-	unsigned char deps[16];
-	char path[64];
-	bool reused;
-	cache_hash(blk->data, blk->len, deps);
-	snprintf(path, sizeof path, "search/%s.bin", name);
-	return write_keyed(out, cache, path, deps, blk, &reused);
-}
-
 /* Block i's name: "meta" (prefix 'm'), or PREFIX-NNN for a shard. */
 static void block_name(char name[32], char prefix, size_t i)
 {
@@ -1254,6 +1243,28 @@ static void block_name(char name[32], char prefix, size_t i)
 		snprintf(name, 32, "meta");
 	else
 		snprintf(name, 32, "%c-%03zu", prefix, i);
+}
+
+/* search/NAME.bin (path): blocks blk[from, to), one after the other. */
+static int write_pack(struct site_out *out, struct cache *cache, const char *path, const struct buf *blk,
+	size_t from, size_t to)
+{
+	struct cache_key *k = cache_key_new("search bin");
+	for (size_t i = from; i < to; i++)
+		cache_key_bytes(k, blk[i].data, blk[i].len);
+	unsigned char deps[16];
+	cache_key_done(k, deps);
+	bool reused;
+	if (write_keyed(out, cache, path, deps, NULL, &reused) < 0)
+		return -1;
+	if (reused)
+		return 0;
+	struct buf pack = BUF_INIT;
+	for (size_t i = from; i < to; i++)
+		buf_put(&pack, blk[i].data, blk[i].len);
+	int rc = output_write(out, path, pack.data, pack.len);
+	buf_free(&pack);
+	return rc;
 }
 
 /* search/FILE.js (path) for blocks blk[from, to), named by block_name(). */
@@ -1284,48 +1295,44 @@ static int write_js(struct site_out *out, struct cache *cache, const char *path,
 	return rc;
 }
 
-/* search/PREFIX-bNNN.js: run r of the n shards blk[], JS_BUNDLE of them. */
+/* search/PREFIX-bNNN.bin and .js: run r of the n shards blk[]. */
 static int write_run(struct site_out *out, struct cache *cache, char prefix, const struct buf *blk, size_t n,
 	size_t r)
 {
 	char path[64];
+	size_t from = r * INDEX_RUN, to = from + INDEX_RUN < n ? from + INDEX_RUN : n;
+	snprintf(path, sizeof path, "search/%c-b%03zu.bin", prefix, r);
+	if (write_pack(out, cache, path, blk, from, to) < 0)
+		return -1;
 	snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, r);
-	size_t to = (r + 1) * JS_BUNDLE < n ? (r + 1) * JS_BUNDLE : n;
-	return write_js(out, cache, path, prefix, blk, r * JS_BUNDLE, to);
+	return write_js(out, cache, path, prefix, blk, from, to);
 }
 
 struct write_job {
 	const struct search_index *ix;
 	struct site_out *out;
 	struct cache *cache;
-	size_t n_tjs, n_xjs;      /* the shards' .js files */
+	size_t n_truns, n_xruns;  /* files of term shards, of text shards */
 	atomic_bool failed;
 };
 
-/* File i: meta.bin and meta.js, the term shards' .bin files, the text
- * shards', then the term shards' .js files and the text shards'. */
+/* File pair i: meta.bin and meta.js, then the term shards' runs, then the
+ * text shards'. */
 static void write_one(void *arg, size_t i)
 {
 	struct write_job *j = arg;
 	const struct search_index *ix = j->ix;
-	char name[32];
 	int rc;
 	if (atomic_load(&j->failed))
 		return;
 	if (i == 0) {
-		rc = write_bin(j->out, j->cache, "meta", &ix->meta);
+		rc = write_pack(j->out, j->cache, "search/meta.bin", &ix->meta, 0, 1);
 		if (rc == 0)
 			rc = write_js(j->out, j->cache, "search/meta.js", 'm', &ix->meta, 0, 1);
-	} else if ((i -= 1) < ix->n_terms) {
-		block_name(name, 't', i);
-		rc = write_bin(j->out, j->cache, name, &ix->terms[i]);
-	} else if ((i -= ix->n_terms) < ix->n_texts) {
-		block_name(name, 'x', i);
-		rc = write_bin(j->out, j->cache, name, &ix->texts[i]);
-	} else if ((i -= ix->n_texts) < j->n_tjs) {
+	} else if ((i -= 1) < j->n_truns) {
 		rc = write_run(j->out, j->cache, 't', ix->terms, ix->n_terms, i);
 	} else {
-		rc = write_run(j->out, j->cache, 'x', ix->texts, ix->n_texts, i - j->n_tjs);
+		rc = write_run(j->out, j->cache, 'x', ix->texts, ix->n_texts, i - j->n_truns);
 	}
 	if (rc < 0)
 		atomic_store(&j->failed, true);
@@ -1333,9 +1340,9 @@ static void write_one(void *arg, size_t i)
 
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	struct write_job j = { ix, out, cache, (ix->n_terms + JS_BUNDLE - 1) / JS_BUNDLE,
-		(ix->n_texts + JS_BUNDLE - 1) / JS_BUNDLE, false };
-	pool_for(1 + ix->n_terms + ix->n_texts + j.n_tjs + j.n_xjs, ix->jobs, write_one, &j);
+	struct write_job j = { ix, out, cache, (ix->n_terms + INDEX_RUN - 1) / INDEX_RUN,
+		(ix->n_texts + INDEX_RUN - 1) / INDEX_RUN, false };
+	pool_for(1 + j.n_truns + j.n_xruns, ix->jobs, write_one, &j);
 	return atomic_load(&j.failed) ? -1 : 0;
 }
 

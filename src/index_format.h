@@ -12,6 +12,11 @@
 #define INDEX_MAGIC "KBCX"
 #define INDEX_VERSION 2
 #define INDEX_HEADER 16
+/* Shards per file: term shards 0-15 are, in order, search/t-b000.bin (and
+ * its twin t-b000.js), text shards 16-31 are x-b001.bin... A shard's
+ * offset in its file is the sum of the sizes the meta block gives for the
+ * shards before it in the same file. */
+#define INDEX_RUN 16
 enum index_kind { INDEX_META = 1, INDEX_TERMS = 2, INDEX_TEXT = 3 };
 enum index_field { F_TITLE, F_TOPIC, F_ALIAS, F_HEADING, F_TAG, F_BODY, N_FIELDS };
 extern const char *const index_field_names[N_FIELDS];

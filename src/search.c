@@ -259,18 +259,45 @@ void search_doc(const struct search_db *db, uint32_t doc, const char **title, co
 	*anchor = d->anchor;
 }
 
+/* Read shard i of the term shards (prefix 't') or text shards ('x') into
+ * `out`: the INDEX_RUN shards of a file lie one after the other in it, each
+ * of the size the meta block gives, and the file holds nothing else. */
+static int read_shard(struct search_db *db, char prefix, uint32_t i, struct buf *out, char *why, size_t n_why)
+{
+	uint32_t run = i / INDEX_RUN, n = prefix == 't' ? db->n_shards : db->n_texts;
+	size_t off = 0, total = 0;
+	for (uint32_t k = run * INDEX_RUN; k < n && k < (run + 1) * INDEX_RUN; k++) {
+		size_t bytes = prefix == 't' ? db->shards[k].bytes : db->texts[k].bytes;
+		off += k < i ? bytes : 0;
+		total += bytes;
+	}
+	size_t len = prefix == 't' ? db->shards[i].bytes : db->texts[i].bytes;
+	char name[32];
+	snprintf(name, sizeof name, "%c-b%03u.bin", prefix, run);
+	struct buf file = BUF_INIT;
+	int rc = db->read(db->read_ctx, name, &file, why, n_why);
+	if (rc == 0 && file.len != total) {
+		snprintf(why, n_why, "search/%s is corrupt: it has %zu bytes, the meta block says %zu", name,
+			file.len, total);
+		rc = -1;
+	}
+	buf_reset(out);
+	if (rc == 0 && len)
+		buf_put(out, file.data + off, len);
+	buf_free(&file);
+	return rc;
+}
+
 /* Read and check shard i (once). */
 static int load_shard(struct search_db *db, uint32_t i, char *why, size_t n_why)
 {
 	struct shard *s = &db->shards[i];
 	if (s->loaded)
 		return 0;
-	char name[32];
-	snprintf(name, sizeof name, "t-%03u.bin", i);
 	const unsigned char *p;
 	size_t n;
 	char inner[200];
-	if (db->read(db->read_ctx, name, &s->data, why, n_why) < 0)
+	if (read_shard(db, 't', i, &s->data, why, n_why) < 0)
 		return -1;
 	if (index_open_block((const unsigned char *)s->data.data, s->data.len, INDEX_TERMS, &p, &n, inner,
 		sizeof inner) < 0)
@@ -514,16 +541,11 @@ static int load_text(struct search_db *db, uint32_t i, char *why, size_t n_why)
 	struct tshard *t = &db->texts[i];
 	if (t->loaded)
 		return 0;
-	char name[32];
-	snprintf(name, sizeof name, "x-%03u.bin", i);
 	const unsigned char *p;
 	size_t n;
 	char inner[200];
-	buf_reset(&t->data);
-	if (db->read(db->read_ctx, name, &t->data, why, n_why) < 0)
+	if (read_shard(db, 'x', i, &t->data, why, n_why) < 0)
 		return -1;
-	if (t->data.len != t->bytes)
-		FAIL("text shard %u is not the one the meta block names", i);
 	if (index_open_block((const unsigned char *)t->data.data, t->data.len, INDEX_TEXT, &p, &n, inner,
 		sizeof inner) < 0)
 		FAIL("text shard %u: %s", i, inner);

@@ -28,9 +28,9 @@
 //  4. Relevance: for each ledger topic, the query made of its term must put the
 //     topic's note first: recall@1 and @3 for kbc (`kbc search --tsv`), lunr,
 //     MiniSearch (in node) and Pagefind (in chromium).
-// Index sizes, like for like: the index proper is kbc's meta.bin and t-*.bin,
+// Index sizes, like for like: the index proper is kbc's meta.bin and t-b*.bin,
 // lunr's and MiniSearch's JSON, Pagefind's output folder minus UI, code and
-// fragments; the text store (shown apart, never hidden) is kbc's x-*.bin, for
+// fragments; the text store (shown apart, never hidden) is kbc's x-b*.bin, for
 // lunr and MiniSearch the documents JSON a site needs to show results with
 // snippets (url, title, heading, body per section), Pagefind's fragments.
 // "gz" is gzip -9 of each file, kept raw when gzip does not make it smaller
@@ -175,7 +175,10 @@ function kbcDocuments(proj, out) {
   const bin = (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
   const meta = ix.meta(bin('meta'));
   const texts = [];
-  meta.texts.forEach((_, i) => texts.push(...ix.text(bin('x-' + String(i).padStart(3, '0')), i, meta).map((x) => x.text)));
+  meta.texts.forEach((_, i) => {
+    const w = ix.place(meta, 'x-' + String(i).padStart(3, '0'));
+    texts.push(...ix.text(bin(w.file).subarray(w.at, w.at + w.length), i, meta).map((x) => x.text));
+  });
   const noteOf = new Map(meta.notes.map((n, i) => [n.url, i]));    // url -> meta note number
   const sqlNote = new Map();                                       // sqlite note id -> meta note number
   for (const [id, url] of kbcQuery(proj, 'SELECT id, url FROM notes ORDER BY id')) {
@@ -244,7 +247,8 @@ function verify(docs, meta, bin) {
   }
   let n = 0;
   meta.shards.forEach((_, i) => {
-    for (const t of ix.terms(bin('t-' + String(i).padStart(3, '0')), i, meta)) {
+    const w = ix.place(meta, 't-' + String(i).padStart(3, '0'));
+    for (const t of ix.terms(bin(w.file).subarray(w.at, w.at + w.length), i, meta)) {
       const p = ix.postings(t, meta), m = mine.get(t.s);
       n++;
       let same = m && m.size === t.df;
@@ -335,6 +339,15 @@ function serve(routes, data) {
       }
     }
     if (!body) { res.writeHead(404); res.end(); return; }
+    // A single byte range, as static hosts answer it: kbc fetches each
+    // search shard as a range of the file that holds it.
+    const r = /^bytes=(\d+)-(\d+)$/.exec(q.headers.range || '');
+    if (r && Number(r[1]) <= Number(r[2]) && Number(r[2]) < body.length) {
+      res.writeHead(206, { 'content-type': TYPES[ext] || 'application/octet-stream', 'content-length': Number(r[2]) - Number(r[1]) + 1,
+        'content-range': `bytes ${r[1]}-${r[2]}/${body.length}`, 'cache-control': 'no-store' });
+      res.end(body.subarray(Number(r[1]), Number(r[2]) + 1));
+      return;
+    }
     res.writeHead(200, { 'content-type': TYPES[ext] || 'application/octet-stream', 'content-length': body.length,
       'cache-control': 'no-store' });
     res.end(body);
@@ -526,8 +539,8 @@ try {
     const pfRead = (re, yes) => pfFiles.filter((f) => re.test(f) === yes).map((f) => fs.readFileSync(path.join(pfDir, f)));
     const docsJson = Buffer.from(JSON.stringify(docs.map((d) => ({ url: d.url, title: d.title, heading: d.heading,
       text: d.body }))));
-    const sizes = { kbc: kbcPart(/^(meta|t-\d+)\.bin$/), kbcMeta: kbcPart(/^meta\.bin$/), kbcTerms: kbcPart(/^t-\d+\.bin$/),
-      kbcText: kbcPart(/^x-\d+\.bin$/), lunr: size([lunrJson]), minisearch: size([msJson]),
+    const sizes = { kbc: kbcPart(/^(meta|t-b\d+)\.bin$/), kbcMeta: kbcPart(/^meta\.bin$/), kbcTerms: kbcPart(/^t-b\d+\.bin$/),
+      kbcText: kbcPart(/^x-b\d+\.bin$/), lunr: size([lunrJson]), minisearch: size([msJson]),
       pagefind: size(pfFiles.filter((f) => !PAGEFIND_CODE.test(f) && !/\.pf_fragment$/.test(f))
         .map((f) => fs.readFileSync(path.join(pfDir, f)))),
       pagefindCode: size(pfRead(PAGEFIND_CODE, true)) };

@@ -8,7 +8,11 @@
  *   terms(bytes, i, meta) -> [{s, df, idf, shard, data, post, postLen}] in byte order
  *   postings(term, meta) -> {doc, mask, weight} typed arrays, cached; the
  *                   weight computed from the field counts (section 3)
- *   text(bytes, i, meta) -> [{text, extra:[[field, value]]}] of text shard i's documents */
+ *   text(bytes, i, meta) -> [{text, extra:[[field, value]]}] of text shard i's documents
+ *   place(meta, name) -> {file, at, length, total}: where shard `name`
+ *                   ("t-017", "x-003") lies: the file holding its run of
+ *                   RUN shards ("t-b001", as .bin and .js), its offset and
+ *                   length in the .bin, and that file's whole length */
 (function (root, f) {
   if (typeof module === 'object') module.exports = f();
   else (root.kbcSearch = root.kbcSearch || {}).index = f();
@@ -209,5 +213,17 @@
     return out;
   }
 
-  return { meta: meta, terms: terms, postings: postings, weight: weight, text: text, crc32: crc32 };
+  var RUN = 16;   // shards per file (src/index_format.h INDEX_RUN)
+  function place(m, name) {
+    var list = name[0] === 't' ? m.shards : m.texts, i = Number(name.slice(2)), run = Math.floor(i / RUN);
+    var at = 0, total = 0, file = String(run);
+    for (var k = run * RUN; k < list.length && k < run * RUN + RUN; k++) {
+      if (k < i) at += list[k].bytes;
+      total += list[k].bytes;
+    }
+    while (file.length < 3) file = '0' + file;
+    return { file: name[0] + '-b' + file, at: at, length: list[i].bytes, total: total };
+  }
+
+  return { meta: meta, terms: terms, postings: postings, weight: weight, text: text, crc32: crc32, place: place };
 });

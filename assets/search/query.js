@@ -1,9 +1,10 @@
 /* query.js - queries answered exactly as src/search.c answers them
  * (docs/search-index.md sections 3, 4): same clauses, candidate terms,
  * integer scores and order.
- * open(load) -> Promise<Searcher>; load(name) -> Promise<Uint8Array> for
- *   "meta", "t-000", "x-000", ... Only the meta block is read here; a query
- *   loads the term shards it needs, each once.
+ * open(load) -> Promise<Searcher>; load(name, where) -> Promise<Uint8Array>
+ *   for "meta", "t-000", "x-000", ..., where (for a shard) is index.js's
+ *   place(): the file holding it and its range there. Only the meta block
+ *   is read here; a query loads the term shards it needs, each once.
  * searcher.search(q, live) -> Promise<{hits: [{doc, score}], matched(doc)}>
  *   hits by score desc, then doc asc; matched(doc) is the Set of index terms
  *   through which doc matched (for highlighting). live: the last word is a
@@ -51,13 +52,13 @@
 
   function open(load) { return load('meta').then(function (b) { return new Searcher(load, ix.meta(b)); }); }
 
-  /* Decoded file `n` (once); `size` is what the meta block says it weighs. */
+  /* Decoded shard `n` (once); `size` is what the meta block says it weighs. */
   Searcher.prototype.file = function (n, size, decode) {
     var c = this.cache;
     if (!c[n]) {
-      c[n] = this.load(n).then(function (b) {
+      c[n] = this.load(n, ix.place(this.meta, n)).then(function (b) {
         var v = decode(b);
-        if (b.length !== size) throw new Error('search index: search/' + n + '.bin is not the meta block\'s');
+        if (b.length !== size) throw new Error('search index: shard ' + n + ' is not the one the meta block names');
         return v;
       });
       c[n].catch(function () { delete c[n]; });

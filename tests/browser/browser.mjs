@@ -35,8 +35,10 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
  * Options: `prefix` the subpath instead of '/site/' (starts and ends with
  * '/'); `port` a fixed port instead of a free one; `notFound` a file under
  * root sent with status 404 for a missing path under the prefix, as GitHub
- * Pages sends 404.html. */
-export async function serveDir(root, { prefix = '/site/', port = 0, notFound = null } = {}) {
+ * Pages sends 404.html; `ranges` false to ignore Range headers (the whole
+ * file, status 200, as some servers do) instead of answering a single
+ * range `bytes=A-B` with 206 and that part, as static hosts do. */
+export async function serveDir(root, { prefix = '/site/', port = 0, notFound = null, ranges = true } = {}) {
   const http = await import('node:http');
   const fs = await import('node:fs');
   const path = await import('node:path');
@@ -51,8 +53,17 @@ export async function serveDir(root, { prefix = '/site/', port = 0, notFound = n
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file) && notFound) { file = path.join(root, notFound); status = 404; }
     if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    const body = fs.readFileSync(file);
-    res.writeHead(status, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
+    let body = fs.readFileSync(file);
+    const type = TYPES[path.extname(file)] || 'application/octet-stream';
+    const r = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || '');
+    if (ranges && status === 200 && r) {
+      const [a, b] = [Number(r[1]), Math.min(Number(r[2]), body.length - 1)];
+      if (a > b) { res.writeHead(416, { 'content-range': `bytes */${body.length}` }); res.end(); return; }
+      res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${a}-${b}/${body.length}`, 'content-length': b - a + 1 });
+      res.end(body.subarray(a, b + 1));
+      return;
+    }
+    res.writeHead(status, { 'content-type': type, 'content-length': body.length });
     res.end(body);
   });
   await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });

@@ -10,8 +10,11 @@
 // first result, whose page has <mark class="kbc-hit"> highlights and the
 // anchor in its URL; search.html?q= lists the results `kbc search` gives;
 // markup typed into the box stays text. Console errors, page errors and
-// failed requests must be none. Over HTTP it also records the bytes a fresh
-// page loads for a one-word query and prints them. Prints "N passed, N failed".
+// failed requests must be none. Over HTTP it runs twice: against a server
+// that answers Range requests (shards are fetched as ranges of their run's
+// .bin file, status 206) and against one that ignores them (the whole file,
+// which the reader cuts). It also records the bytes a fresh page loads for
+// a one-word query and prints them. Prints "N passed, N failed".
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -141,7 +144,7 @@ async function bytesForOneWord(browser, base, word) {
   const page = await ctx.newPage();
   await page.goto(base + 'index.html');
   const sizes = [];
-  page.on('response', (r) => sizes.push(r.body().then((b) => [r.url(), b.length], () => [r.url(), 0])));
+  page.on('response', (r) => sizes.push(r.body().then((b) => [r.url(), b.length, r.status()], () => [r.url(), 0, r.status()])));
   await page.keyboard.press('/');
   await page.waitForSelector('#kbc-search-dialog-input:focus', { timeout: TIMEOUT });
   await page.fill('#kbc-search-dialog-input', word);
@@ -152,7 +155,9 @@ async function bytesForOneWord(browser, base, word) {
   const sum = (l) => l.reduce((a, [, n]) => a + n, 0);
   const names = index.map(([u]) => u.replace(/.*\//, ''));
   return { total: sum(all), index: sum(index), files: names.join(' '),
-    terms: names.filter((n) => n.startsWith('t-')).length, metas: names.filter((n) => n === 'meta.bin').length };
+    terms: names.filter((n) => n.startsWith('t-')).length, metas: names.filter((n) => n === 'meta.bin').length,
+    shards: index.filter(([u]) => !u.endsWith('/meta.bin')).length,
+    partial: index.filter(([u, , st]) => !u.endsWith('/meta.bin') && st === 206).length };
 }
 
 const browser = await launch();
@@ -170,6 +175,11 @@ try {
       `(index ${b.index}: ${b.files}; the rest scripts and styles)`);
     check(`${path.basename(site)}: a one-word query loads the meta block once and one terms shard`,
       b.metas === 1 && b.terms === 1, b.files);
+    check(`${path.basename(site)}: each shard is fetched as a range of its file (206)`,
+      b.shards > 0 && b.partial === b.shards, `${b.partial} of ${b.shards}`);
+    const whole = await serveDir(site, { ranges: false });
+    servers.push(whole);
+    await run(browser, site, whole.base, `${path.basename(site)} http, Range ignored`);
   }
 } catch (e) {
   failed++;

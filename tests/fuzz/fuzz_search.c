@@ -6,7 +6,8 @@
  * it in a header with the right length and CRC, so mutations reach the
  * decoders behind the checksum; bit 1: as-you-type query). Then the query
  * up to the first '\n'. The rest is split at FUZZ_SEARCH_SEP into
- * meta.bin, t-000.bin, t-001.bin, ... (at most 16 term shards).
+ * meta.bin and term shards 0, 1, ... (at most 16, so they are all in
+ * t-b000.bin, one after the other).
  *
  * Checks: open and query either succeed or fail with a reason; hits name
  * existing documents, are ranked by non-increasing score, and every
@@ -31,22 +32,17 @@ struct files {
 static int read_mem(void *ctx, const char *name, struct buf *out, char *why, size_t n_why)
 {
 	struct files *fs = ctx;
-	unsigned i = 0;
-	char want[32];
-	if (!strcmp(name, "meta.bin"))
-		i = 0;
-	else
-		for (i = 1; i < fs->n; i++) {
-			snprintf(want, sizeof want, "t-%03u.bin", i - 1);
-			if (!strcmp(name, want))
-				break;
-		}
-	if (i >= fs->n) {
-		snprintf(why, n_why, "cannot read %s: no such file", name);
-		return -1;
+	if (!strcmp(name, "meta.bin") && fs->n) {
+		buf_put(out, fs->f[0].data, fs->f[0].len);
+		return 0;
 	}
-	buf_put(out, fs->f[i].data, fs->f[i].len);
-	return 0;
+	if (!strcmp(name, "t-b000.bin") && fs->n > 1) {
+		for (size_t i = 1; i < fs->n; i++)
+			buf_put(out, fs->f[i].data, fs->f[i].len);
+		return 0;
+	}
+	snprintf(why, n_why, "cannot read %s: no such file", name);
+	return -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

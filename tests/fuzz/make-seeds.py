@@ -182,8 +182,15 @@ def main():
         subprocess.run([kbc, "build", "-q", "-C", os.path.join(ROOT, "tests/sites/basic"), "-o", tmp + "/site"],
                        check=True)
         d = tmp + "/site/search"
-        files = [os.path.join(d, "meta.bin")] + sorted(glob.glob(os.path.join(d, "t-*.bin")))
-        blobs = [open(f, "rb").read() for f in files]
+        blobs = [open(os.path.join(d, "meta.bin"), "rb").read()]
+        # t-b000.bin holds the term shards one after the other: split it at
+        # each block's length (header bytes 8-11, little-endian).
+        for f in sorted(glob.glob(os.path.join(d, "t-b*.bin"))):
+            pack = open(f, "rb").read()
+            while pack:
+                n = 16 + int.from_bytes(pack[8:12], "little")
+                blobs.append(pack[:n])
+                pack = pack[n:]
         payloads = sep.join(b[16:] for b in blobs)
         raw = sep.join(blobs)
         for i, q in enumerate(["alpha", "\"exact phrase\" +beta -gamma", "title:alpha tag:x", "alp*",

@@ -31,7 +31,9 @@ if (!kbcArg || !siteArg) {
 const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const site = path.resolve(siteArg);
 const dir = path.join(site, 'search');
-const load = async (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
+const { cut } = require(path.join(assets, 'load.js'));
+const load = async (name, where) =>
+  cut(new Uint8Array(fs.readFileSync(path.join(dir, (where ? where.file : name) + '.bin'))), where, false);
 const s = await open(load);
 const meta = s.meta;
 

@@ -4,14 +4,17 @@
 // Usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR
 // For each case a copy of SITE_DIR/search is damaged in a temporary site,
 // then the query "QUERY" (a word of the index, whose terms shard is the
-// one damaged) runs through `KBC search -o TMP --tsv QUERY`, which must exit
+// one damaged, in place in the file that holds its run of 16) runs through `KBC search -o TMP --tsv QUERY`, which must exit
 // with status 3, print no result and say "search index" on stderr, and
 // through the JS reader in node, which must throw an Error whose message
 // contains "search index". Cases, on the meta block and on the terms shard
 // the query needs: truncated, one flipped byte, wrong magic, wrong version,
 // empty file, a payload a byte short or long under a correct header and
-// CRC, a block of another kind under its name; and for the JS
-// reader only (the C reader does not read text) a damaged text shard.
+// CRC, a block of another kind under its name; for the JS reader only a
+// damaged text shard read for a snippet; for both, a text shard a phrase
+// query reads. A damaged shard changes its file's length unless the edit
+// keeps it: the readers then refuse the file (its length is not the sum
+// the meta block gives), else the block.
 // Each reader and case is one check. Prints "N passed, N failed".
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const req = createRequire(import.meta.url);
 const { open } = req(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
-const { crc32 } = req(path.join(here, '..', '..', 'assets', 'search', 'index.js'));
+const { crc32, place } = req(path.join(here, '..', '..', 'assets', 'search', 'index.js'));
+const { cut } = req(path.join(here, '..', '..', 'assets', 'search', 'load.js'));
 const [kbcArg, siteArg] = process.argv.slice(2);
 if (!kbcArg || !siteArg) {
   console.error('usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR');
@@ -31,7 +35,14 @@ if (!kbcArg || !siteArg) {
 }
 const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const src = path.join(path.resolve(siteArg), 'search');
-const loader = (dir) => async (name) => new Uint8Array(fs.readFileSync(path.join(dir, name + '.bin')));
+// Like load.js over http(s) against a server that ignores Range: the whole
+// file, cut; a file that cannot be read is "cannot load".
+const loader = (dir) => async (name, where) => {
+  const file = (where ? where.file : name) + '.bin';
+  let b;
+  try { b = fs.readFileSync(path.join(dir, file)); } catch (e) { throw new Error(`search index: cannot load search/${file} (${e.code})`); }
+  return cut(new Uint8Array(b), where, false);
+};
 
 // The query, and the terms shard it reads.
 const good = await open(loader(src));
@@ -65,6 +76,17 @@ function reblock(payload, old) {
   c.writeUInt32LE(payload.length, 8);
   c.writeUInt32LE(crc32(c, 16), 12);
   return c;
+}
+
+// Apply `edit` to block `name` ("meta", "t-003", ...) where it lies in dir.
+function editBlock(dir, name, edit) {
+  if (name === 'meta') {
+    const p = path.join(dir, 'meta.bin');
+    fs.writeFileSync(p, edit(fs.readFileSync(p)));
+    return;
+  }
+  const w = place(good.meta, name), p = path.join(dir, w.file + '.bin'), b = fs.readFileSync(p);
+  fs.writeFileSync(p, Buffer.concat([b.subarray(0, w.at), edit(b.subarray(w.at, w.at + w.length)), b.subarray(w.at + w.length)]));
 }
 
 // A damaged copy of the index: `damage(dir)` edits files in dir/search.
@@ -111,26 +133,35 @@ function report(name, why, msg) {
 
 for (const [file, label] of [['meta', 'meta block'], [T, `terms shard ${shard}`]]) {
   for (const [what, edit] of Object.entries(edits)) {
-    const site = makeSite((d) => {
-      const p = path.join(d, file + '.bin');
-      fs.writeFileSync(p, edit(fs.readFileSync(p)));
-    });
+    const site = makeSite((d) => editBlock(d, file, edit));
     checkC(`${label}, ${what}`, site);
     await checkJS(`${label}, ${what}`, site);
   }
 }
-let site = makeSite((d) => fs.copyFileSync(path.join(d, 'x-000.bin'), path.join(d, T + '.bin')));
-checkC(`text shard renamed as terms shard ${shard}`, site);
-await checkJS(`text shard renamed as terms shard ${shard}`, site);
-site = makeSite((d) => fs.copyFileSync(path.join(d, T + '.bin'), path.join(d, 'meta.bin')));
+const TF = place(good.meta, T);
+let site = makeSite((d) => fs.copyFileSync(path.join(d, 'x-b000.bin'), path.join(d, TF.file + '.bin')));
+checkC(`text shards' file renamed as ${TF.file}.bin`, site);
+await checkJS(`text shards' file renamed as ${TF.file}.bin`, site);
+site = makeSite((d) => fs.writeFileSync(path.join(d, 'meta.bin'),
+  fs.readFileSync(path.join(d, TF.file + '.bin')).subarray(TF.at, TF.at + TF.length)));
 checkC('terms shard renamed as the meta block', site);
 await checkJS('terms shard renamed as the meta block', site);
+// The term shard's block swapped for another block of the same length
+// and kind would need two shards alike; instead, one of another kind and
+// the same length: the text shard of that size, if the index has one.
+const sameLen = good.meta.texts.findIndex((t) => t.bytes === TF.length);
+if (sameLen >= 0) {
+  const XS = `x-${String(sameLen).padStart(3, '0')}`, XW = place(good.meta, XS);
+  site = makeSite((d) => editBlock(d, T, () => fs.readFileSync(path.join(d, XW.file + '.bin')).subarray(XW.at, XW.at + XW.length)));
+  checkC(`text shard ${XS} in the place of terms shard ${shard}`, site);
+  await checkJS(`text shard ${XS} in the place of terms shard ${shard}`, site);
+}
+site = makeSite((d) => fs.rmSync(path.join(d, TF.file + '.bin')));
+checkC(`${TF.file}.bin missing`, site);
+await checkJS(`${TF.file}.bin missing`, site);
 const first = (await good.search(QUERY, false)).hits[0].doc;
 const X = `x-${String(good.meta.docs[first].text).padStart(3, '0')}`;
-site = makeSite((d) => {
-  const p = path.join(d, X + '.bin');
-  fs.writeFileSync(p, edits['flipped byte'](fs.readFileSync(p)));
-});
+site = makeSite((d) => editBlock(d, X, edits['flipped byte']));
 await checkJS(`text shard ${X}, flipped byte`, site, true);
 // Phrases and the adjacency bonus read text shards in both readers (format 2).
 const PHRASE = '"event loop"';
@@ -141,10 +172,7 @@ if (!ph.length) {
 } else {
   const XP = `x-${String(good.meta.docs[ph[0].doc].text).padStart(3, '0')}`;
   for (const [what, edit] of Object.entries(edits)) {
-    site = makeSite((d) => {
-      const p = path.join(d, XP + '.bin');
-      fs.writeFileSync(p, edit(fs.readFileSync(p)));
-    });
+    site = makeSite((d) => editBlock(d, XP, edit));
     checkC(`text shard ${XP}, ${what}, phrase query`, site, PHRASE);
     await checkJS(`text shard ${XP}, ${what}, phrase query`, site, false, PHRASE);
   }
