@@ -1245,33 +1245,13 @@ static void block_name(char name[32], char prefix, size_t i)
 		snprintf(name, 32, "%c-%03zu", prefix, i);
 }
 
-/* search/NAME.bin (path): blocks blk[from, to), one after the other. */
-static int write_pack(struct site_out *out, struct cache *cache, const char *path, const struct buf *blk,
-	size_t from, size_t to)
+/* search/PATH: blocks blk[from, to), named by block_name(), as a .bin file
+ * (their bytes one after the other) or, when `js`, as a script that calls
+ * kbcSearchLoaded() for each. */
+static int write_blocks(struct site_out *out, struct cache *cache, const char *path, char prefix,
+	const struct buf *blk, size_t from, size_t to, bool js)
 {
-	struct cache_key *k = cache_key_new("search bin");
-	for (size_t i = from; i < to; i++)
-		cache_key_bytes(k, blk[i].data, blk[i].len);
-	unsigned char deps[16];
-	cache_key_done(k, deps);
-	bool reused;
-	if (write_keyed(out, cache, path, deps, NULL, &reused) < 0)
-		return -1;
-	if (reused)
-		return 0;
-	struct buf pack = BUF_INIT;
-	for (size_t i = from; i < to; i++)
-		buf_put(&pack, blk[i].data, blk[i].len);
-	int rc = output_write(out, path, pack.data, pack.len);
-	buf_free(&pack);
-	return rc;
-}
-
-/* search/FILE.js (path) for blocks blk[from, to), named by block_name(). */
-static int write_js(struct site_out *out, struct cache *cache, const char *path, char prefix,
-	const struct buf *blk, size_t from, size_t to)
-{
-	struct cache_key *k = cache_key_new("search js");
+	struct cache_key *k = cache_key_new(js ? "search js" : "search bin");
 	char name[32];
 	for (size_t i = from; i < to; i++) {
 		block_name(name, prefix, i);
@@ -1285,13 +1265,17 @@ static int write_js(struct site_out *out, struct cache *cache, const char *path,
 		return -1;
 	if (reused)
 		return 0;
-	struct buf js = BUF_INIT;
+	struct buf file = BUF_INIT;
 	for (size_t i = from; i < to; i++) {
-		block_name(name, prefix, i);
-		js_call(&js, name, &blk[i]);
+		if (js) {
+			block_name(name, prefix, i);
+			js_call(&file, name, &blk[i]);
+		} else {
+			buf_put(&file, blk[i].data, blk[i].len);
+		}
 	}
-	int rc = output_write(out, path, js.data, js.len);
-	buf_free(&js);
+	int rc = output_write(out, path, file.data, file.len);
+	buf_free(&file);
 	return rc;
 }
 
@@ -1302,10 +1286,10 @@ static int write_run(struct site_out *out, struct cache *cache, char prefix, con
 	char path[64];
 	size_t from = r * INDEX_RUN, to = from + INDEX_RUN < n ? from + INDEX_RUN : n;
 	snprintf(path, sizeof path, "search/%c-b%03zu.bin", prefix, r);
-	if (write_pack(out, cache, path, blk, from, to) < 0)
+	if (write_blocks(out, cache, path, prefix, blk, from, to, false) < 0)
 		return -1;
 	snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, r);
-	return write_js(out, cache, path, prefix, blk, from, to);
+	return write_blocks(out, cache, path, prefix, blk, from, to, true);
 }
 
 struct write_job {
@@ -1326,9 +1310,9 @@ static void write_one(void *arg, size_t i)
 	if (atomic_load(&j->failed))
 		return;
 	if (i == 0) {
-		rc = write_pack(j->out, j->cache, "search/meta.bin", &ix->meta, 0, 1);
+		rc = write_blocks(j->out, j->cache, "search/meta.bin", 'm', &ix->meta, 0, 1, false);
 		if (rc == 0)
-			rc = write_js(j->out, j->cache, "search/meta.js", 'm', &ix->meta, 0, 1);
+			rc = write_blocks(j->out, j->cache, "search/meta.js", 'm', &ix->meta, 0, 1, true);
 	} else if ((i -= 1) < j->n_truns) {
 		rc = write_run(j->out, j->cache, 't', ix->terms, ix->n_terms, i);
 	} else {
