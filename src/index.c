@@ -813,6 +813,7 @@ static int cmp_terms(const void *a, const void *b)
 /* Serialize terms [from, to) as one shard block. */
 static void term_shard(struct buf *block, const struct builder *b, size_t from, size_t to)
 {
+	buf_init(block);
 	struct buf payload = BUF_INIT;
 	index_put_varint(&payload, (uint32_t)(to - from));
 	const char *prev = "";
@@ -833,6 +834,50 @@ static void term_shard(struct buf *block, const struct builder *b, size_t from, 
 		buf_put(&payload, b->post.data + b->terms[i].post_at, b->terms[i].post_len);
 	index_block(block, INDEX_TERMS, &payload);
 	buf_free(&payload);
+}
+
+static int write_run(struct site_out *out, struct cache *cache, char prefix, size_t r, const struct buf *blk,
+	size_t n);
+
+/* Where a run of shards goes as soon as it is made: the site (through the
+ * build cache's reuse of unchanged files), or nowhere when `out` is NULL.
+ * Only the blocks' sizes are kept (for the meta block), so the index never
+ * holds all of its shards at once. */
+struct shard_sink {
+	struct site_out *out;
+	struct cache *cache;
+	atomic_bool failed;
+};
+
+/* Write run r of shards (blk[0, n), the shards r * INDEX_RUN and on),
+ * keep their sizes in bytes[], and free them. */
+static void sink_run(struct shard_sink *k, char prefix, size_t r, struct buf *blk, size_t n, uint32_t *bytes)
+{
+	for (size_t i = 0; i < n; i++)
+		bytes[r * INDEX_RUN + i] = (uint32_t)blk[i].len;
+	if (k->out && !atomic_load(&k->failed) && write_run(k->out, k->cache, prefix, r, blk, n) < 0)
+		atomic_store(&k->failed, true);
+	for (size_t i = 0; i < n; i++)
+		buf_free(&blk[i]);
+}
+
+/* The term shards, made and written on the pool a run per task. */
+struct term_job {
+	const struct builder *b;
+	const size_t *cuts;       /* shard s holds terms [cuts[s], cuts[s + 1]) */
+	size_t n;                 /* shards */
+	uint32_t *bytes;          /* per shard: its block's size */
+	struct shard_sink *sink;
+};
+
+static void term_run(void *arg, size_t r)
+{
+	const struct term_job *j = arg;
+	struct buf blk[INDEX_RUN];
+	size_t n = 0;
+	for (size_t s = r * INDEX_RUN; s < j->n && n < INDEX_RUN; s++, n++)
+		term_shard(&blk[n], j->b, j->cuts[s], s + 1 < j->n ? j->cuts[s + 1] : j->b->n_terms);
+	sink_run(j->sink, 't', r, blk, n, j->bytes);
 }
 
 /* Group the topics by note, keeping their order. */
@@ -856,11 +901,14 @@ static void index_topics(struct builder *b)
 }
 
 /* The text shards and, per document, its shard: cut where the bytes
- * reach the target (one pass), then made on the pool. */
+ * reach the target (one pass), then made and written on the pool, a run
+ * of INDEX_RUN shards per task. */
 struct text_job {
 	const struct builder *b;
 	const size_t *cut;        /* shard s holds documents [cut[s], cut[s + 1]) */
-	struct buf *texts;
+	size_t n;                 /* shards */
+	uint32_t *bytes;          /* per shard: its block's size */
+	struct shard_sink *sink;
 };
 
 /* The fields of a document that are not in the meta block. */
@@ -869,9 +917,8 @@ static bool extra_field(int f)
 	return f == F_TOPIC || f == F_ALIAS || f == F_TAG;
 }
 
-static void text_shard(void *arg, size_t s)
+static void text_shard(const struct text_job *j, size_t s, struct buf *block)
 {
-	const struct text_job *j = arg;
 	const struct builder *b = j->b;
 	const struct kb *kb = b->kb;
 	struct fval *vals = NULL;
@@ -900,13 +947,24 @@ static void text_shard(void *arg, size_t s)
 				index_put_str(&payload, vals[k].text, strlen(vals[k].text));
 			}
 	}
-	buf_init(&j->texts[s]);
-	index_block(&j->texts[s], INDEX_TEXT, &payload);
+	buf_init(block);
+	index_block(block, INDEX_TEXT, &payload);
 	buf_free(&payload);
 	free(vals);
 }
 
-static void text_shards(struct builder *b, struct search_index *ix, uint32_t *shard_of, struct buf *firsts)
+static void text_run(void *arg, size_t r)
+{
+	const struct text_job *j = arg;
+	struct buf blk[INDEX_RUN];
+	size_t n = 0;
+	for (size_t s = r * INDEX_RUN; s < j->n && n < INDEX_RUN; s++)
+		text_shard(j, s, &blk[n++]);
+	sink_run(j->sink, 'x', r, blk, n, j->bytes);
+}
+
+static void text_shards(struct builder *b, struct search_index *ix, uint32_t *shard_of, struct buf *firsts,
+	struct shard_sink *sink)
 {
 	const struct kb *kb = b->kb;
 	size_t total = 0;
@@ -939,15 +997,15 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 	}
 	size_t n_texts = n_cut;
 	*VEC_PUSH(cut, n_cut, cap_cut) = b->n_docs;
-	struct text_job j = { b, cut, xcalloc(n_texts ? n_texts : 1, sizeof *j.texts) };
-	pool_for(n_texts, b->n_w, text_shard, &j);
+	struct text_job j = { b, cut, n_texts, xcalloc(n_texts ? n_texts : 1, sizeof *j.bytes), sink };
+	pool_for((n_texts + INDEX_RUN - 1) / INDEX_RUN, b->n_w, text_run, &j);
 	for (size_t s = 0; s < n_texts; s++) {
 		index_put_varint(firsts, (uint32_t)cut[s]);
-		index_put_varint(firsts, (uint32_t)j.texts[s].len);
+		index_put_varint(firsts, j.bytes[s]);
 	}
 	free(cut);
 	free(len);
-	ix->texts = j.texts;
+	free(j.bytes);
 	ix->n_texts = n_texts;
 }
 
@@ -965,7 +1023,8 @@ static void free_terms(struct builder *b)
 }
 
 /* 0, or -1 (nothing built) when a cached packed note was malformed. */
-static int build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
+static int build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache,
+	struct shard_sink *sink)
 {
 	struct builder b = { 0 };
 	memset(ix, 0, sizeof *ix);
@@ -1105,18 +1164,14 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 			*VEC_PUSH(cuts, n_cuts, cap_cuts) = 0;
 		size += strlen(b.terms[i].s) + 6 + b.terms[i].post_len;
 	}
-	ix->terms = xcalloc(n_cuts ? n_cuts : 1, sizeof *ix->terms);
 	ix->n_terms = n_cuts;
-	for (size_t s = 0; s < n_cuts; s++) {
-		size_t to = s + 1 < n_cuts ? cuts[s + 1] : b.n_terms;
-		buf_init(&ix->terms[s]);
-		term_shard(&ix->terms[s], &b, cuts[s], to);
-	}
+	struct term_job tj = { &b, cuts, n_cuts, xcalloc(n_cuts ? n_cuts : 1, sizeof *tj.bytes), sink };
+	pool_for((n_cuts + INDEX_RUN - 1) / INDEX_RUN, b.n_w, term_run, &tj);
 
 	/* Text shards. */
 	uint32_t *text_shard_of = xcalloc(b.n_docs ? b.n_docs : 1, sizeof *text_shard_of);
 	struct buf firsts = BUF_INIT;
-	text_shards(&b, ix, text_shard_of, &firsts);
+	text_shards(&b, ix, text_shard_of, &firsts, sink);
 
 	/* Meta. */
 	struct buf m = BUF_INIT;
@@ -1167,7 +1222,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	for (size_t s = 0; s < ix->n_terms; s++) {
 		const char *first = b.terms[cuts[s]].s;
 		index_put_str(&m, first, strlen(first));
-		index_put_varint(&m, (uint32_t)ix->terms[s].len);
+		index_put_varint(&m, tj.bytes[s]);
 	}
 	buf_put(&m, firsts.data, firsts.len);
 	index_block(&ix->meta, INDEX_META, &m);
@@ -1177,19 +1232,22 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	ix->n_notes = b.n_notes;
 	ix->n_tokenized = b.n_tokenized;
 	ix->n_distinct = b.n_terms;
-	ix->jobs = b.n_w;
 
 	free(note_no);
 	free(text_shard_of);
+	free(tj.bytes);
 	free(cuts);
 	free_terms(&b);
 	return 0;
 }
 
-void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache)
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache,
+	struct site_out *out)
 {
-	if (build(kb, ix, jobs, cache) < 0)
-		build(kb, ix, jobs, NULL);   /* a damaged cache entry: do without */
+	struct shard_sink sink = { out, cache, false };
+	if (build(kb, ix, jobs, cache, &sink) < 0)
+		build(kb, ix, jobs, NULL, &sink);   /* a damaged cache entry: do without */
+	ix->failed = atomic_load(&sink.failed);
 }
 
 static void base64(struct buf *out, const unsigned char *p, size_t n)
@@ -1245,16 +1303,16 @@ static void block_name(char name[32], char prefix, size_t i)
 		snprintf(name, 32, "%c-%03zu", prefix, i);
 }
 
-/* search/PATH: blocks blk[from, to), named by block_name(), as a .bin file
- * (their bytes one after the other) or, when `js`, as a script that calls
- * kbcSearchLoaded() for each. */
-static int write_blocks(struct site_out *out, struct cache *cache, const char *path, char prefix,
-	const struct buf *blk, size_t from, size_t to, bool js)
+/* search/PATH: blocks blk[0, n), numbered from `first` and named by
+ * block_name(), as a .bin file (their bytes one after the other) or, when
+ * `js`, as a script that calls kbcSearchLoaded() for each. */
+static int write_blocks(struct site_out *out, struct cache *cache, const char *path, char prefix, size_t first,
+	const struct buf *blk, size_t n, bool js)
 {
 	struct cache_key *k = cache_key_new(js ? "search js" : "search bin");
 	char name[32];
-	for (size_t i = from; i < to; i++) {
-		block_name(name, prefix, i);
+	for (size_t i = 0; i < n; i++) {
+		block_name(name, prefix, first + i);
 		cache_key_str(k, name);
 		cache_key_bytes(k, blk[i].data, blk[i].len);
 	}
@@ -1266,9 +1324,9 @@ static int write_blocks(struct site_out *out, struct cache *cache, const char *p
 	if (reused)
 		return 0;
 	struct buf file = BUF_INIT;
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (js) {
-			block_name(name, prefix, i);
+			block_name(name, prefix, first + i);
 			js_call(&file, name, &blk[i]);
 		} else {
 			buf_put(&file, blk[i].data, blk[i].len);
@@ -1279,65 +1337,29 @@ static int write_blocks(struct site_out *out, struct cache *cache, const char *p
 	return rc;
 }
 
-/* search/PREFIX-bNNN.bin and .js: run r of the n shards blk[]. */
-static int write_run(struct site_out *out, struct cache *cache, char prefix, const struct buf *blk, size_t n,
-	size_t r)
+/* search/PREFIX-bNNN.bin and .js: run r of the shards, blk[0, n). */
+static int write_run(struct site_out *out, struct cache *cache, char prefix, size_t r, const struct buf *blk,
+	size_t n)
 {
 	char path[64];
-	size_t from = r * INDEX_RUN, to = from + INDEX_RUN < n ? from + INDEX_RUN : n;
 	snprintf(path, sizeof path, "search/%c-b%03zu.bin", prefix, r);
-	if (write_blocks(out, cache, path, prefix, blk, from, to, false) < 0)
+	if (write_blocks(out, cache, path, prefix, r * INDEX_RUN, blk, n, false) < 0)
 		return -1;
 	snprintf(path, sizeof path, "search/%c-b%03zu.js", prefix, r);
-	return write_blocks(out, cache, path, prefix, blk, from, to, true);
-}
-
-struct write_job {
-	const struct search_index *ix;
-	struct site_out *out;
-	struct cache *cache;
-	size_t n_truns, n_xruns;  /* files of term shards, of text shards */
-	atomic_bool failed;
-};
-
-/* File pair i: meta.bin and meta.js, then the term shards' runs, then the
- * text shards'. */
-static void write_one(void *arg, size_t i)
-{
-	struct write_job *j = arg;
-	const struct search_index *ix = j->ix;
-	int rc;
-	if (atomic_load(&j->failed))
-		return;
-	if (i == 0) {
-		rc = write_blocks(j->out, j->cache, "search/meta.bin", 'm', &ix->meta, 0, 1, false);
-		if (rc == 0)
-			rc = write_blocks(j->out, j->cache, "search/meta.js", 'm', &ix->meta, 0, 1, true);
-	} else if ((i -= 1) < j->n_truns) {
-		rc = write_run(j->out, j->cache, 't', ix->terms, ix->n_terms, i);
-	} else {
-		rc = write_run(j->out, j->cache, 'x', ix->texts, ix->n_texts, i - j->n_truns);
-	}
-	if (rc < 0)
-		atomic_store(&j->failed, true);
+	return write_blocks(out, cache, path, prefix, r * INDEX_RUN, blk, n, true);
 }
 
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache)
 {
-	struct write_job j = { ix, out, cache, (ix->n_terms + INDEX_RUN - 1) / INDEX_RUN,
-		(ix->n_texts + INDEX_RUN - 1) / INDEX_RUN, false };
-	pool_for(1 + j.n_truns + j.n_xruns, ix->jobs, write_one, &j);
-	return atomic_load(&j.failed) ? -1 : 0;
+	if (ix->failed)
+		return -1;
+	if (write_blocks(out, cache, "search/meta.bin", 'm', 0, &ix->meta, 1, false) < 0)
+		return -1;
+	return write_blocks(out, cache, "search/meta.js", 'm', 0, &ix->meta, 1, true);
 }
 
 void index_free(struct search_index *ix)
 {
 	buf_free(&ix->meta);
-	for (size_t i = 0; i < ix->n_terms; i++)
-		buf_free(&ix->terms[i]);
-	free(ix->terms);
-	for (size_t i = 0; i < ix->n_texts; i++)
-		buf_free(&ix->texts[i]);
-	free(ix->texts);
 	memset(ix, 0, sizeof *ix);
 }

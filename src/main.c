@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -429,6 +431,26 @@ static void store_job_finish(struct store_job *j, bool built)
 	j->path = NULL;
 }
 
+/* One build of a project at a time: another `kbc build` of it (or a `kbc
+ * serve` rebuild) waits here until the first has finished, instead of
+ * reading and replacing .kbc/cache.sqlite and .kbc/kb.sqlite while the
+ * first writes them. An flock() on .kbc/lock, held until the process
+ * exits; where the lock file cannot be made, the build goes on without. */
+static void lock_project(const struct kb_config *cfg, bool quiet)
+{
+	char *dir = path_join(cfg->root, ".kbc");
+	char *path = path_join(dir, "lock");
+	int fd = mkdir_p(dir) == 0 ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		if (!quiet)
+			fprintf(stderr, "kbc: waiting for another build of this project to finish (%s)\n", path);
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	free(path);
+	free(dir);
+}
+
 /* ---- the search index, built beside the pages ---- */
 
 /* index_build() and index_write() read only what the parse and resolve
@@ -454,7 +476,7 @@ static void *index_job_run(void *arg)
 {
 	struct index_job *j = arg;
 	double t0 = now();
-	index_build(j->kb, &j->ix, j->jobs, j->cache);
+	index_build(j->kb, &j->ix, j->jobs, j->cache, j->out);
 	double t1 = now();
 	j->rc = index_write(&j->ix, j->out, j->cache);
 	j->built_ms = (t1 - t0) * 1000;
@@ -643,8 +665,10 @@ static int run(const struct options *o, bool write)
 	size_t n_a = same_dir(proj_a, data_a) ? 1 : 2;
 	/* Opened before the scan: its file signatures spare reading the
 	 * notes that did not change. */
-	if (write)
+	if (write) {
+		lock_project(&kb.cfg, o->quiet);
 		cache = cache_open(&kb.cfg, tdirs, n_t, o->no_cache, o->verbose);
+	}
 	size_t unread = 0;
 	if (scan_notes(&kb, (int)o->jobs, cache, &unread) < 0)
 		goto free_dirs;

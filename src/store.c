@@ -757,6 +757,7 @@ static int cache_try_open(struct store_cache *c, const char *identity)
 	    sqlite3_step(st) == SQLITE_ROW)
 		tables = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	st = NULL;   /* finalized again below when the schema cannot be made */
 	if (tables < 0)
 		return -1;
 	struct buf v = BUF_INIT;

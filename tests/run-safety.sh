@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Output safety: refused output folders, a failed build (before and midway
-# through writing) that leaves the previous site intact, and cleanup of a
-# build that was interrupted.
+# through writing) that leaves the previous site intact, cleanup of a build
+# that was interrupted, and two builds of one project at once.
 . "$(dirname "$0")/lib.sh"
 KBC=$1
 
@@ -57,4 +57,40 @@ mkdir .site.kbc-new && echo mine > .site.kbc-new/precious.txt
 check "foreign staging folder refused" status_is 3 "$KBC" build -q
 check "foreign staging folder kept" test -f .site.kbc-new/precious.txt
 rm -rf .site.kbc-new
+
+# Two builds of one project at the same time (a second terminal, CI steps,
+# kbc serve beside kbc build): the second waits for the first (a lock on
+# .kbc/lock) instead of using the build cache and .kbc/kb.sqlite while the
+# first replaces them. Before the lock, a run like this one could end with
+# "cannot move .kbc/kb.sqlite into place" or a crash in the cache's set-up.
+kbproj="$TMP/kbproj"
+mkdir -p "$kbproj" && cp -r "$TESTS_DIR/../notes" "$TESTS_DIR/../kb.yaml" "$kbproj/"
+for i in 1 2 3 4 5; do
+	("$KBC" build -q -j 1 -C "$kbproj" -o "$TMP/one" 2>"$TMP/one.err"; echo $? >"$TMP/one.rc") &
+	"$KBC" build -j 2 -C "$kbproj" -o "$TMP/two" >/dev/null 2>"$TMP/two.err"
+	echo $? >"$TMP/two.rc"
+	wait
+	check "builds at once, round $i: both succeed" test "$(cat "$TMP/one.rc") $(cat "$TMP/two.rc")" = "0 0"
+	check "builds at once, round $i: no error" bash -c "! grep -q error: '$TMP/one.err' '$TMP/two.err'"
+	check "builds at once, round $i: the same site" diff -r "$TMP/one" "$TMP/two"
+done
+
+# A build cache that another program holds a write lock on (kbc's own
+# builds wait for each other, above): a note and a build without it, not a
+# crash (it once finalized a statement twice there).
+lockproj="$TMP/lockproj"
+mkdir -p "$lockproj/.kbc" && cp -r "$TESTS_DIR/sites/basic/notes" "$TESTS_DIR/sites/basic/kb.yaml" "$lockproj/"
+python3 -c "
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN IMMEDIATE')
+open(sys.argv[2], 'w').close()
+time.sleep(5)
+" "$lockproj/.kbc/cache.sqlite" "$TMP/locked" &
+holder=$!
+for _ in $(seq 50); do [ -e "$TMP/locked" ] && break; sleep 0.1; done
+check "a cache locked by another program: the build succeeds" "$KBC" build -q -C "$lockproj" -o "$lockproj/site"
+check "... and its site is there" test -s "$lockproj/site/index.html"
+kill "$holder" 2>/dev/null
+wait
 finish
