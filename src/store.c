@@ -809,6 +809,15 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
 	}
 	free(dir);
 	int rc = fresh ? 1 : cache_try_open(c, identity);
+	if (rc < 0 && c->db && sqlite3_errcode(c->db) == SQLITE_BUSY) {
+		/* Another program holds it (kbc's own builds wait for each
+		 * other on .kbc/lock): not ours to replace. */
+		fprintf(stderr, "kbc: note: build cache %s is locked by another program; building without it\n", path);
+		cache_close_db(c);
+		free(c->path);
+		free(c);
+		return NULL;
+	}
 	if (rc != 0) {
 		if (!fresh)
 			fprintf(stderr, "kbc: note: build cache %s %s; building everything\n", path,

@@ -77,20 +77,27 @@ done
 
 # A build cache that another program holds a write lock on (kbc's own
 # builds wait for each other, above): a note and a build without it, not a
-# crash (it once finalized a statement twice there).
+# crash (it once finalized a statement twice there), and the file is left
+# to its holder.
 lockproj="$TMP/lockproj"
 mkdir -p "$lockproj/.kbc" && cp -r "$TESTS_DIR/sites/basic/notes" "$TESTS_DIR/sites/basic/kb.yaml" "$lockproj/"
 python3 -c "
-import sqlite3, sys, time
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute('BEGIN IMMEDIATE')
 open(sys.argv[2], 'w').close()
-time.sleep(5)
-" "$lockproj/.kbc/cache.sqlite" "$TMP/locked" &
+for _ in range(1200):   # held until the checks are done (at most 2 minutes)
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+" "$lockproj/.kbc/cache.sqlite" "$TMP/locked" "$TMP/unlock" &
 holder=$!
 for _ in $(seq 50); do [ -e "$TMP/locked" ] && break; sleep 0.1; done
-check "a cache locked by another program: the build succeeds" "$KBC" build -q -C "$lockproj" -o "$lockproj/site"
+ino=$(stat -c %i "$lockproj/.kbc/cache.sqlite")
+check "a cache locked by another program: the build succeeds" "$KBC" build -C "$lockproj" -o "$lockproj/site"
 check "... and its site is there" test -s "$lockproj/site/index.html"
-kill "$holder" 2>/dev/null
-wait
+check "... the note says the cache is locked" bash -c "'$KBC' build -C '$lockproj' -o '$lockproj/site' 2>&1 | grep -q 'is locked by another program'"
+check "... and the cache file is the same file" test "$(stat -c %i "$lockproj/.kbc/cache.sqlite")" = "$ino"
+touch "$TMP/unlock"
+wait "$holder"
 finish
