@@ -861,25 +861,6 @@ static void sink_run(struct shard_sink *k, char prefix, size_t r, struct buf *bl
 		buf_free(&blk[i]);
 }
 
-/* The term shards, made and written on the pool a run per task. */
-struct term_job {
-	const struct builder *b;
-	const size_t *cuts;       /* shard s holds terms [cuts[s], cuts[s + 1]) */
-	size_t n;                 /* shards */
-	uint32_t *bytes;          /* per shard: its block's size */
-	struct shard_sink *sink;
-};
-
-static void term_run(void *arg, size_t r)
-{
-	const struct term_job *j = arg;
-	struct buf blk[INDEX_RUN];
-	size_t n = 0;
-	for (size_t s = r * INDEX_RUN; s < j->n && n < INDEX_RUN; s++, n++)
-		term_shard(&blk[n], j->b, j->cuts[s], s + 1 < j->n ? j->cuts[s + 1] : j->b->n_terms);
-	sink_run(j->sink, 't', r, blk, n, j->bytes);
-}
-
 /* Group the topics by note, keeping their order. */
 static void index_topics(struct builder *b)
 {
@@ -900,33 +881,22 @@ static void index_topics(struct builder *b)
 	free(fill);
 }
 
-/* The text shards and, per document, its shard: cut where the bytes
- * reach the target (one pass), then made and written on the pool, a run
- * of INDEX_RUN shards per task. */
-struct text_job {
-	const struct builder *b;
-	const size_t *cut;        /* shard s holds documents [cut[s], cut[s + 1]) */
-	size_t n;                 /* shards */
-	uint32_t *bytes;          /* per shard: its block's size */
-	struct shard_sink *sink;
-};
-
 /* The fields of a document that are not in the meta block. */
 static bool extra_field(int f)
 {
 	return f == F_TOPIC || f == F_ALIAS || f == F_TAG;
 }
 
-static void text_shard(const struct text_job *j, size_t s, struct buf *block)
+/* Serialize documents [from, to) as one text shard block. */
+static void text_shard(struct buf *block, const struct builder *b, size_t from, size_t to)
 {
-	const struct builder *b = j->b;
 	const struct kb *kb = b->kb;
 	struct fval *vals = NULL;
 	size_t n_vals = 0, cap_vals = 0;
 	struct buf payload = BUF_INIT;
-	index_put_varint(&payload, (uint32_t)j->cut[s]);
-	index_put_varint(&payload, (uint32_t)(j->cut[s + 1] - j->cut[s]));
-	for (size_t d = j->cut[s]; d < j->cut[s + 1]; d++) {
+	index_put_varint(&payload, (uint32_t)from);
+	index_put_varint(&payload, (uint32_t)(to - from));
+	for (size_t d = from; d < to; d++) {
 		const struct doc *doc = &b->docs[d];
 		const struct kb_note *n = &kb->notes[doc->note];
 		const char *h = doc->heading >= 0 ? n->headings[doc->heading].text : "";
@@ -953,16 +923,44 @@ static void text_shard(const struct text_job *j, size_t s, struct buf *block)
 	free(vals);
 }
 
-static void text_run(void *arg, size_t r)
+/* The shards of one kind, 't' or 'x', made and written on the pool a run
+ * of INDEX_RUN per task: shard s holds terms or documents [cut[s],
+ * cut[s + 1]). */
+struct shard_job {
+	const struct builder *b;
+	char prefix;
+	const size_t *cut;
+	size_t n;                 /* shards */
+	uint32_t *bytes;          /* per shard: its block's size */
+	struct shard_sink *sink;
+};
+
+static void shard_run(void *arg, size_t r)
 {
-	const struct text_job *j = arg;
+	const struct shard_job *j = arg;
 	struct buf blk[INDEX_RUN];
 	size_t n = 0;
-	for (size_t s = r * INDEX_RUN; s < j->n && n < INDEX_RUN; s++)
-		text_shard(j, s, &blk[n++]);
-	sink_run(j->sink, 'x', r, blk, n, j->bytes);
+	for (size_t s = r * INDEX_RUN; s < j->n && n < INDEX_RUN; s++, n++) {
+		if (j->prefix == 't')
+			term_shard(&blk[n], j->b, j->cut[s], j->cut[s + 1]);
+		else
+			text_shard(&blk[n], j->b, j->cut[s], j->cut[s + 1]);
+	}
+	sink_run(j->sink, j->prefix, r, blk, n, j->bytes);
 }
 
+/* Make and write the n shards cut[] describes (n + 1 entries); returns
+ * their sizes, for the meta block. */
+static uint32_t *make_shards(const struct builder *b, char prefix, const size_t *cut, size_t n,
+	struct shard_sink *sink)
+{
+	struct shard_job j = { b, prefix, cut, n, xcalloc(n ? n : 1, sizeof *j.bytes), sink };
+	pool_for((n + INDEX_RUN - 1) / INDEX_RUN, b->n_w, shard_run, &j);
+	return j.bytes;
+}
+
+/* The text shards and, per document, its shard: cut where the bytes
+ * reach the target (one pass), then made and written. */
 static void text_shards(struct builder *b, struct search_index *ix, uint32_t *shard_of, struct buf *firsts,
 	struct shard_sink *sink)
 {
@@ -997,15 +995,14 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 	}
 	size_t n_texts = n_cut;
 	*VEC_PUSH(cut, n_cut, cap_cut) = b->n_docs;
-	struct text_job j = { b, cut, n_texts, xcalloc(n_texts ? n_texts : 1, sizeof *j.bytes), sink };
-	pool_for((n_texts + INDEX_RUN - 1) / INDEX_RUN, b->n_w, text_run, &j);
+	uint32_t *bytes = make_shards(b, 'x', cut, n_texts, sink);
 	for (size_t s = 0; s < n_texts; s++) {
 		index_put_varint(firsts, (uint32_t)cut[s]);
-		index_put_varint(firsts, j.bytes[s]);
+		index_put_varint(firsts, bytes[s]);
 	}
 	free(cut);
 	free(len);
-	free(j.bytes);
+	free(bytes);
 	ix->n_texts = n_texts;
 }
 
@@ -1165,8 +1162,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 		size += strlen(b.terms[i].s) + 6 + b.terms[i].post_len;
 	}
 	ix->n_terms = n_cuts;
-	struct term_job tj = { &b, cuts, n_cuts, xcalloc(n_cuts ? n_cuts : 1, sizeof *tj.bytes), sink };
-	pool_for((n_cuts + INDEX_RUN - 1) / INDEX_RUN, b.n_w, term_run, &tj);
+	*VEC_PUSH(cuts, n_cuts, cap_cuts) = b.n_terms;
+	uint32_t *term_bytes = make_shards(&b, 't', cuts, ix->n_terms, sink);
 
 	/* Text shards. */
 	uint32_t *text_shard_of = xcalloc(b.n_docs ? b.n_docs : 1, sizeof *text_shard_of);
@@ -1222,7 +1219,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	for (size_t s = 0; s < ix->n_terms; s++) {
 		const char *first = b.terms[cuts[s]].s;
 		index_put_str(&m, first, strlen(first));
-		index_put_varint(&m, tj.bytes[s]);
+		index_put_varint(&m, term_bytes[s]);
 	}
 	buf_put(&m, firsts.data, firsts.len);
 	index_block(&ix->meta, INDEX_META, &m);
@@ -1235,7 +1232,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 
 	free(note_no);
 	free(text_shard_of);
-	free(tj.bytes);
+	free(term_bytes);
 	free(cuts);
 	free_terms(&b);
 	return 0;
