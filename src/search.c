@@ -69,6 +69,10 @@ struct search_db {
 	struct tok_list dt;          /* a document's tokens (phrase checks) */
 	int dt_names;                /* positions below it are in title, topic, alias, heading */
 	struct buf meta;
+	/* The last file of shards read, kept: a query often reads several
+	 * shards of one file in turn. run_name is "" when none is kept. */
+	char run_name[32];
+	struct buf run;
 };
 
 #define FAIL(...) do { snprintf(why, n_why, __VA_ARGS__); goto fail; } while (0)
@@ -105,6 +109,7 @@ struct search_db *search_open_with(search_read_fn read, void *ctx, char *why, si
 	struct search_db *db = xcalloc(1, sizeof *db);
 	db->read = read;
 	db->read_ctx = ctx;
+	buf_init(&db->run);
 	const unsigned char *p;
 	size_t n;
 	if (db->read(db->read_ctx, "meta.bin", &db->meta, why, n_why) < 0)
@@ -240,6 +245,7 @@ void search_close(struct search_db *db)
 	tok_list_free(&db->dt);
 	tokenizer_free(db->tz);
 	buf_free(&db->meta);
+	buf_free(&db->run);
 	free(db->dir);
 	free(db);
 }
@@ -274,18 +280,22 @@ static int read_shard(struct search_db *db, char prefix, uint32_t i, struct buf 
 	size_t len = prefix == 't' ? db->shards[i].bytes : db->texts[i].bytes;
 	char name[32];
 	snprintf(name, sizeof name, "%c-b%03u.bin", prefix, run);
-	struct buf file = BUF_INIT;
-	int rc = db->read(db->read_ctx, name, &file, why, n_why);
-	if (rc == 0 && file.len != total) {
-		snprintf(why, n_why, "search/%s is corrupt: it has %zu bytes, the meta block says %zu", name,
-			file.len, total);
-		rc = -1;
+	if (strcmp(name, db->run_name) != 0) {
+		db->run_name[0] = '\0';
+		buf_reset(&db->run);
+		if (db->read(db->read_ctx, name, &db->run, why, n_why) < 0)
+			return -1;
+		if (db->run.len != total) {
+			snprintf(why, n_why, "search/%s is corrupt: it has %zu bytes, the meta block says %zu", name,
+				db->run.len, total);
+			return -1;
+		}
+		memcpy(db->run_name, name, sizeof name);
 	}
 	buf_reset(out);
-	if (rc == 0 && len)
-		buf_put(out, file.data + off, len);
-	buf_free(&file);
-	return rc;
+	if (len)
+		buf_put(out, db->run.data + off, len);
+	return 0;
 }
 
 /* Read and check shard i (once). */
