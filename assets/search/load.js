@@ -12,7 +12,10 @@
  *   Failure: Error("search index: ...").
  * cut(bytes, where, ranged) -> the shard's bytes out of what was read: the
  *   range (ranged) or the whole file; throws when the size is not the meta
- *   block's (used by the tests' readers from disk too).
+ *   block's.
+ * files(read) -> a loader like loader(base)'s, over read(file) -> the bytes
+ *   of search/FILE (node's fs.readFileSync, for the tests): whole files,
+ *   cut as over http(s) from a server that ignores Range.
  * indexBase() -> the search/ URL from <meta name="kbc-root" content="../">. */
 (function (root, f) {
   if (typeof module === 'object') module.exports = f(global);
@@ -96,6 +99,17 @@
     }).then(function (b) { return cut(b, where, ranged); });
   }
 
+  function files(read) {
+    return function (name, where) {
+      var file = (where ? where.file : name) + '.bin';
+      return Promise.resolve(file).then(read).then(function (b) {
+        return cut(new Uint8Array(b), where, false);
+      }, function (e) {
+        throw new Error('search index: cannot load search/' + file + ' (' + (e.code || e.message) + ')');
+      });
+    };
+  }
+
   return {
     loader: function (base) {
       var cache = new Map(), get = new URL(base, location.href).protocol === 'file:' ? script : bin;
@@ -107,6 +121,7 @@
       };
     },
     cut: cut,
+    files: files,
     indexBase: function () {
       var m = document.querySelector('meta[name="kbc-root"]');
       return new URL((m ? m.content : '') + 'search/', location.href).href;

@@ -31,10 +31,8 @@ if (!kbcArg || !siteArg) {
 const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const site = path.resolve(siteArg);
 const dir = path.join(site, 'search');
-const { cut } = require(path.join(assets, 'load.js'));
-const load = async (name, where) =>
-  cut(new Uint8Array(fs.readFileSync(path.join(dir, (where ? where.file : name) + '.bin'))), where, false);
-const s = await open(load);
+const { files } = require(path.join(assets, 'load.js'));
+const s = await open(files((f) => fs.readFileSync(path.join(dir, f))));
 const meta = s.meta;
 
 // A small deterministic generator (mulberry32).

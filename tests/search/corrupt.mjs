@@ -27,7 +27,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const req = createRequire(import.meta.url);
 const { open } = req(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
 const { crc32, place } = req(path.join(here, '..', '..', 'assets', 'search', 'index.js'));
-const { cut } = req(path.join(here, '..', '..', 'assets', 'search', 'load.js'));
+const { files } = req(path.join(here, '..', '..', 'assets', 'search', 'load.js'));
 const [kbcArg, siteArg] = process.argv.slice(2);
 if (!kbcArg || !siteArg) {
   console.error('usage: node tests/search/corrupt.mjs KBC_BINARY SITE_DIR');
@@ -35,14 +35,9 @@ if (!kbcArg || !siteArg) {
 }
 const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const src = path.join(path.resolve(siteArg), 'search');
-// Like load.js over http(s) against a server that ignores Range: the whole
-// file, cut; a file that cannot be read is "cannot load".
-const loader = (dir) => async (name, where) => {
-  const file = (where ? where.file : name) + '.bin';
-  let b;
-  try { b = fs.readFileSync(path.join(dir, file)); } catch (e) { throw new Error(`search index: cannot load search/${file} (${e.code})`); }
-  return cut(new Uint8Array(b), where, false);
-};
+// Whole files from disk, cut as load.js does over http(s) when a server
+// ignores Range; a file that cannot be read is "cannot load".
+const loader = (dir) => files((f) => fs.readFileSync(path.join(dir, f)));
 
 // The query, and the terms shard it reads.
 const good = await open(loader(src));

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { open } = require(path.join(here, '..', '..', 'assets', 'search', 'query.js'));
-const { cut } = require(path.join(here, '..', '..', 'assets', 'search', 'load.js'));
+const { files } = require(path.join(here, '..', '..', 'assets', 'search', 'load.js'));
 const [kbcArg, siteArg] = process.argv.slice(2);
 if (!kbcArg || !siteArg) {
   console.error('usage: node tests/search/rank.mjs KBC_BINARY SITE_DIR');
@@ -23,8 +23,7 @@ if (!kbcArg || !siteArg) {
 }
 const kbc = kbcArg.includes('/') ? path.resolve(kbcArg) : kbcArg;
 const site = path.resolve(siteArg);
-const s = await open(async (n, where) =>
-  cut(new Uint8Array(fs.readFileSync(path.join(site, 'search', (where ? where.file : n) + '.bin'))), where, false));
+const s = await open(files((f) => fs.readFileSync(path.join(site, 'search', f))));
 
 // [query, URL of the expected first result, or null: no result]
 const CASES = [
