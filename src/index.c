@@ -1266,12 +1266,6 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	}
 }
 
-/* The shards are written INDEX_RUN to a file, in .bin files (fetched over
- * http(s), a shard at a time with a Range request) and in .js twins (read
- * from file:// pages through script tags, where there is no fetch): section
- * 5 of docs/search-index.md. A site thus has about 2/INDEX_RUN files per
- * shard, not 2. */
-
 /* Write search/PATH (made from `deps`), or link it from the previous site
  * when the build cache says it holds the same bytes there: files made
  * without a template are keyed, like pages, by what they are made from. */
@@ -1334,7 +1328,11 @@ static int write_blocks(struct site_out *out, struct cache *cache, const char *p
 	return rc;
 }
 
-/* search/PREFIX-bNNN.bin and .js: run r of the shards, blk[0, n). */
+/* search/PREFIX-bNNN.bin and .js: run r of the shards, blk[0, n). The
+ * .bin file is fetched over http(s), a shard at a time with a Range
+ * request; the .js twin is read from file:// pages through a script tag,
+ * where there is no fetch (section 5 of docs/search-index.md). So a site
+ * has about 2 / INDEX_RUN files per shard, not 2. */
 static int write_run(struct site_out *out, struct cache *cache, char prefix, size_t r, const struct buf *blk,
 	size_t n)
 {

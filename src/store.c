@@ -797,6 +797,15 @@ static int cache_try_open(struct store_cache *c, const char *identity)
 	return rc;
 }
 
+/* Give up on the cache: the build goes on without one. */
+static struct store_cache *cache_give_up(struct store_cache *c)
+{
+	cache_close_db(c);
+	free(c->path);
+	free(c);
+	return NULL;
+}
+
 struct store_cache *store_cache_open(const char *path, const char *identity, bool fresh, bool verbose)
 {
 	struct store_cache *c = xcalloc(1, sizeof *c);
@@ -813,10 +822,7 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
 		/* Another program holds it (kbc's own builds wait for each
 		 * other on .kbc/lock): not ours to replace. */
 		fprintf(stderr, "kbc: note: build cache %s is locked by another program; building without it\n", path);
-		cache_close_db(c);
-		free(c->path);
-		free(c);
-		return NULL;
+		return cache_give_up(c);
 	}
 	if (rc != 0) {
 		if (!fresh)
@@ -832,10 +838,7 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
 		buf_free(&j);
 		if (cache_try_open(c, identity) != 0) {
 			fprintf(stderr, "kbc: note: cannot create the build cache %s; building without it\n", path);
-			cache_close_db(c);
-			free(c->path);
-			free(c);
-			return NULL;
+			return cache_give_up(c);
 		}
 	}
 	sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
