@@ -22,22 +22,12 @@
   else (root.kbcSearch = root.kbcSearch || {}).load = f(root);
 })(typeof self !== 'undefined' ? self : this, function (root) {
   'use strict';
-  var RUN = 16;              // shards per file (src/index_format.h INDEX_RUN)
   var given = new Map();     // name -> base64, from the scripts loaded
   var scripts = new Map();   // script file -> Promise of its load
 
   root.kbcSearchLoaded = function (name, b64) {
     given.set(name, b64);
   };
-
-  // The .js file that holds block `name`.
-  function fileOf(name) {
-    var m = /^([a-z])-(\d+)$/.exec(name);
-    if (!m) return name;
-    var run = String(Math.floor(Number(m[2]) / RUN));
-    while (run.length < 3) run = '0' + run;
-    return m[1] + '-b' + run;
-  }
 
   function load(base, file) {
     if (!scripts.has(file)) {
@@ -56,8 +46,8 @@
     return scripts.get(file);
   }
 
-  function script(base, name) {
-    var file = fileOf(name);
+  function script(base, name, where) {
+    var file = where ? where.file : name;
     return load(base, file).then(function () {
       var b64 = given.get(name);
       if (b64 === undefined) {
