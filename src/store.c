@@ -901,7 +901,11 @@ struct store_reader *store_cache_reader(struct store_cache *c)
 	struct store_reader *r = xcalloc(1, sizeof *r);
 	if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(r->db, 2000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "SELECT data FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(r->db, "SELECT data FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK ||
+	    /* One read transaction for all its lookups: each lookup on its
+	     * own would take the file's lock, look for a hot journal and
+	     * check the file's change counter again (six system calls). */
+	    sqlite3_exec(r->db, "BEGIN; SELECT 1 FROM notes LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
 		store_reader_close(r);
 		return NULL;
 	}
@@ -935,6 +939,7 @@ void store_reader_close(struct store_reader *r)
 	if (!r)
 		return;
 	sqlite3_finalize(r->get_note);
+	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(r->db);
 	free(r);
 }
@@ -1092,7 +1097,12 @@ int store_cache_close(struct store_cache *c, bool prune)
 	if (!c)
 		return 0;
 	int rc = c->broken ? -1 : 0;
-	if (rc == 0 && prune && sqlite3_exec(c->db, "DELETE FROM notes WHERE key NOT IN (SELECT key FROM temp.used)", NULL, NULL, NULL) != SQLITE_OK)
+	/* The unused keys are found in the key index: scanning the table
+	 * itself would read every entry's bytes (200 MB on 10k notes) to
+	 * delete the few that went stale. */
+	if (rc == 0 && prune && sqlite3_exec(c->db, "DELETE FROM notes WHERE rowid IN (SELECT rowid FROM notes "
+			"INDEXED BY sqlite_autoindex_notes_1 WHERE key NOT IN (SELECT key FROM temp.used))",
+			NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
