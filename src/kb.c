@@ -8,17 +8,21 @@
 #include "config.h"
 #include "util.h"
 
-char *kb_display_path(const char *abs)
+char *kb_display_path_in(const char *abs, const char *cwd)
 {
-	char cwd[PATH_MAX];
-	if (abs[0] == '/' && getcwd(cwd, sizeof cwd) && path_within(abs, cwd) &&
-	    strcmp(abs, cwd) != 0) {
+	if (abs[0] == '/' && cwd && path_within(abs, cwd) && strcmp(abs, cwd) != 0) {
 		size_t n = strlen(cwd);
 		if (strcmp(cwd, "/") == 0)
 			n = 0;
 		return xstrdup(abs + n + 1);
 	}
 	return xstrdup(abs);
+}
+
+char *kb_display_path(const char *abs)
+{
+	char cwd[PATH_MAX];
+	return kb_display_path_in(abs, getcwd(cwd, sizeof cwd));
 }
 
 void kb_index_lines(struct kb_note *n)

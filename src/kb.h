@@ -161,5 +161,9 @@ const char *kb_line_start(const struct kb_note *n, int line);
 /* Path for diagnostics: relative to the current directory when inside
  * it, else absolute. malloc'd. */
 char *kb_display_path(const char *abs);
+/* The same, against `cwd` (the current directory, as getcwd gives it)
+ * read once by the caller: a path per note otherwise asks the kernel
+ * for the directory 10,000 times. */
+char *kb_display_path_in(const char *abs, const char *cwd);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "buf.h"
@@ -277,13 +278,15 @@ int scan_notes(struct kb *kb, int jobs, const struct cache *cache, size_t *unrea
 	}
 	kb->cap_notes = kb->n_notes + w.n;
 	kb->notes = xrealloc(kb->notes, (kb->cap_notes ? kb->cap_notes : 1) * sizeof *kb->notes);
+	char cwd_buf[PATH_MAX];
+	const char *cwd = getcwd(cwd_buf, sizeof cwd_buf);
 	for (size_t i = 0; i < w.n; i++) {
 		/* Diagnostics name the note under the notes dir as the user
 		 * spelled it, not through symlinks resolved above. */
 		char *logical = path_join(kb->cfg.notes_dir, w.files[i].rel);
 		struct kb_note *n = &kb->notes[kb->n_notes++];
 		memset(n, 0, sizeof *n);
-		n->path = kb_display_path(logical);
+		n->path = kb_display_path_in(logical, cwd);
 		n->rel = w.files[i].rel;
 		free(logical);
 	}
