@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef KBC_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "buf.h"
 #include "cache.h"
@@ -517,6 +520,25 @@ static int index_job_finish(struct index_job *j, const struct options *o)
 	return j->rc;
 }
 
+/* Which malloc serves this process, for -v: "mimalloc 2.0.9" when the
+ * build links it and the loader did pick its malloc (a block from malloc
+ * lies in mimalloc's heap), else the C library's (or an LD_PRELOADed
+ * one: malloc cannot tell). */
+static void describe_allocator(char *out, size_t n)
+{
+#ifdef KBC_MIMALLOC
+	void *probe = malloc(64);
+	bool ours = probe && mi_is_in_heap_region(probe);
+	free(probe);
+	if (ours) {
+		int v = mi_version();
+		snprintf(out, n, "mimalloc %d.%d.%d", v / 100, v / 10 % 10, v % 10);
+		return;
+	}
+#endif
+	snprintf(out, n, "the C library's malloc, or one preloaded");
+}
+
 /* ---- the parse stage: front matter and Markdown, note by note ---- */
 
 struct parse_job {
@@ -649,6 +671,11 @@ static int run(const struct options *o, bool write)
 		kb.cfg.base_url = u;
 	}
 	kb.cfg.drafts = o->drafts;
+	if (o->verbose) {
+		char alloc[64];
+		describe_allocator(alloc, sizeof alloc);
+		fprintf(stderr, "kbc: kbc %s, memory allocator: %s\n", KBC_VERSION, alloc);
+	}
 	stage(o, "config", &t);
 
 	if (write && output_check(&kb.cfg, kb.cfg.output_dir) < 0) {

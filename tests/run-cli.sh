@@ -3,8 +3,19 @@
 # strict, drafts and GitHub annotations.
 . "$(dirname "$0")/lib.sh"
 KBC=$1
+# The malloc the build was configured with (CMakeLists.txt: KBC_ALLOCATOR).
+ALLOCATOR=${2:-}
 
 check "--version prints the version" bash -c "'$KBC' --version | grep -Eq '^kbc [0-9]+\.[0-9]+\.[0-9]+$'"
+case $ALLOCATOR in
+mimalloc) allocator='mimalloc [0-9]+\.[0-9]+\.[0-9]+$' ;;
+libc) allocator="the C library's malloc" ;;
+*) allocator='' ;;
+esac
+if [ -n "$allocator" ]; then
+	check "-v names the malloc the build links ($ALLOCATOR), as the loader picked it" bash -c \
+		"'$KBC' check -v -C '$TESTS_DIR/sites/basic' 2>&1 | grep -Eq \"^kbc: kbc [0-9.]+, memory allocator: $allocator\""
+fi
 check "help lists the commands" bash -c "'$KBC' help | grep -q 'build' && '$KBC' help | grep -q 'check'"
 check "help build explains the staging swap" bash -c "'$KBC' help build | grep -q 'staging'"
 check "build --help is help build" bash -c "'$KBC' build --help | grep -q 'usage: kbc build' && '$KBC' -h serve | grep -q 'usage: kbc serve'"

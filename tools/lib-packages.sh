@@ -9,6 +9,8 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libcmark-gfm-dev
 BUILD_PACKAGES+=(libmicrohttpd-dev)
 # The search index's CRC-32 (zlib computes it several bytes at a time).
 BUILD_PACKAGES+=(zlib1g-dev)
+# kbc's malloc (CMakeLists.txt: KBC_MIMALLOC).
+BUILD_PACKAGES+=(libmimalloc-dev)
 # Running every test: a browser, node for runnable examples and browser
 # tests, python3 with YAML for the ledger check.
 TEST_PACKAGES=(chromium nodejs npm python3 python3-yaml wamerican default-jre-headless)
