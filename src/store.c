@@ -904,7 +904,10 @@ struct store_reader *store_cache_reader(struct store_cache *c)
 	    sqlite3_prepare_v2(r->db, "SELECT data FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK ||
 	    /* One read transaction for all its lookups: each lookup on its
 	     * own would take the file's lock, look for a hot journal and
-	     * check the file's change counter again (six system calls). */
+	     * check the file's change counter again (six system calls). BEGIN
+	     * alone defers all that to the first read; the SELECT takes the
+	     * lock here, so that failing to get it means no reader (and the
+	     * caller's fallback to the cache's own connection). */
 	    sqlite3_exec(r->db, "BEGIN; SELECT 1 FROM notes LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
 		store_reader_close(r);
 		return NULL;

@@ -69,8 +69,11 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out);
 int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n);
 /* A connection of its own that reads note entries, for one thread while
- * no other writes the cache (the build's first stages). NULL when it
- * cannot be opened: use store_cache_note_get() then. */
+ * no other writes the cache (the build's first stages). It holds one read
+ * transaction, and so the file's shared lock, from here to
+ * store_reader_close(): the cache's own connection cannot commit (or
+ * spill written pages) until every reader is closed. NULL when it cannot
+ * be opened: use store_cache_note_get() then. */
 struct store_reader *store_cache_reader(struct store_cache *c);
 /* Like store_cache_note_get(), except that the entry is not marked used:
  * mark it with store_cache_note_used() on the cache's own connection. */
