@@ -53,6 +53,22 @@ void buf_grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+void buf_grow_exact(struct buf *b, size_t extra)
+{
+	if (extra >= (size_t)-1 - b->len - 1)
+		die_oom();
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	if (b->cap) {
+		b->data = xrealloc(b->data, need);
+	} else {
+		b->data = xmalloc(need);
+		b->data[0] = '\0';
+	}
+	b->cap = need;
+}
+
 void buf_put(struct buf *b, const void *p, size_t n)
 {
 	if (!n)

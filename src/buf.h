@@ -25,6 +25,9 @@ void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);              /* len = 0, keeps storage */
 void buf_grow(struct buf *b, size_t extra); /* room for `extra` more bytes */
+/* Room for `extra` more bytes, exactly (no rounding up): for a block
+ * whose final size is known, such as a file read whole. */
+void buf_grow_exact(struct buf *b, size_t extra);
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, int c);

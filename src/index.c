@@ -1252,11 +1252,16 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i = 0;
 	buf_grow(out, (n + 2) / 3 * 4);
-	for (; i + 2 < n; i += 3) {
+	char *q = out->data + out->len;   /* room was made above */
+	for (; i + 2 < n; i += 3, q += 4) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		char q[4] = { tbl[v >> 18], tbl[(v >> 12) & 63], tbl[(v >> 6) & 63], tbl[v & 63] };
-		buf_put(out, q, 4);
+		q[0] = tbl[v >> 18];
+		q[1] = tbl[(v >> 12) & 63];
+		q[2] = tbl[(v >> 6) & 63];
+		q[3] = tbl[v & 63];
 	}
+	out->len = (size_t)(q - out->data);
+	out->data[out->len] = '\0';
 	if (i < n) {
 		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
 		buf_putc(out, tbl[v >> 18]);

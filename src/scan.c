@@ -200,9 +200,15 @@ static void read_note(struct kb *kb, struct kb_note *n, const char *path)
 		text_lone_cr_to_lf(b.data, b.len);
 	}
 	n->len = n->skip ? 0 : b.len;
-	/* file_read leaves room to spare: give it back, since every
-	 * note's source is held until the parse. */
-	n->src = n->skip ? xstrdup("") : xrealloc(buf_detach(&b), n->len + 1);
+	/* file_read sizes the block to the file: only a file that changed
+	 * size while it was read leaves much room to spare, given back here,
+	 * since every note's source is held until the parse. */
+	if (n->skip)
+		n->src = xstrdup("");
+	else if (b.cap > n->len + 64)
+		n->src = xrealloc(buf_detach(&b), n->len + 1);
+	else
+		n->src = buf_detach(&b);
 	XXH128_hash_t h = XXH3_128bits(n->src, n->len);
 	XXH128_canonicalFromHash((XXH128_canonical_t *)n->content, h);
 	buf_free(&b);

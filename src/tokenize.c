@@ -174,33 +174,38 @@ static size_t pool_put(struct tok_list *out, const char *s, size_t n)
 	return at;
 }
 
-/* Normalise text[0, n) into the pool (section 2 step 3); returns its offset. */
-static size_t pool_normalise(struct tok_list *out, const char *s, size_t n)
+/* Normalise text[0, n) into the pool (section 2 step 3); returns its
+ * offset, and its length in *len. */
+static size_t pool_normalise(struct tok_list *out, const char *s, size_t n, size_t *len)
 {
 	size_t i = 0;
 	while (i < n && !((unsigned char)s[i] & 0x80))
 		i++;
 	if (i == n) {   /* ASCII: lower-casing is all of it */
 		size_t at = pool_put(out, s, n);
-		for (char *p = out->pool + at; *p; p++)
+		for (char *p = out->pool + at, *end = p + n; p < end; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p + 32);
+		*len = n;
 		return at;
 	}
 	char *norm = tokenize_normalise(s, n);
-	size_t at = pool_put(out, norm, strlen(norm));
+	*len = strlen(norm);
+	size_t at = pool_put(out, norm, *len);
 	free(norm);
 	return at;
 }
 
 static uint32_t term_id(struct tokenizer *tz, const char *s, size_t n);
 
-/* Append a tok; term_at 0 means no term (a stop word). A term longer than
- * TOKEN_MAX_TERM drops the tok, and the strings it added to the pool. */
-static void add(struct tokenizer *tz, struct tok_list *out, size_t mark, size_t term_at, uint32_t id,
+/* Append a tok; term_at 0 means no term (a stop word), else the term is
+ * len bytes. A term longer than TOKEN_MAX_TERM drops the tok, and the
+ * strings it added to the pool. */
+static void add(struct tokenizer *tz, struct tok_list *out, size_t mark, size_t term_at, size_t len, uint32_t id,
 	size_t norm_at, int pos, bool compound, bool whole)
 {
-	size_t len = term_at ? strlen(out->pool + term_at) : 0;
+	if (!term_at)
+		len = 0;
 	if (len > TOKEN_MAX_TERM) {
 		out->n_pool = mark;
 		return;
@@ -309,9 +314,10 @@ static void stems_grow(struct tokenizer *tz)
 }
 
 /* The stem of the normalised word s (n bytes, not empty) into the list's
- * pool: its offset, or 0 for a stop word; its term number into *id.
- * Remembered per tokenizer. */
-static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *s, size_t n, uint32_t *id)
+ * pool: its offset, or 0 for a stop word; its term number into *id and
+ * its length into *len. Remembered per tokenizer. */
+static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *s, size_t n, uint32_t *id,
+	size_t *len)
 {
 	uint64_t h = hash_word(s, n);
 	size_t at = 0;
@@ -322,6 +328,7 @@ static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *
 				if (e->stop)
 					return 0;
 				*id = e->term_id;
+				*len = e->slen;
 				return pool_put(out, tz->words + e->stem, e->slen);
 			}
 	}
@@ -353,6 +360,7 @@ static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *
 		e->term_id = stop ? 0 : *id;
 		tz->n_stems++;
 	}
+	*len = slen;
 	return stop ? 0 : pool_put(out, st, slen);
 }
 
@@ -389,13 +397,12 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 				continue;
 			if (j > ps) {
 				size_t off = cps[ps].off, end = cps[j - 1].off + cps[j - 1].len;
-				size_t mark = out->n_pool;
-				size_t norm = pool_normalise(out, text + off, end - off), term = 0;
-				size_t nlen = strlen(out->pool + norm);
+				size_t mark = out->n_pool, nlen, tlen = 0;
+				size_t norm = pool_normalise(out, text + off, end - off, &nlen), term = 0;
 				uint32_t id = 0;
 				if (nlen)
-					term = pool_stem(tz, out, out->pool + norm, nlen, &id);
-				add(tz, out, mark, term, id, norm, *pos, false, false);
+					term = pool_stem(tz, out, out->pool + norm, nlen, &id, &tlen);
+				add(tz, out, mark, term, tlen, id, norm, *pos, false, false);
 				(*pos)++;
 				pieces++;
 				part_pieces++;
@@ -405,17 +412,17 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 		/* A part with several pieces is a compound of its own. */
 		if (part_pieces > 1 && has_connector) {
 			size_t off = cps[part_start].off, end = cps[i - 1].off + cps[i - 1].len;
-			size_t mark = out->n_pool;
-			size_t norm = pool_normalise(out, text + off, end - off);
-			add(tz, out, mark, norm, 0, norm, part_first, true, false);
+			size_t mark = out->n_pool, nlen;
+			size_t norm = pool_normalise(out, text + off, end - off, &nlen);
+			add(tz, out, mark, norm, nlen, 0, norm, part_first, true, false);
 		}
 		part_start = i + 1;
 	}
 	if (pieces > 1) {
 		size_t off = cps[a].off, end = cps[b - 1].off + cps[b - 1].len;
-		size_t mark = out->n_pool;
-		size_t norm = pool_normalise(out, text + off, end - off);
-		add(tz, out, mark, norm, 0, norm, first, true, true);
+		size_t mark = out->n_pool, nlen;
+		size_t norm = pool_normalise(out, text + off, end - off, &nlen);
+		add(tz, out, mark, norm, nlen, 0, norm, first, true, true);
 	}
 	out->tokens++;
 }

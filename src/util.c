@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,10 +132,16 @@ int file_read(const char *path, struct buf *out)
 		errno = EISDIR;
 		goto out;
 	}
-	if (st.st_size > 0)
-		buf_grow(out, (size_t)st.st_size);
+	/* Room for the file as fstat sizes it and one byte more, so that the
+	 * read finding the end needs no growing, and no more (a note's source
+	 * is kept until the parse: buf_grow's rounding up would copy it and
+	 * hold up to twice its size). A file that grows meanwhile is read on,
+	 * 64 KiB at a time. */
+	if (st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX / 2)
+		buf_grow_exact(out, (size_t)st.st_size + 1);
 	for (;;) {
-		buf_grow(out, 65536);
+		if (out->cap - out->len <= 1)
+			buf_grow(out, 65536);
 		ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
