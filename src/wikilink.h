@@ -10,7 +10,7 @@
  *
  * It is not a cmark-gfm extension (it was a post-process one): markdown.c
  * calls it once cmark_parser_finish() has returned, so this work stays out
- * of the part of the parse that has to run one note at a time (see
+ * of the part of the parse that some notes run one at a time (see
  * markdown.c). It touches only `note` and the tree, so calls for different
  * notes may run on different threads.
  *
