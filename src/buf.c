@@ -34,16 +34,17 @@ void buf_truncate(struct buf *b, size_t len)
 	}
 }
 
-void buf_grow(struct buf *b, size_t extra)
+/* The bytes b needs to hold `extra` more and its NUL (dies on overflow). */
+static size_t buf_need(const struct buf *b, size_t extra)
 {
 	if (extra >= (size_t)-1 - b->len - 1)
 		die_oom();
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap = cap < ((size_t)-1) / 2 ? cap * 2 : need;
+	return b->len + extra + 1;
+}
+
+/* Make b's block `cap` bytes, more than it has. */
+static void buf_resize(struct buf *b, size_t cap)
+{
 	if (b->cap) {
 		b->data = xrealloc(b->data, cap);
 	} else {
@@ -53,20 +54,22 @@ void buf_grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void buf_grow_exact(struct buf *b, size_t extra)
+void buf_grow(struct buf *b, size_t extra)
 {
-	if (extra >= (size_t)-1 - b->len - 1)
-		die_oom();
-	size_t need = b->len + extra + 1;
+	size_t need = buf_need(b, extra);
 	if (need <= b->cap)
 		return;
-	if (b->cap) {
-		b->data = xrealloc(b->data, need);
-	} else {
-		b->data = xmalloc(need);
-		b->data[0] = '\0';
-	}
-	b->cap = need;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap < ((size_t)-1) / 2 ? cap * 2 : need;
+	buf_resize(b, cap);
+}
+
+void buf_grow_exact(struct buf *b, size_t extra)
+{
+	size_t need = buf_need(b, extra);
+	if (need > b->cap)
+		buf_resize(b, need);
 }
 
 void buf_put(struct buf *b, const void *p, size_t n)
