@@ -1107,17 +1107,7 @@ static int mermaid_parse(const char *src, size_t n, struct mgraph *g, struct dia
 /* ------------------------------------------------------------------ */
 /* Graphviz context, lock and messages                                  */
 
-/* gcc says __SANITIZE_ADDRESS__; clang (the fuzz build) says it through
- * __has_feature. */
-#if defined(__SANITIZE_ADDRESS__)
-#define KBC_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KBC_ASAN 1
-#endif
-#endif
-
-#if defined(KBC_ASAN)
+#if defined(KBC_ASAN)   /* util.h */
 /* Graphviz 2.43 leaks inside its own code: the dot layout's auxiliary
  * and virtual edges (every edge that crosses a cluster border), labels it
  * makes for them, the HTML-label parser, and fontconfig when the pango

@@ -1,19 +1,6 @@
 /* markdown.c - parsing and rendering notes with cmark-gfm; see markdown.h. */
 #include "markdown.h"
 
-/* gcc says __SANITIZE_ADDRESS__; clang (the fuzz build) says it through
- * __has_feature. */
-#if defined(__SANITIZE_ADDRESS__)
-#define KBC_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KBC_LSAN 1
-#endif
-#endif
-#if defined(KBC_LSAN)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +18,10 @@
 #include "text.h"
 #include "util.h"
 #include "wikilink.h"
+
+#if defined(KBC_ASAN)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define PARSE_OPTS (CMARK_OPT_SMART | CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8)
 /* Raw HTML that survives parsing is either ours or allowed by unsafe_html,
@@ -82,11 +73,11 @@ static void render_body(struct kb_note *n, cmark_node *doc);
  * extension list once, before any thread parses or renders. */
 void markdown_init(void)
 {
-#if defined(KBC_LSAN)
+#if defined(KBC_ASAN)
 	__lsan_disable();   /* what registering allocates lives as long as the process (see below) */
 #endif
 	cmark_gfm_core_extensions_ensure_registered();
-#if defined(KBC_LSAN)
+#if defined(KBC_ASAN)
 	__lsan_enable();
 #endif
 	for (size_t i = 0; i < N_GFM_EXTS; i++)

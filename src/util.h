@@ -12,6 +12,17 @@
 
 struct buf;
 
+/* KBC_ASAN: built with AddressSanitizer (and so LeakSanitizer). gcc says
+ * __SANITIZE_ADDRESS__; clang (the fuzz build) says it through
+ * __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KBC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KBC_ASAN 1
+#endif
+#endif
+
 _Noreturn void die_oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
