@@ -198,14 +198,12 @@ static size_t pool_normalise(struct tok_list *out, const char *s, size_t n, size
 
 static uint32_t term_id(struct tokenizer *tz, const char *s, size_t n);
 
-/* Append a tok; term_at 0 means no term (a stop word), else the term is
- * len bytes. A term longer than TOKEN_MAX_TERM drops the tok, and the
- * strings it added to the pool. */
+/* Append a tok; term_at 0 means no term (a stop word, len 0), else the
+ * term is len bytes. A term longer than TOKEN_MAX_TERM drops the tok, and
+ * the strings it added to the pool. */
 static void add(struct tokenizer *tz, struct tok_list *out, size_t mark, size_t term_at, size_t len, uint32_t id,
 	size_t norm_at, int pos, bool compound, bool whole)
 {
-	if (!term_at)
-		len = 0;
 	if (len > TOKEN_MAX_TERM) {
 		out->n_pool = mark;
 		return;
@@ -315,7 +313,7 @@ static void stems_grow(struct tokenizer *tz)
 
 /* The stem of the normalised word s (n bytes, not empty) into the list's
  * pool: its offset, or 0 for a stop word; its term number into *id and
- * its length into *len. Remembered per tokenizer. */
+ * its length (0 for a stop word) into *len. Remembered per tokenizer. */
 static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *s, size_t n, uint32_t *id,
 	size_t *len)
 {
@@ -325,10 +323,10 @@ static size_t pool_stem(struct tokenizer *tz, struct tok_list *out, const char *
 		at = h & (tz->cap_stems - 1);
 		for (const struct stem_ent *e; (e = &tz->stems[at])->h; at = (at + 1) & (tz->cap_stems - 1))
 			if (e->h == h && e->wlen == n && !memcmp(tz->words + e->word, s, n)) {
+				*len = e->slen;   /* 0 for a stop word */
 				if (e->stop)
 					return 0;
 				*id = e->term_id;
-				*len = e->slen;
 				return pool_put(out, tz->words + e->stem, e->slen);
 			}
 	}
@@ -397,7 +395,7 @@ static void emit_token(struct tokenizer *tz, const char *text, const struct cp *
 				continue;
 			if (j > ps) {
 				size_t off = cps[ps].off, end = cps[j - 1].off + cps[j - 1].len;
-				size_t mark = out->n_pool, nlen, tlen = 0;
+				size_t mark = out->n_pool, nlen, tlen = 0;   /* no stem: no term */
 				size_t norm = pool_normalise(out, text + off, end - off, &nlen), term = 0;
 				uint32_t id = 0;
 				if (nlen)
