@@ -398,6 +398,16 @@ struct laid {
 	double x, y;
 };
 
+/* Above this many notes, neato's stress majorization stops once an
+ * iteration lowers the stress by less than LARGE_EPSILON of it instead of
+ * Graphviz's 0.0001. On the 10k benchmark vault's 300 notes the default
+ * ran 188 iterations (0.3 s of the layout's 0.4 s); 0.003 stops after 18,
+ * at a stress 10% higher, a picture of the same shape whose boxes still do
+ * not overlap (prism runs after it either way). Smaller graphs converge
+ * in a few milliseconds and keep the default. */
+#define LARGE_GRAPH 100
+#define LARGE_EPSILON "0.003"
+
 /* Lay the picked notes out with neato: 0, or -1 (reported). */
 static int layout(struct graphview *gv, const int *pick, size_t n, const bool *shown)
 {
@@ -406,6 +416,8 @@ static int layout(struct graphview *gv, const int *pick, size_t n, const bool *s
 	agattr(g, AGRAPH, "overlap", "prism");
 	agattr(g, AGRAPH, "sep", "+6");
 	agattr(g, AGRAPH, "start", "1");
+	if (n > LARGE_GRAPH)
+		agattr(g, AGRAPH, "epsilon", LARGE_EPSILON);
 	agattr(g, AGRAPH, "splines", "false");
 	agattr(g, AGNODE, "shape", "box");
 	agattr(g, AGNODE, "fixedsize", "true");
