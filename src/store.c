@@ -703,6 +703,7 @@ struct store_cache {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *get_note, *put_note, *get_page, *use_note;
+	sqlite3_blob *entry;   /* the last note entry read (read_entry) */
 	bool broken;           /* a query failed: treat as a miss from now on */
 };
 
@@ -716,6 +717,8 @@ static const char *cache_schema =
 
 static void cache_close_db(struct store_cache *c)
 {
+	sqlite3_blob_close(c->entry);
+	c->entry = NULL;
 	sqlite3_finalize(c->get_note);
 	sqlite3_finalize(c->put_note);
 	sqlite3_finalize(c->get_page);
@@ -788,7 +791,7 @@ static int cache_try_open(struct store_cache *c, const char *identity)
 		"CREATE TEMP TABLE IF NOT EXISTS used(key BLOB PRIMARY KEY);", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	if (rc == 0 &&
-	    (sqlite3_prepare_v2(c->db, "SELECT data FROM notes WHERE key = ?", -1, &c->get_note, NULL) != SQLITE_OK ||
+	    (sqlite3_prepare_v2(c->db, "SELECT rowid FROM notes WHERE key = ?", -1, &c->get_note, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO notes VALUES(?, ?)", -1, &c->put_note, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.used VALUES(?)", -1, &c->use_note, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(c->db, "SELECT path, hash, size, ino, mtime FROM pages ORDER BY path", -1, &c->get_page,
@@ -863,34 +866,66 @@ static void cache_use(struct store_cache *c, const void *key, size_t key_len)
 	sqlite3_clear_bindings(c->use_note);
 }
 
+/* Append the note entry under `key` to `out`, read through `db`'s
+ * `find` ("SELECT rowid FROM notes WHERE key = ?") and an incremental
+ * blob handle (*entry, opened on first use, then moved from row to row),
+ * which copies the entry's pages straight into `out`: a SELECT of the
+ * column would first assemble each entry (17 KiB on average, spread over
+ * overflow pages) in a buffer of SQLite's own. 0, 1 when there is no
+ * such entry, -1 when the database failed. */
+static int read_entry(sqlite3 *db, sqlite3_stmt *find, sqlite3_blob **entry, const void *key, size_t key_len,
+	struct buf *out)
+{
+	sqlite3_bind_blob(find, 1, key, (int)key_len, SQLITE_STATIC);
+	int s = sqlite3_step(find);
+	sqlite3_int64 row = s == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+	sqlite3_reset(find);
+	sqlite3_clear_bindings(find);
+	if (s != SQLITE_ROW)
+		return s == SQLITE_DONE ? 1 : -1;
+	/* A handle whose row was rewritten has expired, and one that failed
+	 * to move is aborted: either way a new one is opened. */
+	if (*entry && sqlite3_blob_reopen(*entry, row) != SQLITE_OK) {
+		sqlite3_blob_close(*entry);
+		*entry = NULL;
+	}
+	if (!*entry && sqlite3_blob_open(db, "main", "notes", "data", row, 0, entry) != SQLITE_OK) {
+		sqlite3_blob_close(*entry);
+		*entry = NULL;
+		return -1;
+	}
+	int n = sqlite3_blob_bytes(*entry);
+	if (n <= 0)
+		return 1;
+	buf_grow(out, (size_t)n);
+	if (sqlite3_blob_read(*entry, out->data + out->len, n, 0) != SQLITE_OK) {
+		out->data[out->len] = '\0';
+		sqlite3_blob_close(*entry);
+		*entry = NULL;
+		return -1;
+	}
+	out->len += (size_t)n;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out)
 {
 	if (!c || c->broken)
 		return -1;
-	int rc = -1;
-	sqlite3_stmt *st = c->get_note;
-	sqlite3_bind_blob(st, 1, key, (int)key_len, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		const void *d = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-		if (d && n > 0) {
-			buf_put(out, d, (size_t)n);
-			rc = 0;
-		}
-	} else if (s != SQLITE_DONE) {
+	int rc = read_entry(c->db, c->get_note, &c->entry, key, key_len, out);
+	if (rc < 0)
 		cache_broke(c);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == 0)
-		cache_use(c, key, key_len);
-	return rc;
+	if (rc != 0)
+		return -1;
+	cache_use(c, key, key_len);
+	return 0;
 }
 
 struct store_reader {
 	sqlite3 *db;
 	sqlite3_stmt *get_note;
+	sqlite3_blob *entry;
 	bool broken;
 };
 
@@ -901,7 +936,7 @@ struct store_reader *store_cache_reader(struct store_cache *c)
 	struct store_reader *r = xcalloc(1, sizeof *r);
 	if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(r->db, 2000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "SELECT data FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT rowid FROM notes WHERE key = ?", -1, &r->get_note, NULL) != SQLITE_OK ||
 	    /* One read transaction for all its lookups: each lookup on its
 	     * own would take the file's lock, look for a hot journal and
 	     * check the file's change counter again (six system calls). BEGIN
@@ -919,28 +954,17 @@ int store_reader_note_get(struct store_reader *r, const void *key, size_t key_le
 {
 	if (r->broken)
 		return -1;
-	int rc = -1;
-	sqlite3_bind_blob(r->get_note, 1, key, (int)key_len, SQLITE_STATIC);
-	int s = sqlite3_step(r->get_note);
-	if (s == SQLITE_ROW) {
-		const void *d = sqlite3_column_blob(r->get_note, 0);
-		int n = sqlite3_column_bytes(r->get_note, 0);
-		if (d && n > 0) {
-			buf_put(out, d, (size_t)n);
-			rc = 0;
-		}
-	} else if (s != SQLITE_DONE) {
+	int rc = read_entry(r->db, r->get_note, &r->entry, key, key_len, out);
+	if (rc < 0)
 		r->broken = true;   /* a miss from now on: the notes are parsed instead */
-	}
-	sqlite3_reset(r->get_note);
-	sqlite3_clear_bindings(r->get_note);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 void store_reader_close(struct store_reader *r)
 {
 	if (!r)
 		return;
+	sqlite3_blob_close(r->entry);
 	sqlite3_finalize(r->get_note);
 	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(r->db);
@@ -1100,6 +1124,8 @@ int store_cache_close(struct store_cache *c, bool prune)
 	if (!c)
 		return 0;
 	int rc = c->broken ? -1 : 0;
+	sqlite3_blob_close(c->entry);   /* no handle open across the commit */
+	c->entry = NULL;
 	/* The unused keys are found in the key index: scanning the table
 	 * itself would read every entry's bytes (200 MB on 10k notes) to
 	 * delete the few that went stale. */
