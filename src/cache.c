@@ -26,9 +26,16 @@
 #include "util.h"
 #include "version.h"
 
-/* Bump when the packed note layout changes. */
-#define NOTE_FORMAT 1
+/* Bump when the packed note layout changes. A note entry is a header
+ * (NOTE_MAGIC, NOTE_FORMAT, the XXH3-64 of the packed note, its length),
+ * the packed note (everything but the body, which it ends with the
+ * body's length and XXH3-64), then the body's HTML. Restoring reads the
+ * header and the packed note only; the body, about half of the entry,
+ * is read when a page needs it (cache_note_body), which in a small
+ * rebuild is for a few notes. */
+#define NOTE_FORMAT 2
 #define NOTE_MAGIC "KBCN"
+#define NOTE_HEAD 28
 
 struct page_rec {
 	char *rel;
@@ -42,6 +49,12 @@ struct file_rec {
 	unsigned char content[16];
 };
 
+/* A restored note's body in its entry: bytes [off, off + len), and their
+ * XXH3-64. */
+struct body_ref {
+	uint64_t off, len, sum;
+};
+
 struct cache {
 	struct store_cache *store;
 	unsigned char settings[16];   /* kb.yaml settings a note's parse depends on */
@@ -49,6 +62,7 @@ struct cache {
 	unsigned char templates[16];  /* the template folders' files */
 	unsigned char (*keys)[16];    /* per note, once computed */
 	bool *kept;                   /* per note: restored or kept this build */
+	struct body_ref *bodies;      /* per note restored: where its body is */
 	size_t n_keys;
 	/* the notes' files as the last build read them, sorted by rel */
 	struct file_rec *files;
@@ -337,13 +351,17 @@ static void pack_note(const struct kb_note *n, struct buf *b)
 		put_i(b, n->sections[i].heading);
 		put_s(b, n->sections[i].text);
 	}
-	put_s(b, n->html);
 	put_u64(b, n->words);
+	const char *html = n->html ? n->html : "";
+	size_t hl = strlen(html);
+	put_u64(b, hl);
+	put_u64(b, XXH3_64bits(html, hl));
 }
 
-/* Fill `n` from `r`; on a malformed entry leaves what it allocated in
- * `n` (freed with the model) and sets r->bad. */
-static void unpack_note(struct rd *r, struct kb_note *n)
+/* Fill `n` from `r`, all but its html, whose length and hash go to
+ * `body`; on a malformed entry leaves what it allocated in `n` (freed
+ * with the model) and sets r->bad. */
+static void unpack_note(struct rd *r, struct kb_note *n, struct body_ref *body)
 {
 	n->title = get_s(r);
 	n->title_line = get_int(r, 0, INT_MAX);
@@ -410,52 +428,11 @@ static void unpack_note(struct rd *r, struct kb_note *n)
 		if (!s->text)
 			r->bad = true;
 	}
-	n->html = get_s(r);
 	n->words = (size_t)get_u64(r);
-	if (!n->html || r->p != r->end)
+	body->len = get_u64(r);
+	body->sum = get_u64(r);
+	if (r->p != r->end)
 		r->bad = true;
-}
-
-/* Undo a failed unpack: back to the state scan left. */
-static void clear_parsed(struct kb_note *n)
-{
-	free(n->title);
-	for (size_t i = 0; i < n->n_aliases; i++)
-		free(n->aliases[i]);
-	free(n->aliases);
-	free(n->alias_lines);
-	for (size_t i = 0; i < n->n_tags; i++)
-		free(n->tags[i]);
-	free(n->tags);
-	free(n->purpose);
-	free(n->slug);
-	free(n->date);
-	for (size_t i = 0; i < n->n_headings; i++) {
-		free(n->headings[i].text);
-		free(n->headings[i].id);
-	}
-	free(n->headings);
-	for (size_t i = 0; i < n->n_links; i++) {
-		free(n->links[i].target);
-		free(n->links[i].heading);
-		free(n->links[i].label);
-		free(n->links[i].context);
-	}
-	free(n->links);
-	for (size_t i = 0; i < n->n_sections; i++)
-		free(n->sections[i].text);
-	free(n->sections);
-	free(n->html);
-	struct kb_note keep = *n;
-	memset(n, 0, sizeof *n);
-	n->path = keep.path;
-	n->rel = keep.rel;
-	n->src = keep.src;
-	n->len = keep.len;
-	n->sig = keep.sig;
-	memcpy(n->content, keep.content, 16);
-	n->unread = keep.unread;
-	n->skip = keep.skip;
 }
 
 /* Room for note keys up to note i. Not thread-safe: called before the
@@ -469,6 +446,8 @@ static void keys_reserve(struct cache *c, size_t i)
 	memset(c->keys + c->n_keys, 0, (want - c->n_keys) * sizeof *c->keys);
 	c->kept = xrealloc(c->kept, want * sizeof *c->kept);
 	memset(c->kept + c->n_keys, 0, (want - c->n_keys) * sizeof *c->kept);
+	c->bodies = xrealloc(c->bodies, want * sizeof *c->bodies);
+	memset(c->bodies + c->n_keys, 0, (want - c->n_keys) * sizeof *c->bodies);
 	c->n_keys = want;
 }
 
@@ -485,30 +464,68 @@ static const unsigned char *note_key(struct cache *c, size_t i, const struct kb_
 	return c->keys[i];
 }
 
-/* Restore note i through reader r (the cache's own connection when r is
- * NULL), with `b` as scratch. Touches only note i, c->keys[i] and
- * c->kept[i]. 0 restored, -1 not. */
+/* Part of the entry under `key`, through reader r or, when r is NULL, the
+ * cache's own connection: entry_open() gives its size (or -1), then
+ * entry_read() appends bytes [off, off + n) of it to `b` (0, or -1). */
+static long long entry_open(struct cache *c, struct store_reader *r, const unsigned char *key)
+{
+	return r ? store_reader_note_open(r, key, 16) : store_cache_note_open(c->store, key, 16);
+}
+
+static int entry_read(struct cache *c, struct store_reader *r, uint64_t off, uint64_t n, struct buf *b)
+{
+	return r ? store_reader_note_read(r, off, n, b) : store_cache_note_read(c->store, off, n, b);
+}
+
+/* Restore note i, all but its body, through reader r (the cache's own
+ * connection when r is NULL), with `b` as scratch. Touches only note i
+ * and c->keys[i], c->kept[i] and c->bodies[i]. 0 restored, -1 not. */
 static int restore_one(struct cache *c, struct store_reader *r, size_t i, struct kb_note *n, struct buf *b)
 {
 	if (!n->src && !n->unread)
 		return -1;
 	const unsigned char *key = note_key(c, i, n);
 	buf_reset(b);
-	int got = r ? store_reader_note_get(r, key, 16, b) : store_cache_note_get(c->store, key, 16, b);
-	int rc = -1;
-	if (got == 0 && b->len >= 16 && !memcmp(b->data, NOTE_MAGIC, 4)) {
-		struct rd rd = { (const unsigned char *)b->data + 4, (const unsigned char *)b->data + b->len, false };
-		uint64_t format = get_u64(&rd);
-		uint64_t sum = get_u64(&rd);
-		if (format == NOTE_FORMAT && !rd.bad && sum == XXH3_64bits(rd.p, (size_t)(rd.end - rd.p))) {
-			unpack_note(&rd, n);
-			if (rd.bad)
-				clear_parsed(n);
-			else
-				rc = 0;
-			c->kept[i] = rc == 0;
-		}
+	long long size = entry_open(c, r, key);
+	if (size < NOTE_HEAD || entry_read(c, r, 0, NOTE_HEAD, b) < 0 || memcmp(b->data, NOTE_MAGIC, 4))
+		return -1;
+	struct rd head = { (const unsigned char *)b->data + 4, (const unsigned char *)b->data + NOTE_HEAD, false };
+	uint64_t format = get_u64(&head), sum = get_u64(&head), len = get_u64(&head);
+	buf_reset(b);
+	if (format != NOTE_FORMAT || len > (uint64_t)size - NOTE_HEAD || entry_read(c, r, NOTE_HEAD, len, b) < 0 ||
+	    sum != XXH3_64bits(b->data, b->len))
+		return -1;
+	struct rd rd = { (const unsigned char *)b->data, (const unsigned char *)b->data + b->len, false };
+	struct body_ref body = { NOTE_HEAD + len, 0, 0 };
+	unpack_note(&rd, n, &body);
+	if (!rd.bad && body.len != (uint64_t)size - body.off)
+		rd.bad = true;
+	if (rd.bad)
+		kb_note_clear_parsed(n);
+	else
+		c->bodies[i] = body;
+	c->kept[i] = !rd.bad;
+	return rd.bad ? -1 : 0;
+}
+
+int cache_note_body(struct cache *c, size_t i, struct kb_note *n)
+{
+	if (!c || i >= c->n_keys || !c->kept[i] || !c->bodies[i].off)
+		return -1;
+	const struct body_ref *body = &c->bodies[i];
+	struct buf b = BUF_INIT;
+	pthread_mutex_lock(&c->db_lock);
+	long long size = store_cache_note_open(c->store, c->keys[i], 16);
+	int rc = size >= 0 && (uint64_t)size == body->off + body->len &&
+		store_cache_note_read(c->store, body->off, body->len, &b) == 0 ? 0 : -1;
+	pthread_mutex_unlock(&c->db_lock);
+	if (rc == 0 && XXH3_64bits(b.data, b.len) == body->sum && !memchr(b.data, '\0', b.len)) {
+		free(n->html);
+		n->html = buf_detach(&b);
+	} else {
+		rc = -1;
 	}
+	buf_free(&b);
 	return rc;
 }
 
@@ -577,15 +594,18 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 {
 	if (!c || i >= c->n_keys)
 		return;
-	/* The frame, then the note packed after it; the checksum of the
-	 * packed bytes is filled in last, so they are not copied. */
+	/* The header, the note packed after it, then its body; the packed
+	 * note's checksum and length are filled in last, so it is not copied. */
 	struct buf b = BUF_INIT;
 	buf_puts(&b, NOTE_MAGIC);
 	put_u64(&b, NOTE_FORMAT);
-	size_t sum_at = b.len;
+	put_u64(&b, 0);
 	put_u64(&b, 0);
 	pack_note(n, &b);
-	le64((unsigned char *)b.data + sum_at, XXH3_64bits(b.data + sum_at + 8, b.len - sum_at - 8));
+	size_t len = b.len - NOTE_HEAD;
+	le64((unsigned char *)b.data + 12, XXH3_64bits(b.data + NOTE_HEAD, len));
+	le64((unsigned char *)b.data + 20, len);
+	buf_puts(&b, n->html ? n->html : "");
 	pthread_mutex_lock(&c->db_lock);
 	c->kept[i] = store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len) == 0;
 	pthread_mutex_unlock(&c->db_lock);
@@ -963,6 +983,7 @@ void cache_close(struct cache *c, bool ok)
 	free(c->new);
 	free(c->keys);
 	free(c->kept);
+	free(c->bodies);
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i].rel);
 	free(c->files);

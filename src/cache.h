@@ -66,10 +66,16 @@ bool cache_file_unchanged(const struct cache *c, const char *rel, const struct k
  * build began, whose next change could keep the same time stamps. */
 void cache_files_commit(struct cache *c, const struct kb *kb);
 /* Note i (`n`, not yet parsed: path, rel and content set, and src, unless
- * scan left it unread): restore its parse products from the cache. 0
+ * scan left it unread): restore its parse products from the cache, all
+ * but the body's HTML (n->html stays NULL: see cache_note_body). 0
  * restored, -1 not there (read it if unread, and parse it). Main thread
  * only. */
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n);
+/* The body's HTML of restored note i, read from its entry into n->html
+ * when a page needs it. 0, or -1 when the cache cannot give it (that part
+ * of the entry is damaged, or the note was not restored): then the note
+ * is parsed again for it. Thread-safe. */
+int cache_note_body(struct cache *c, size_t i, struct kb_note *n);
 /* cache_note_restore() for every note of notes[0, n) not skipped, on up to
  * `jobs` threads, each reading through a connection of its own; restored[i]
  * is set for those restored. Returns how many. Main thread only, and only

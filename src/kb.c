@@ -53,37 +53,54 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+void kb_note_clear_parsed(struct kb_note *n)
+{
+	free(n->title);
+	free_strv(n->aliases, n->n_aliases);
+	free(n->alias_lines);
+	free_strv(n->tags, n->n_tags);
+	free(n->purpose);
+	free(n->slug);
+	free(n->date);
+	for (size_t h = 0; h < n->n_headings; h++) {
+		free(n->headings[h].text);
+		free(n->headings[h].id);
+	}
+	free(n->headings);
+	for (size_t l = 0; l < n->n_links; l++) {
+		free(n->links[l].target);
+		free(n->links[l].heading);
+		free(n->links[l].label);
+		free(n->links[l].context);
+	}
+	free(n->links);
+	for (size_t s = 0; s < n->n_sections; s++)
+		free(n->sections[s].text);
+	free(n->sections);
+	free(n->html);
+	struct kb_note keep = *n;
+	memset(n, 0, sizeof *n);
+	n->path = keep.path;
+	n->rel = keep.rel;
+	n->src = keep.src;
+	n->len = keep.len;
+	n->line_off = keep.line_off;
+	n->n_lines = keep.n_lines;
+	n->sig = keep.sig;
+	memcpy(n->content, keep.content, 16);
+	n->unread = keep.unread;
+	n->skip = keep.skip;
+}
+
 void kb_free(struct kb *kb)
 {
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];
+		kb_note_clear_parsed(n);
 		free(n->path);
 		free(n->rel);
 		free(n->src);
 		free(n->line_off);
-		free(n->title);
-		free_strv(n->aliases, n->n_aliases);
-		free(n->alias_lines);
-		free_strv(n->tags, n->n_tags);
-		free(n->purpose);
-		free(n->slug);
-		free(n->date);
-		for (size_t h = 0; h < n->n_headings; h++) {
-			free(n->headings[h].text);
-			free(n->headings[h].id);
-		}
-		free(n->headings);
-		for (size_t l = 0; l < n->n_links; l++) {
-			free(n->links[l].target);
-			free(n->links[l].heading);
-			free(n->links[l].label);
-			free(n->links[l].context);
-		}
-		free(n->links);
-		for (size_t s = 0; s < n->n_sections; s++)
-			free(n->sections[s].text);
-		free(n->sections);
-		free(n->html);
 	}
 	free(kb->notes);
 	for (size_t i = 0; i < kb->n_topics; i++) {

@@ -151,6 +151,10 @@ struct kb {
 };
 
 void kb_free(struct kb *kb);
+/* Free what the front matter and Markdown stages gave note `n` (title to
+ * html) and zero those fields; its file (path, rel, src, len, line
+ * offsets, signature, content hash) and the unread and skip flags stay. */
+void kb_note_clear_parsed(struct kb_note *n);
 /* Record where each line of the note's source starts, so positions can be
  * mapped to lines and columns in constant time. Called once per note,
  * before its Markdown is parsed. */

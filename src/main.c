@@ -628,6 +628,37 @@ static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbo
 	free(j.clean);
 }
 
+/* render_site()'s body loader: the body's HTML of note i, which the build
+ * cache restored without it. Read from the note's cache entry; when that
+ * part of the entry is damaged, the note is read and parsed again for it,
+ * on a copy (its parse was clean when its entry was kept, and an
+ * unchanged file parses the same; a file that changed since the scan
+ * fails the build, which the next one sees through). */
+static int load_body(struct kb *kb, size_t i, void *arg)
+{
+	struct kb_note *n = &kb->notes[i];
+	if (cache_note_body(arg, i, n) == 0)
+		return 0;
+	struct kb_note t = { .path = n->path, .rel = n->rel };
+	int rc = -1;
+	if (scan_read_into(kb, &t) < 0) {
+		/* reported */
+	} else if (memcmp(t.content, n->content, sizeof t.content)) {
+		diag_error(n->path, 0, 0, "the note changed while kbc was building; build again");
+	} else {
+		frontmatter_parse_limits(&t, &kb->cfg.yaml);
+		markdown_parse(&kb->cfg, &t);
+		n->html = t.html;
+		t.html = NULL;
+		rc = n->html ? 0 : -1;
+	}
+	t.path = t.rel = NULL;   /* n's */
+	kb_note_clear_parsed(&t);
+	free(t.src);
+	free(t.line_off);
+	return rc;
+}
+
 /* Where run() leaves the model for the process's exit (not static, so the
  * store is kept). */
 struct kb kb_at_exit;
@@ -734,7 +765,8 @@ static int run(const struct options *o, bool write)
 	struct index_job ij = { 0 };
 	if (writing)
 		index_job_start(&ij, &kb, &out, cache, (int)o->jobs);
-	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL);
+	render_site(&kb, ts, adirs, n_a, writing ? &out : NULL, (int)o->jobs, writing ? cache : NULL, load_body,
+		cache);
 	stage_beside(o, "render", &t, ij.running ? "with the search index's, built beside it" : NULL);
 	if (o->verbose && writing)
 		fprintf(stderr, "kbc: rendered %zu of %zu pages (the others are unchanged)\n", render_pages_rendered,

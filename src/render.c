@@ -73,6 +73,8 @@ struct site {
 	bool *body_ok;                  /* per note: body[] could be keyed */
 	char *todo;                     /* per note: TODO_* */
 	bool *need_body;                /* per note: its final body is needed */
+	render_body_fn load_body;       /* restored notes' bodies (render.h) */
+	void *load_arg;
 	size_t *topic_start;            /* per note: its first entry in topic_list (n_notes + 1) */
 	size_t *topic_list;             /* topic indexes, by note, then in ledger order */
 	unsigned char (*prevh)[16];     /* per place in order[]: its previews.js entry */
@@ -826,6 +828,49 @@ static void mark_bodies(struct site *s)
 
 static void expand_embeds(struct site *s);
 
+/* Restored notes come without their body's HTML: it is fetched for every
+ * note whose body a page shows (need_body) or whose embeds are walked (a
+ * note that embeds, for the diagnostics even when its page is taken
+ * from the previous site, and what it embeds, transitively). */
+static void load_bodies(struct site *s)
+{
+	struct kb *kb = s->kb;
+	bool *want = xcalloc(kb->n_notes + 1, sizeof *want);
+	int *stack = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *x = &kb->notes[i];
+		bool embeds = false;
+		for (size_t l = 0; l < x->n_links && !embeds; l++)
+			embeds = x->links[l].kind == KB_LINK_EMBED;
+		if (x->skip || want[i] || !(s->need_body[i] || embeds))
+			continue;
+		want[i] = true;
+		*VEC_PUSH(stack, n, cap) = (int)i;
+		while (n) {
+			const struct kb_note *y = &kb->notes[stack[--n]];
+			for (size_t l = 0; l < y->n_links; l++) {
+				int t = y->links[l].to_note;
+				if (y->links[l].kind != KB_LINK_EMBED || t < 0 || want[t])
+					continue;
+				want[t] = true;
+				*VEC_PUSH(stack, n, cap) = t;
+			}
+		}
+	}
+	free(stack);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		struct kb_note *x = &kb->notes[i];
+		if (!want[i] || x->skip || x->html)
+			continue;
+		if (!s->load_body)
+			diag_sys("%s: its body was not restored and cannot be loaded", x->path);
+		if (!s->load_body || s->load_body(kb, i, s->load_arg) < 0)
+			s->failed = true;
+	}
+	free(want);
+}
+
 /* Note pages: keyed pages taken from the previous site, the others
  * get the bodies they show (rendered later, by render_page_task). */
 static void render_notes(struct site *s)
@@ -840,6 +885,7 @@ static void render_notes(struct site *s)
 			s->todo[i] = kb->notes[i].skip ? TODO_NONE : TODO_EMIT;
 	}
 	mark_bodies(s);
+	load_bodies(s);
 	parallel_for(s, kb->n_notes, render_note_body);
 	expand_embeds(s);
 }
@@ -1785,11 +1831,13 @@ static void render_page_task(struct site *s, size_t i)
 }
 
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache)
+	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache, render_body_fn load_body,
+	void *load_arg)
 {
 	render_graph_ms = 0;
 	render_graph_global_ms = 0;
-	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache };
+	struct site s = { .kb = kb, .jobs = jobs, .ts = ts, .out = out, .cache = cache, .load_body = load_body,
+		.load_arg = load_arg };
 	s.keyed = out && cache;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		struct kb_note *n = &kb->notes[i];

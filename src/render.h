@@ -26,11 +26,19 @@ extern size_t render_pages, render_pages_rendered;
 
 struct cache;
 
+/* Gives note i, restored from the build cache without its body's HTML
+ * (kb->notes[i].html NULL), that HTML: 0, or -1 after reporting why not.
+ * Called on the main thread, for the notes whose body a page shows or
+ * whose embeds are walked. */
+typedef int (*render_body_fn)(struct kb *kb, size_t i, void *arg);
+
 /* `jobs` threads render note bodies and note pages; the output does not
  * depend on it. With a `cache` (cache.h), a page whose template data and
  * templates are those the previous site's file was made from is linked
- * from there instead of rendered. */
+ * from there instead of rendered. `load_body(kb, i, load_arg)` fills in
+ * the bodies of restored notes that are needed. */
 int render_site(struct kb *kb, struct template_set *ts, const char *const *asset_dirs,
-	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache);
+	size_t n_asset_dirs, struct site_out *out, int jobs, struct cache *cache, render_body_fn load_body,
+	void *load_arg);
 
 #endif

@@ -247,7 +247,11 @@ static void read_one(void *arg, size_t i)
 
 int scan_read_note(struct kb *kb, size_t i)
 {
-	struct kb_note *n = &kb->notes[i];
+	return scan_read_into(kb, &kb->notes[i]);
+}
+
+int scan_read_into(struct kb *kb, struct kb_note *n)
+{
 	char *p = path_join(kb->cfg.notes_dir, n->rel);
 	read_note(kb, n, p);
 	free(p);

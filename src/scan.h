@@ -29,5 +29,9 @@ int scan_notes(struct kb *kb, int jobs, const struct cache *cache, size_t *unrea
 /* Read note i now (one scan_notes() left unread); 0, or -1 when it turned
  * out unreadable or invalid (reported, and the note is skipped). */
 int scan_read_note(struct kb *kb, size_t i);
+/* The same for any note struct `n` with path and rel set (a copy of one
+ * of kb's notes, say): its file read into n's src, len, sig and content,
+ * or n->skip set after a report. 0, or -1. */
+int scan_read_into(struct kb *kb, struct kb_note *n);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -866,15 +867,17 @@ static void cache_use(struct store_cache *c, const void *key, size_t key_len)
 	sqlite3_clear_bindings(c->use_note);
 }
 
-/* Append the note entry under `key` to `out`, read through `db`'s
- * `find` ("SELECT rowid FROM notes WHERE key = ?") and an incremental
- * blob handle (*entry, opened on first use, then moved from row to row),
- * which copies the entry's pages straight into `out`: a SELECT of the
- * column would first assemble each entry (17 KiB on average, spread over
- * overflow pages) in a buffer of SQLite's own. 0, 1 when there is no
- * such entry, -1 when the database failed. */
-static int read_entry(sqlite3 *db, sqlite3_stmt *find, sqlite3_blob **entry, const void *key, size_t key_len,
-	struct buf *out)
+/* Note entries are read through `db`'s `find` ("SELECT rowid FROM notes
+ * WHERE key = ?") and an incremental blob handle (*entry: opened on first
+ * use, then moved from row to row), which copies the entry's pages
+ * straight into the caller's buffer (a SELECT of the column would first
+ * assemble each entry, 17 KiB on average over overflow pages, in a buffer
+ * of SQLite's own) and can read part of an entry without the rest. */
+
+/* Point *entry at the entry under `key`: its size (0 or more), -1 when
+ * there is no such entry, -2 when the database failed. */
+static long long open_entry(sqlite3 *db, sqlite3_stmt *find, sqlite3_blob **entry, const void *key,
+	size_t key_len)
 {
 	sqlite3_bind_blob(find, 1, key, (int)key_len, SQLITE_STATIC);
 	int s = sqlite3_step(find);
@@ -882,7 +885,7 @@ static int read_entry(sqlite3 *db, sqlite3_stmt *find, sqlite3_blob **entry, con
 	sqlite3_reset(find);
 	sqlite3_clear_bindings(find);
 	if (s != SQLITE_ROW)
-		return s == SQLITE_DONE ? 1 : -1;
+		return s == SQLITE_DONE ? -1 : -2;
 	/* A handle whose row was rewritten has expired, and one that failed
 	 * to move is aborted: either way a new one is opened. */
 	if (*entry && sqlite3_blob_reopen(*entry, row) != SQLITE_OK) {
@@ -892,34 +895,56 @@ static int read_entry(sqlite3 *db, sqlite3_stmt *find, sqlite3_blob **entry, con
 	if (!*entry && sqlite3_blob_open(db, "main", "notes", "data", row, 0, entry) != SQLITE_OK) {
 		sqlite3_blob_close(*entry);
 		*entry = NULL;
-		return -1;
+		return -2;
 	}
-	int n = sqlite3_blob_bytes(*entry);
-	if (n <= 0)
-		return 1;
-	buf_grow(out, (size_t)n);
-	if (sqlite3_blob_read(*entry, out->data + out->len, n, 0) != SQLITE_OK) {
-		out->data[out->len] = '\0';
+	return sqlite3_blob_bytes(*entry);
+}
+
+/* Append bytes [off, off + n) of the entry *entry points at to `out`:
+ * 0, or -1 (the handle is then closed). */
+static int read_entry(sqlite3_blob **entry, size_t off, size_t n, struct buf *out)
+{
+	if (!*entry || off > INT_MAX || n > (size_t)INT_MAX - off)
+		return -1;
+	buf_grow(out, n);
+	if (n && sqlite3_blob_read(*entry, out->data + out->len, (int)n, (int)off) != SQLITE_OK) {
 		sqlite3_blob_close(*entry);
 		*entry = NULL;
 		return -1;
 	}
-	out->len += (size_t)n;
+	out->len += n;
 	out->data[out->len] = '\0';
+	return 0;
+}
+
+long long store_cache_note_open(struct store_cache *c, const void *key, size_t key_len)
+{
+	if (!c || c->broken)
+		return -1;
+	long long size = open_entry(c->db, c->get_note, &c->entry, key, key_len);
+	if (size == -2)
+		cache_broke(c);
+	if (size < 0)
+		return -1;
+	cache_use(c, key, key_len);
+	return size;
+}
+
+int store_cache_note_read(struct store_cache *c, size_t off, size_t n, struct buf *out)
+{
+	if (!c || c->broken)
+		return -1;
+	if (read_entry(&c->entry, off, n, out) < 0) {
+		cache_broke(c);
+		return -1;
+	}
 	return 0;
 }
 
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out)
 {
-	if (!c || c->broken)
-		return -1;
-	int rc = read_entry(c->db, c->get_note, &c->entry, key, key_len, out);
-	if (rc < 0)
-		cache_broke(c);
-	if (rc != 0)
-		return -1;
-	cache_use(c, key, key_len);
-	return 0;
+	long long size = store_cache_note_open(c, key, key_len);
+	return size > 0 ? store_cache_note_read(c, 0, (size_t)size, out) : -1;
 }
 
 struct store_reader {
@@ -952,12 +977,29 @@ struct store_reader *store_cache_reader(struct store_cache *c)
 
 int store_reader_note_get(struct store_reader *r, const void *key, size_t key_len, struct buf *out)
 {
+	long long size = store_reader_note_open(r, key, key_len);
+	return size > 0 ? store_reader_note_read(r, 0, (size_t)size, out) : -1;
+}
+
+long long store_reader_note_open(struct store_reader *r, const void *key, size_t key_len)
+{
 	if (r->broken)
 		return -1;
-	int rc = read_entry(r->db, r->get_note, &r->entry, key, key_len, out);
-	if (rc < 0)
+	long long size = open_entry(r->db, r->get_note, &r->entry, key, key_len);
+	if (size == -2)
 		r->broken = true;   /* a miss from now on: the notes are parsed instead */
-	return rc == 0 ? 0 : -1;
+	return size < 0 ? -1 : size;
+}
+
+int store_reader_note_read(struct store_reader *r, size_t off, size_t n, struct buf *out)
+{
+	if (r->broken)
+		return -1;
+	if (read_entry(&r->entry, off, n, out) < 0) {
+		r->broken = true;
+		return -1;
+	}
+	return 0;
 }
 
 void store_reader_close(struct store_reader *r)

@@ -67,6 +67,13 @@ struct store_cache *store_cache_open(const char *path, const char *identity, boo
  * when there is none (or the cache failed: a note says so once, and
  * every later call misses). */
 int store_cache_note_get(struct store_cache *c, const void *key, size_t key_len, struct buf *out);
+/* Part of an entry: store_cache_note_open() finds the entry under `key`,
+ * marks it used and returns its size in bytes (-1 when there is none, or
+ * the cache failed); store_cache_note_read() appends bytes [off, off + n)
+ * of the entry found last to `out` (0, or -1). Only those bytes are read
+ * from the file. */
+long long store_cache_note_open(struct store_cache *c, const void *key, size_t key_len);
+int store_cache_note_read(struct store_cache *c, size_t off, size_t n, struct buf *out);
 int store_cache_note_put(struct store_cache *c, const void *key, size_t key_len, const void *data, size_t n);
 /* A connection of its own that reads note entries, for one thread while
  * no other writes the cache (the build's first stages). It holds one read
@@ -78,6 +85,10 @@ struct store_reader *store_cache_reader(struct store_cache *c);
 /* Like store_cache_note_get(), except that the entry is not marked used:
  * mark it with store_cache_note_used() on the cache's own connection. */
 int store_reader_note_get(struct store_reader *r, const void *key, size_t key_len, struct buf *out);
+/* store_cache_note_open() and store_cache_note_read() for a reader (the
+ * entry is not marked used). */
+long long store_reader_note_open(struct store_reader *r, const void *key, size_t key_len);
+int store_reader_note_read(struct store_reader *r, size_t off, size_t n, struct buf *out);
 void store_reader_close(struct store_reader *r);
 void store_cache_note_used(struct store_cache *c, const void *key, size_t key_len);
 /* fn(arg, rel, record) for every page recorded by the last build (rel

@@ -92,6 +92,24 @@ db.commit()
 EOF
 }
 
+# flip_bodies CACHE: flip a byte in the body's HTML of every note entry
+# (the part read only when a page needs it: after the header of 28 bytes
+# and the packed note, whose length is bytes 20-27), leaving the rest
+# intact, so the notes are restored and their bodies must be parsed again.
+flip_bodies() {
+	python3 - "$1" <<'EOF'
+import sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+for key, data in db.execute("SELECT key, data FROM notes WHERE substr(data, 1, 4) = CAST('KBCN' AS BLOB)").fetchall():
+    b = bytearray(data)
+    at = 28 + struct.unpack_from("<Q", b, 20)[0]
+    if at < len(b):
+        b[at + (len(b) - at) // 2] ^= 0x20
+        db.execute("UPDATE notes SET data = ? WHERE key = ?", (bytes(b), key))
+db.commit()
+EOF
+}
+
 # unread: the N of "N of M note files unchanged on disk" (not read).
 unread() { sed -n 's/^kbc: \([0-9]*\) of [0-9]* note files unchanged on disk.*/\1/p' "$TMP/log.$STEP"; }
 
@@ -117,6 +135,15 @@ cache_damage() {
 	flip_entries "$c"
 	step "note entries with flipped bytes" "$p"
 	check "flipped bytes: no note restored" is "$(restored)" 0
+	# flipped bytes in the bodies only, and a template edit so that every
+	# page shows its note's body: the notes are restored, and their bodies
+	# parsed again when the cache cannot give them
+	build "$p"
+	flip_bodies "$c"
+	echo "<!-- bodies -->" >>"$p/templates/footer.html"
+	step "note bodies with flipped bytes" "$p"
+	check "flipped bodies: every note restored" is "$(restored)" "$(sed -n 's/^kbc: [0-9]* of \([0-9]*\) notes unchanged.*/\1/p' "$TMP/log.$STEP")"
+	check "flipped bodies: every page rendered" is "$(rendered)" "$(total)"
 }
 
 # ---- tests/sites/basic ----
