@@ -786,6 +786,11 @@ static void render_note_page(struct site *s, size_t i)
 	buf_free(&rel);
 	tv_arena_use(prev);
 	tv_arena_free(&arena);
+	/* Its page was the body's last reader (embeds were expanded before
+	 * any page): on a large vault the bodies are much of the memory the
+	 * build holds while the search index is made beside the pages. */
+	free(n->html);
+	n->html = NULL;
 }
 
 /* The body's link marks become links, now that they are resolved. */
