@@ -1058,7 +1058,9 @@ static int dispatch(const struct options *po)
  * A build first-touches most of the memory it ever holds, and on this
  * project's benchmark host each 4 KiB page fault is dear: a one-note
  * rebuild of the 10k vault took a quarter less CPU with 2 MiB pages, for
- * some 5-15% more peak memory (tools/bench/results.md). */
+ * 5-20% more peak memory on the benchmark vaults and 77% more on one 50 MB
+ * note, whose freed memory 2 MiB pages do not give back piecemeal
+ * (tools/bench/results.md). */
 static void use_large_pages(void)
 {
 #ifdef KBC_MIMALLOC
