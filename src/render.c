@@ -805,29 +805,45 @@ static void render_note_body(struct site *s, size_t i)
 	n->html = buf_detach(&b);
 }
 
+/* Does note n embed anything (resolved or not)? */
+static bool has_embeds(const struct kb_note *n)
+{
+	for (size_t l = 0; l < n->n_links; l++)
+		if (n->links[l].kind == KB_LINK_EMBED)
+			return true;
+	return false;
+}
+
+/* Mark note i in mark[] and, through its embeds, every note whose body
+ * its body shows; marked notes are not walked again. *stack (of *cap) is
+ * scratch kept across calls. */
+static void mark_embedded(const struct kb *kb, int i, bool *mark, int **stack, size_t *cap)
+{
+	size_t n = 0;
+	mark[i] = true;
+	*VEC_PUSH(*stack, n, *cap) = i;
+	while (n) {
+		const struct kb_note *x = &kb->notes[(*stack)[--n]];
+		for (size_t l = 0; l < x->n_links; l++) {
+			int t = x->links[l].to_note;
+			if (x->links[l].kind != KB_LINK_EMBED || t < 0 || mark[t])
+				continue;
+			mark[t] = true;
+			*VEC_PUSH(*stack, n, *cap) = t;
+		}
+	}
+}
+
 /* need_body[]: the notes whose pages are rendered and, through embeds,
  * every note whose body those show. */
 static void mark_bodies(struct site *s)
 {
 	struct kb *kb = s->kb;
 	int *stack = NULL;
-	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		if (kb->notes[i].skip || s->todo[i] == TODO_NONE || s->need_body[i])
-			continue;
-		s->need_body[i] = true;
-		*VEC_PUSH(stack, n, cap) = (int)i;
-		while (n) {
-			const struct kb_note *x = &kb->notes[stack[--n]];
-			for (size_t l = 0; l < x->n_links; l++) {
-				int t = x->links[l].to_note;
-				if (x->links[l].kind != KB_LINK_EMBED || t < 0 || s->need_body[t])
-					continue;
-				s->need_body[t] = true;
-				*VEC_PUSH(stack, n, cap) = t;
-			}
-		}
-	}
+	size_t cap = 0;
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (!kb->notes[i].skip && s->todo[i] != TODO_NONE && !s->need_body[i])
+			mark_embedded(kb, (int)i, s->need_body, &stack, &cap);
 	free(stack);
 }
 
@@ -842,26 +858,11 @@ static void load_bodies(struct site *s)
 	struct kb *kb = s->kb;
 	bool *want = xcalloc(kb->n_notes + 1, sizeof *want);
 	int *stack = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *x = &kb->notes[i];
-		bool embeds = false;
-		for (size_t l = 0; l < x->n_links && !embeds; l++)
-			embeds = x->links[l].kind == KB_LINK_EMBED;
-		if (x->skip || want[i] || !(s->need_body[i] || embeds))
-			continue;
-		want[i] = true;
-		*VEC_PUSH(stack, n, cap) = (int)i;
-		while (n) {
-			const struct kb_note *y = &kb->notes[stack[--n]];
-			for (size_t l = 0; l < y->n_links; l++) {
-				int t = y->links[l].to_note;
-				if (y->links[l].kind != KB_LINK_EMBED || t < 0 || want[t])
-					continue;
-				want[t] = true;
-				*VEC_PUSH(stack, n, cap) = t;
-			}
-		}
+		if (!x->skip && !want[i] && (s->need_body[i] || has_embeds(x)))
+			mark_embedded(kb, (int)i, want, &stack, &cap);
 	}
 	free(stack);
 	for (size_t i = 0; i < kb->n_notes; i++) {
@@ -1685,10 +1686,7 @@ static void expand_embeds(struct site *s)
 	int *stack = xmalloc(((size_t)max + 2) * sizeof *stack);
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *n = &kb->notes[i];
-		bool embeds = false;
-		for (size_t l = 0; l < n->n_links && !embeds; l++)
-			embeds = n->links[l].kind == KB_LINK_EMBED;
-		if (n->skip || !embeds || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
+		if (n->skip || !has_embeds(n) || !n->html || !strstr(n->html, MARKDOWN_EMBED_MARK))
 			continue;
 		/* A page taken from the previous site needs no body, but its
 		 * embeds are walked all the same, for the same diagnostics. */
