@@ -35,7 +35,9 @@
  * rebuild is for a few notes. */
 #define NOTE_FORMAT 2
 #define NOTE_MAGIC "KBCN"
-#define NOTE_HEAD 28
+#define NOTE_HEAD 28       /* header bytes: magic 4, format 8, then: */
+#define NOTE_HEAD_SUM 12   /* the packed note's XXH3-64 */
+#define NOTE_HEAD_LEN 20   /* the packed note's length */
 
 struct page_rec {
 	char *rel;
@@ -603,8 +605,8 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	put_u64(&b, 0);
 	pack_note(n, &b);
 	size_t len = b.len - NOTE_HEAD;
-	le64((unsigned char *)b.data + 12, XXH3_64bits(b.data + NOTE_HEAD, len));
-	le64((unsigned char *)b.data + 20, len);
+	le64((unsigned char *)b.data + NOTE_HEAD_SUM, XXH3_64bits(b.data + NOTE_HEAD, len));
+	le64((unsigned char *)b.data + NOTE_HEAD_LEN, len);
 	buf_puts(&b, n->html ? n->html : "");
 	pthread_mutex_lock(&c->db_lock);
 	c->kept[i] = store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len) == 0;
