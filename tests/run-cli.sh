@@ -40,5 +40,14 @@ check "-q hides warnings and summary" bash -c "test -z \"\$('$KBC' check --draft
 check "summary line" bash -c "'$KBC' check --drafts 2>&1 | grep -qx 'kbc: 2 notes, 0 errors, 1 warning'"
 check "GitHub annotation" bash -c "GITHUB_ACTIONS=true '$KBC' check --drafts 2>&1 | grep -q '^::warning file=notes/one.md,line=3,col=1::unknown front matter key'"
 check "empty vault builds" bash -c "mkdir -p '$TMP/empty/notes' && cd '$TMP/empty' && '$KBC' build -q && test -f site/index.html"
+# kbc opens libmicrohttpd only for serve: other commands run without it,
+# and serve without it stops with a system error that says what to install
+# (a file of that name that is not a library stands in for a missing one).
+mkdir -p "$TMP/nolib"
+: > "$TMP/nolib/$(strings "$KBC" | grep -m1 -x 'libmicrohttpd\.so\.[0-9]*')"
+check "other commands do not load libmicrohttpd" bash -c "cd '$proj' && LD_LIBRARY_PATH='$TMP/nolib' '$KBC' check --drafts -q"
+check "serve without libmicrohttpd is a system error" status_is 3 env LD_LIBRARY_PATH="$TMP/nolib" "$KBC" serve --port 0
+check "serve without libmicrohttpd says what to install" bash -c \
+	"LD_LIBRARY_PATH='$TMP/nolib' '$KBC' serve --port 0 2>&1 | grep -q 'serve needs libmicrohttpd.*apt-get install libmicrohttpd12'"
 check "no notes folder is a system error" bash -c "mkdir -p '$TMP/bare' && cd '$TMP/bare' && ! '$KBC' check 2>/dev/null; test \$? -eq 0 && '$KBC' check 2>&1 | grep -q 'cannot open notes folder'"
 finish
