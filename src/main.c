@@ -488,12 +488,21 @@ static void *index_job_run(void *arg)
 }
 
 /* Start the index on a thread of its own, unless -j 1 asks for one
- * thread: then index_job_finish() builds it after render. */
+ * thread: then index_job_finish() builds it after render, on every
+ * thread. Beside render, which keeps all `jobs` threads busy, the index
+ * tokenizes on half of them (at least one): each tokenizing thread warms
+ * its own stem cache and has its terms renumbered into the index's, so a
+ * second one beside two render threads added work rather than speed (10k
+ * notes at -j 2, 6 interleaved pairs: 4.85 s wall and 9.33 s CPU with two,
+ * 4.23 s and 7.97 s with one). The output is the same for any number. */
 static void index_job_start(struct index_job *j, const struct kb *kb, struct site_out *out, struct cache *cache,
 	int jobs)
 {
-	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs, .rc = -1 };
+	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs / 2 > 1 ? jobs / 2 : 1,
+		.rc = -1 };
 	j->running = jobs > 1 && pthread_create(&j->thread, NULL, index_job_run, j) == 0;
+	if (!j->running)
+		j->jobs = jobs;
 }
 
 /* Wait for the index (or build it here, when it has no thread) and report
