@@ -278,6 +278,17 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Close `fd`, written with result `rc` (0 or -1): -1 when either failed,
+ * errno telling the first failure. */
+static int close_file(int fd, int rc)
+{
+	int e = errno;
+	if (close(fd) < 0 && rc == 0)
+		return -1;
+	errno = e;
+	return rc;
+}
+
 /* Put a file holding data[0..n) at `p` through an unnamed file: O_TMPFILE
  * makes its inode in p's folder without taking the folder's lock, and
  * linkat() then names it, holding the lock only for the name. Creating a
@@ -319,12 +330,7 @@ static int write_unnamed(char *p, const void *data, size_t n)
 			rc = 1;
 		}
 	}
-	int e = errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -1;
-	else
-		errno = e;
-	return rc;
+	return close_file(fd, rc);
 }
 
 int output_write(struct site_out *o, const char *rel, const void *data, size_t n)
@@ -346,14 +352,7 @@ int output_write(struct site_out *o, const char *rel, const void *data, size_t n
 	int rc = write_unnamed(p, data, n);
 	if (rc > 0) {
 		int fd = create_in_stage(p);
-		rc = fd < 0 || write_all(fd, data, n) < 0 ? -1 : 0;
-		if (fd >= 0) {
-			int e = errno;
-			if (close(fd) < 0 && rc == 0)
-				rc = -1;
-			else
-				errno = e;
-		}
+		rc = fd < 0 ? -1 : close_file(fd, write_all(fd, data, n));
 	}
 	if (rc < 0)
 		diag_sys("cannot write %s/%s: %s", o->shown, rel, strerror(errno));

@@ -44,12 +44,15 @@
 
 extern char **environ;
 
-/* libmicrohttpd is opened by serve_run(), not linked: loading it, with the
+/* libmicrohttpd is opened by serve_run(), not linked. Loading it, with the
  * TLS stack it brings (GnuTLS and its libraries, whose constructors run at
- * load), took about 5.5 ms of every kbc command's start, a twentieth of a
- * 20-note build, for the one command that serves. Calls below go through
- * these pointers; the header still gives their types. KBC_MHD_SONAME is
- * the library's file name, read from it by CMakeLists.txt. */
+ * load), slowed every command for the one that serves: 5.5 ms at start
+ * alone, and a full build of the 20 shipped notes took 0.16 s with it
+ * linked against 0.11 s without (tools/bench/results.md, session 10).
+ * Calls below go through these pointers, which the macros after
+ * mhd_open() put in place of the names; the header still gives their
+ * types. KBC_MHD_SONAME is the library's file name, which CMakeLists.txt
+ * reads off the library itself. */
 #define MHD_FUNCTIONS(X) X(MHD_add_response_header) X(MHD_create_response_from_buffer) \
 	X(MHD_create_response_from_callback) X(MHD_create_response_from_fd) X(MHD_destroy_response) \
 	X(MHD_get_connection_info) X(MHD_lookup_connection_value) X(MHD_queue_response) \
