@@ -146,7 +146,8 @@ struct builder {
 	size_t *topic_start;      /* ... note i's are topic_of[topic_start[i] .. topic_start[i+1]) */
 	size_t *doc_of;           /* per note: its first document */
 	struct worker *w;
-	int n_w;
+	int n_w;                  /* workers: the most threads a step may use */
+	const atomic_int *threads; /* the threads a step uses now (NULL: n_w) */
 	struct cache *cache;      /* the build cache, or NULL */
 	/* merging (main thread) */
 	struct fval *vals;
@@ -164,6 +165,13 @@ struct builder {
 	size_t n_notes, n_tokenized; /* notes with documents; tokenized ones */
 	struct buf post;          /* every term's encoded postings */
 };
+
+/* The threads for a step starting now: *b->threads, within 1..n_w. */
+static int threads_now(const struct builder *b)
+{
+	int t = b->threads ? atomic_load(b->threads) : b->n_w;
+	return t < 1 ? 1 : t > b->n_w ? b->n_w : t;
+}
 
 static uint64_t hash_str(const char *s)
 {
@@ -599,7 +607,7 @@ static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, s
 		}
 	}
 	atomic_store(&bt->next, 0);
-	int threads = b->n_w;
+	int threads = threads_now(b);
 	if ((size_t)threads > bt->n_todo)
 		threads = (int)bt->n_todo;
 	bt->started = 0;
@@ -668,10 +676,11 @@ static void merge_seg(void *arg, size_t s)
 }
 
 /* Merge every stored note into b->terms' postings (n and the encoded bytes
- * in b->post) on up to b->n_w threads. -1 when a stored note is malformed. */
+ * in b->post) on threads_now() threads. -1 when a stored note is malformed. */
 static int merge_all(struct builder *b)
 {
-	size_t n_seg = (size_t)b->n_w, total = 0;
+	int threads = threads_now(b);
+	size_t n_seg = (size_t)threads, total = 0;
 	if (n_seg > b->n_notes)
 		n_seg = b->n_notes ? b->n_notes : 1;
 	for (size_t i = 0; i < b->n_notes; i++)
@@ -689,7 +698,7 @@ static int merge_all(struct builder *b)
 		g[s].to = at;
 		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
 	}
-	pool_for(n_seg, b->n_w, merge_seg, g);
+	pool_for(n_seg, threads, merge_seg, g);
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++)
 		failed |= g[s].failed;
@@ -955,7 +964,7 @@ static uint32_t *make_shards(const struct builder *b, char prefix, const size_t 
 	struct shard_sink *sink)
 {
 	struct shard_job j = { b, prefix, cut, n, xcalloc(n ? n : 1, sizeof *j.bytes), sink };
-	pool_for((n + INDEX_RUN - 1) / INDEX_RUN, b->n_w, shard_run, &j);
+	pool_for((n + INDEX_RUN - 1) / INDEX_RUN, threads_now(b), shard_run, &j);
 	return j.bytes;
 }
 
@@ -1020,8 +1029,8 @@ static void free_terms(struct builder *b)
 }
 
 /* 0, or -1 (nothing built) when a cached packed note was malformed. */
-static int build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache,
-	struct shard_sink *sink)
+static int build(const struct kb *kb, struct search_index *ix, int jobs, const atomic_int *threads,
+	struct cache *cache, struct shard_sink *sink)
 {
 	struct builder b = { 0 };
 	memset(ix, 0, sizeof *ix);
@@ -1053,6 +1062,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	/* Stored packed notes, a batch of notes at a time; then the postings. */
 	b.sn = xcalloc(kb->n_notes + 1, sizeof *b.sn);
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
+	b.threads = threads;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
 	b.gmap = xcalloc((size_t)b.n_w, sizeof *b.gmap);
 	b.cap_gmap = xcalloc((size_t)b.n_w, sizeof *b.cap_gmap);
@@ -1238,12 +1248,12 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, struct 
 	return 0;
 }
 
-void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache,
-	struct site_out *out)
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, const atomic_int *threads,
+	struct cache *cache, struct site_out *out)
 {
 	struct shard_sink sink = { out, cache, false };
-	if (build(kb, ix, jobs, cache, &sink) < 0)
-		build(kb, ix, jobs, NULL, &sink);   /* a damaged cache entry: do without */
+	if (build(kb, ix, jobs, threads, cache, &sink) < 0)
+		build(kb, ix, jobs, threads, NULL, &sink);   /* a damaged cache entry: do without */
 	ix->failed = atomic_load(&sink.failed);
 }
 

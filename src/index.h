@@ -9,6 +9,7 @@
 #ifndef KBC_INDEX_H
 #define KBC_INDEX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -26,7 +27,11 @@ struct search_index {
 };
 
 /* Build the index of kb's notes, tokenizing documents and making and
- * writing the shards on `jobs` threads (the bytes do not depend on jobs).
+ * writing the shards on up to `jobs` threads (the bytes do not depend on
+ * the number). With `threads` (may be NULL: jobs), each step that splits
+ * work (a batch of notes to tokenize, the merge, the shards) uses
+ * *threads of them, read when the step starts: a caller that shares the
+ * cores with other work raises it once that work is done.
  * With a build cache (may be NULL), each note's tokenized documents are
  * taken from it when its documents' field values are unchanged, and kept
  * in it otherwise; the bytes are the same either way. Main thread only as
@@ -34,8 +39,8 @@ struct search_index {
  * x-bNNN.*) go to `out` (NULL: nowhere); with a cache (cache_pages_begin()
  * called), a file whose bytes the previous site already holds is linked
  * from there instead of written (cache_page_reuse()). */
-void index_build(const struct kb *kb, struct search_index *ix, int jobs, struct cache *cache,
-	struct site_out *out);
+void index_build(const struct kb *kb, struct search_index *ix, int jobs, const atomic_int *threads,
+	struct cache *cache, struct site_out *out);
 /* Write search/meta.bin and meta.js, like the shards. 0 ok, -1 reported
  * (here or, for a shard, by index_build()). */
 int index_write(const struct search_index *ix, struct site_out *out, struct cache *cache);

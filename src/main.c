@@ -467,7 +467,8 @@ struct index_job {
 	const struct kb *kb;
 	struct site_out *out;
 	struct cache *cache;
-	int jobs;
+	int jobs;               /* the most threads it may use */
+	atomic_int threads;     /* the threads it uses now (index_build()) */
 	struct search_index ix;
 	int rc;                 /* index_write()'s result */
 	double built_ms, written_ms;   /* wall time of index_build, index_write */
@@ -479,7 +480,7 @@ static void *index_job_run(void *arg)
 {
 	struct index_job *j = arg;
 	double t0 = now();
-	index_build(j->kb, &j->ix, j->jobs, j->cache, j->out);
+	index_build(j->kb, &j->ix, j->jobs, &j->threads, j->cache, j->out);
 	double t1 = now();
 	j->rc = index_write(&j->ix, j->out, j->cache);
 	j->built_ms = (t1 - t0) * 1000;
@@ -494,15 +495,23 @@ static void *index_job_run(void *arg)
  * its own stem cache and has its terms renumbered into the index's, so a
  * second one beside two render threads added work rather than speed (10k
  * notes at -j 2, 6 interleaved pairs: 4.85 s wall and 9.33 s CPU with two,
- * 4.23 s and 7.97 s with one). The output is the same for any number. */
+ * 4.23 s and 7.97 s with one). Once render is done, index_job_widen()
+ * gives it all of them for the steps still to come. The output is the
+ * same for any number. */
 static void index_job_start(struct index_job *j, const struct kb *kb, struct site_out *out, struct cache *cache,
 	int jobs)
 {
-	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs / 2 > 1 ? jobs / 2 : 1,
-		.rc = -1 };
+	*j = (struct index_job){ .kb = kb, .out = out, .cache = cache, .jobs = jobs, .rc = -1 };
+	atomic_init(&j->threads, jobs / 2 > 1 ? jobs / 2 : 1);
 	j->running = jobs > 1 && pthread_create(&j->thread, NULL, index_job_run, j) == 0;
 	if (!j->running)
-		j->jobs = jobs;
+		atomic_store(&j->threads, jobs);
+}
+
+/* The cores render used are free: let the index use every thread. */
+static void index_job_widen(struct index_job *j)
+{
+	atomic_store(&j->threads, j->jobs);
 }
 
 /* Wait for the index (or build it here, when it has no thread) and report
@@ -784,6 +793,7 @@ static int run(const struct options *o, bool write)
 		fprintf(stderr, "kbc: graph      %7.1f ms (inside render: graph views, %.1f ms of it the global layout)\n",
 			render_graph_ms, render_graph_global_ms);
 	if (writing) {
+		index_job_widen(&ij);
 		index_job_finish(&ij, o);
 		if (o->jobs > 1)
 			stage_beside(o, "index-wait", &t, "the search index's thread finishing");
