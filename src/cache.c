@@ -701,17 +701,37 @@ static void entry_put(struct cache *c, const unsigned char key[16], const char *
 
 #define INDEX_ENTRY_MAGIC "KBCI"
 
-int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out)
+void cache_index_key(const struct cache *c, const void *input, size_t n, unsigned char key[16])
 {
-	if (!c)
-		return -1;
+	static const unsigned char no_identity[16];
 	XXH3_state_t *st = hash_new();
-	XXH3_128bits_update(st, c->identity, 16);
+	XXH3_128bits_update(st, c ? c->identity : no_identity, 16);
 	hash_str(st, "search index input");
 	hash_bytes(st, input, n);
 	digest(st, key);
 	XXH3_freeState(st);
-	return entry_get(c, key, INDEX_ENTRY_MAGIC, out);
+}
+
+int cache_index_read(struct cache *c, const unsigned char key[16], struct buf *out)
+{
+	return c ? entry_get(c, key, INDEX_ENTRY_MAGIC, out) : -1;
+}
+
+void cache_index_keep(struct cache *c, const unsigned char key[16])
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->db_lock);
+	store_cache_note_used(c->store, key, 16);
+	pthread_mutex_unlock(&c->db_lock);
+}
+
+int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out)
+{
+	if (!c)
+		return -1;
+	cache_index_key(c, input, n, key);
+	return cache_index_read(c, key, out);
 }
 
 void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n)

@@ -141,6 +141,13 @@ void cache_blob_put(struct cache *c, const unsigned char key[16], const void *da
  * kept under it to `out`: 0, or -1 when there is none (or it is damaged).
  * With c NULL, -1. Main thread only. */
 int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out);
+/* cache_index_get() in two steps: the key of `input` (c may be NULL:
+ * the key is then not kbc's identity's), and the entry under a key. */
+void cache_index_key(const struct cache *c, const void *input, size_t n, unsigned char key[16]);
+int cache_index_read(struct cache *c, const unsigned char key[16], struct buf *out);
+/* Keep the entry under key (if any) in the cache without reading it: an
+ * entry neither read nor written in a build is dropped at its end. */
+void cache_index_keep(struct cache *c, const unsigned char key[16]);
 /* Keep `data` (n bytes) under key (from cache_index_get). Main thread only. */
 void cache_index_put(struct cache *c, const unsigned char key[16], const void *data, size_t n);
 

@@ -25,6 +25,7 @@ static const double field_b[N_FIELDS] = { 0.3, 0.3, 0.3, 0.3, 0.0, 0.75 };
 #define TEXT_SHARD_MAX (16 * 1024)
 #define TEXT_SHARDS_AIM 2048      /* text shards wanted, while within min..max */
 #define BATCH 512                 /* notes tokenized between merges */
+#define RUN_SPAN 64               /* notes in a run of the merge, on average */
 
 /* A term's postings from one segment of the notes (a run of them merged
  * on one thread), already encoded as docs/search-index.md section 5.2 has
@@ -45,10 +46,27 @@ struct term {
 };
 
 /* A note with documents, in note order: its stored packed note (see
- * pack_note), merged into the postings once every note has one. */
+ * pack_note), merged into the postings once every note that needs one
+ * (see struct run) has it. */
 struct snote {
 	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
+	unsigned char key[16];    /* its cache key (with a cache) */
 	struct buf stored;
+};
+
+/* A run of notes, merged as one piece: its postings and its documents'
+ * field lengths, serialized as a "run blob" (see run_blob), are kept in
+ * the build cache under a key made of its notes' keys, so a build merges
+ * afresh only the runs that hold a changed note, and reads the stored
+ * packed notes of those runs' notes only. With a cache, a run ends after
+ * a note whose key says so (about one in RUN_SPAN), so that a note added
+ * or deleted changes one run, not every run after it. */
+struct run {
+	size_t from, to;          /* notes sn[from, to) */
+	size_t d0, nd;            /* their documents: docs[d0, d0 + nd) */
+	unsigned char key[16];
+	struct buf blob;
+	bool cached;              /* blob came from the cache */
 };
 
 /* A document: one section of a note. */
@@ -130,7 +148,6 @@ struct batch_note {
 	size_t sn;                /* its place in the builder's sn */
 	int worker;               /* the worker that packed it */
 	struct buf packed;        /* packed note, when tokenized (see pack_note) */
-	unsigned char key[16];    /* its cache key */
 	bool cached;              /* packed came from the cache */
 };
 
@@ -157,6 +174,8 @@ struct builder {
 	uint32_t *gid;            /* a packed note's terms: their index in terms[] */
 	size_t cap_gid;
 	struct snote *sn;         /* notes with documents; n_notes of them */
+	struct run *runs;         /* their runs, in order */
+	size_t n_runs, n_runs_cached;
 	uint32_t **gmap;          /* per worker, per number in its tokenizer: the term's index + 1 */
 	size_t *cap_gmap;
 	uint64_t gen;             /* generation of the term list */
@@ -488,7 +507,8 @@ static int store_note(struct builder *b, const struct buf *packed, int worker, s
  * those documents' field lengths. Only acc and the documents are written,
  * so segments of different notes can be merged at once. 0, or -1 when it
  * is malformed (postings may then be half added). */
-static int merge_stored(const struct builder *b, struct acc *acc, const struct buf *st, size_t d0, size_t nd)
+static int merge_stored(const struct builder *b, struct acc *acc, const struct buf *st, size_t d0, size_t nd,
+	uint32_t **touched, size_t *n_touched, size_t *cap_touched)
 {
 	struct index_cursor c = { (const unsigned char *)st->data, (const unsigned char *)st->data + st->len, 0 };
 	uint32_t n_docs;
@@ -534,8 +554,10 @@ static int merge_stored(const struct builder *b, struct acc *acc, const struct b
 						q = put_vu(q, tf[f]);
 				a->n_cnt = (size_t)(q - a->cnt);
 			}
-			if (!a->n)
+			if (!a->n) {
 				a->first = doc + 1;
+				*VEC_PUSH(*touched, *n_touched, *cap_touched) = id;
+			}
 			a->last = doc + 1;
 			a->n++;
 		}
@@ -574,34 +596,24 @@ static void *work(void *arg)
 	return NULL;
 }
 
-/* Fill bt with notes [from, to): from the cache, or started on the
- * workers (on threads of their own, so the main thread can merge the
- * batch before meanwhile). */
-static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, size_t from, size_t to)
+/* Fill bt with the notes sn[list[0, n)]: their stored packed notes from
+ * the cache, or started on the workers (on threads of their own, so the
+ * main thread can store the batch before meanwhile). */
+static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, const size_t *list, size_t n)
 {
 	bt->n = 0;
 	bt->n_todo = 0;
-	for (size_t i = from; i < to; i++) {
-		const struct kb_note *n = &b->kb->notes[i];
-		if (n->skip || !n->n_sections)
-			continue;
+	for (size_t k = 0; k < n; k++) {
+		struct snote *sn = &b->sn[list[k]];
 		struct batch_note *bn = &bt->notes[bt->n++];
 		buf_reset(&bn->packed);
-		bn->d0 = b->doc_of[i];
-		bn->nd = n->n_sections;
-		bn->cached = false;
-		bn->sn = b->n_notes;
-		struct snote *sn = &b->sn[b->n_notes];
-		sn->d0 = bn->d0;
-		sn->nd = bn->nd;
-		buf_init(&sn->stored);
-		if (b->cache) {
-			note_input(b, &b->docs[bn->d0], bn->nd, &b->vals, &b->cap_vals, &b->input);
-			bn->cached = cache_index_get(b->cache, b->input.data, b->input.len, bn->key, &sn->stored) == 0 &&
-				sn->stored.len >= 8 && get_u64((const unsigned char *)sn->stored.data) == b->gen;
-		}
-		b->n_notes++;
+		bn->d0 = sn->d0;
+		bn->nd = sn->nd;
+		bn->sn = list[k];
+		bn->cached = b->cache && cache_index_read(b->cache, sn->key, &sn->stored) == 0 &&
+			sn->stored.len >= 8 && get_u64((const unsigned char *)sn->stored.data) == b->gen;
 		if (!bn->cached) {
+			buf_reset(&sn->stored);
 			b->n_tokenized++;
 			*VEC_PUSH(bt->todo, bt->n_todo, bt->cap_todo) = bt->n - 1;
 		}
@@ -645,64 +657,270 @@ static void batch_store(struct builder *b, struct batch *bt)
 		if (store_note(b, &bn->packed, bn->worker, bn->nd, st) < 0)
 			b->failed = true;
 		else if (b->cache)
-			cache_index_put(b->cache, bn->key, st->data, st->len);
+			cache_index_put(b->cache, b->sn[bn->sn].key, st->data, st->len);
 	}
+}
+
+/* Does the run end after note sn[i], its len-th? */
+static bool run_ends_after(const struct builder *b, size_t i, size_t len)
+{
+	if (!b->cache)
+		return len >= RUN_SPAN;
+	return get_u64(b->sn[i].key) % RUN_SPAN == 0 || len >= 4 * RUN_SPAN;
+}
+
+/* Cut the notes into runs (struct run) and, with a cache, take the blobs
+ * it has for them. */
+static void cut_runs(struct builder *b)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < b->n_notes;) {
+		struct run *r = VEC_PUSH(b->runs, b->n_runs, cap);
+		memset(r, 0, sizeof *r);
+		buf_init(&r->blob);
+		r->from = i;
+		r->d0 = b->sn[i].d0;
+		do
+			i++;
+		while (i < b->n_notes && !run_ends_after(b, i - 1, i - r->from));
+		r->to = i;
+		r->nd = b->sn[i - 1].d0 + b->sn[i - 1].nd - r->d0;
+	}
+	if (!b->cache)
+		return;
+	struct buf in = BUF_INIT;
+	for (size_t r = 0; r < b->n_runs; r++) {
+		struct run *run = &b->runs[r];
+		buf_reset(&in);
+		buf_putc(&in, 'R');
+		put_u64(&in, b->gen);
+		for (size_t i = run->from; i < run->to; i++)
+			buf_put(&in, b->sn[i].key, 16);
+		cache_index_key(b->cache, in.data, in.len, run->key);
+		run->cached = cache_index_read(b->cache, run->key, &run->blob) == 0;
+		if (!run->cached)
+			buf_reset(&run->blob);
+		b->n_runs_cached += run->cached;
+		/* its notes' own entries stay for when the run changes: then
+		 * only the note that changed is tokenized */
+		for (size_t i = run->from; i < run->to && run->cached; i++)
+			cache_index_keep(b->cache, b->sn[i].key);
+	}
+	buf_free(&in);
 }
 
 /* ---- merging the stored notes into the postings ----
  *
- * Once every note has its stored form, the notes are cut into runs of
- * about the same bytes, one per thread, and each run is merged into
- * encoded postings of its own (struct acc). A term's postings are then
- * its runs' bytes back to back, with the first code of each run made
- * relative to the run before's last document: the same bytes whatever
- * the number of runs. */
+ * Notes are merged a run at a time (struct run). A run's notes are merged
+ * into postings of its own, which are serialized as its blob:
+ *   the list's generation (8 bytes), the run's documents, each one's six
+ *   field lengths, then its terms in the list's order, each as: its
+ *   number (the first; after that, the step from the one before), its
+ *   postings, its last document (from the run's first), the bytes of its
+ *   codes, of its field counts, then those bytes, the first code made
+ *   relative to the run's first document.
+ * Every run's blob (made, or taken from the cache) is then appended to
+ * the postings of one segment: the runs are cut into segments of about
+ * the same bytes, one per thread, each with postings of its own (struct
+ * acc). A term's postings are its segments' bytes back to back, with the
+ * first code of each made relative to the last document before it: the
+ * same bytes whatever the number of segments and runs. */
 
 struct seg {
-	const struct builder *b;
-	size_t from, to;          /* notes sn[from, to) */
+	struct builder *b;
+	size_t from, to;          /* runs[from, to) */
 	struct acc *acc;          /* one per term */
+	struct acc *tmp;          /* one per term: the run being merged */
+	uint32_t *touched;        /* terms the run has, tmp's non-empty entries */
+	size_t n_touched, cap_touched;
 	bool failed;
 };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static size_t varint_len(uint32_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Merge run r's stored notes and serialize the result as its blob. -1
+ * when a stored note is malformed. */
+static int run_blob(struct seg *g, struct run *r)
+{
+	struct builder *b = g->b;
+	g->n_touched = 0;
+	for (size_t i = r->from; i < r->to; i++) {
+		const struct snote *sn = &b->sn[i];
+		if (merge_stored(b, g->tmp, &sn->stored, sn->d0, sn->nd, &g->touched, &g->n_touched,
+			    &g->cap_touched) < 0)
+			return -1;
+	}
+	if (g->n_touched)
+		qsort(g->touched, g->n_touched, sizeof *g->touched, cmp_u32);
+	struct buf *o = &r->blob;
+	buf_reset(o);
+	put_u64(o, b->gen);
+	index_put_varint(o, (uint32_t)r->nd);
+	for (size_t k = 0; k < r->nd; k++)
+		for (int f = 0; f < N_FIELDS; f++)
+			index_put_varint(o, b->docs[r->d0 + k].len[f]);
+	index_put_varint(o, (uint32_t)g->n_touched);
+	uint32_t prev = 0;
+	for (size_t k = 0; k < g->n_touched; k++) {
+		uint32_t id = g->touched[k];
+		struct acc *a = &g->tmp[id];
+		/* its first code counts from document 0 (the run's postings
+		 * started empty); from the run's first document in the blob */
+		struct index_cursor c = { a->code, a->code + a->n_code, 0 };
+		uint32_t v;
+		if (get_varint(&c, &v) < 0)
+			return -1;
+		uint32_t first = ((v >> 1) - (uint32_t)r->d0) * 2 + (v & 1);
+		size_t rest = a->n_code - (size_t)(c.p - a->code);
+		index_put_varint(o, id - prev);
+		prev = id;
+		index_put_varint(o, a->n);
+		index_put_varint(o, a->last - 1 - (uint32_t)r->d0);
+		index_put_varint(o, (uint32_t)(varint_len(first) + rest));
+		index_put_varint(o, (uint32_t)a->n_cnt);
+		index_put_varint(o, first);
+		buf_put(o, c.p, rest);
+		buf_put(o, a->cnt, a->n_cnt);
+		a->n_code = a->n_cnt = 0;   /* emptied for the next run; buffers kept */
+		a->n = a->first = a->last = 0;
+	}
+	return 0;
+}
+
+/* Append run r's blob to the segment's postings, acc, and set its
+ * documents' field lengths. -1 when the blob is malformed. */
+static int append_run(struct builder *b, struct acc *acc, const struct run *r)
+{
+	const struct buf *st = &r->blob;
+	struct index_cursor c = { (const unsigned char *)st->data, (const unsigned char *)st->data + st->len, 0 };
+	uint32_t nd, n_terms, d0 = (uint32_t)r->d0;
+	if (st->len < 8 || get_u64(c.p) != b->gen)
+		return -1;
+	c.p += 8;
+	if (get_varint(&c, &nd) < 0 || nd != r->nd)
+		return -1;
+	for (size_t k = 0; k < nd; k++)
+		for (int f = 0; f < N_FIELDS; f++)
+			if (get_varint(&c, &b->docs[d0 + k].len[f]) < 0)
+				return -1;
+	if (get_varint(&c, &n_terms) < 0 || n_terms > st->len)
+		return -1;
+	uint32_t id = 0;
+	for (uint32_t t = 0; t < n_terms; t++) {
+		uint32_t step, n, last, n_code, n_cnt, first;
+		if (get_varint(&c, &step) < 0 || (t && !step) || step > b->n_terms - id ||
+		    get_varint(&c, &n) < 0 || !n || get_varint(&c, &last) < 0 || last >= nd ||
+		    get_varint(&c, &n_code) < 0 || get_varint(&c, &n_cnt) < 0 ||
+		    n_code > (size_t)(c.end - c.p) || n_cnt > (size_t)(c.end - c.p) - n_code)
+			return -1;
+		id += step;
+		if (id >= b->n_terms)
+			return -1;
+		struct index_cursor code = { c.p, c.p + n_code, 0 };
+		if (get_varint(&code, &first) < 0 || (first >> 1) > last)
+			return -1;
+		struct acc *a = &acc[id];
+		uint32_t doc = d0 + (first >> 1);
+		if (a->last && doc < a->last)
+			return -1;   /* not after the postings before it */
+		uint32_t prev = a->last ? a->last - 1 : 0;
+		size_t rest = (size_t)(code.end - code.p);
+		xgrow(&a->code, &a->cap_code, a->n_code + 5 + rest, 1);
+		a->n_code = (size_t)(put_vu(a->code + a->n_code, (doc - prev) * 2 + (first & 1)) - a->code);
+		memcpy(a->code + a->n_code, code.p, rest);
+		a->n_code += rest;
+		c.p += n_code;
+		if (n_cnt) {
+			xgrow(&a->cnt, &a->cap_cnt, a->n_cnt + n_cnt, 1);
+			memcpy(a->cnt + a->n_cnt, c.p, n_cnt);
+			a->n_cnt += n_cnt;
+			c.p += n_cnt;
+		}
+		if (!a->n)
+			a->first = doc + 1;
+		a->n += n;
+		a->last = d0 + last + 1;
+	}
+	return c.p == c.end ? 0 : -1;
+}
 
 static void merge_seg(void *arg, size_t s)
 {
 	struct seg *g = (struct seg *)arg + s;
-	for (size_t i = g->from; i < g->to && !g->failed; i++) {
-		const struct snote *sn = &g->b->sn[i];
-		if (merge_stored(g->b, g->acc, &sn->stored, sn->d0, sn->nd) < 0)
+	for (size_t r = g->from; r < g->to && !g->failed; r++) {
+		struct run *run = &g->b->runs[r];
+		if ((!run->cached && run_blob(g, run) < 0) || append_run(g->b, g->acc, run) < 0)
 			g->failed = true;
 	}
 }
 
-/* Merge every stored note into b->terms' postings (n and the encoded bytes
- * in b->post) on threads_now() threads. -1 when a stored note is malformed. */
+/* The bytes run r is merged from: its blob's or its stored notes'. */
+static size_t run_bytes(const struct builder *b, const struct run *r)
+{
+	if (r->cached)
+		return r->blob.len;
+	size_t n = 0;
+	for (size_t i = r->from; i < r->to; i++)
+		n += b->sn[i].stored.len;
+	return n;
+}
+
+/* Merge every run into b->terms' postings (n and the encoded bytes in
+ * b->post) on threads_now() threads, and keep the runs' new blobs in the
+ * cache. -1 when a stored note or a blob is malformed. */
 static int merge_all(struct builder *b)
 {
 	int threads = threads_now(b);
 	size_t n_seg = (size_t)threads, total = 0;
-	if (n_seg > b->n_notes)
-		n_seg = b->n_notes ? b->n_notes : 1;
-	for (size_t i = 0; i < b->n_notes; i++)
-		total += b->sn[i].stored.len;
+	if (n_seg > b->n_runs)
+		n_seg = b->n_runs ? b->n_runs : 1;
+	size_t *bytes_of = xcalloc(b->n_runs + 1, sizeof *bytes_of);
+	for (size_t r = 0; r < b->n_runs; r++)
+		total += bytes_of[r] = run_bytes(b, &b->runs[r]);
 	struct seg *g = xcalloc(n_seg, sizeof *g);
 	size_t at = 0, bytes = 0;
 	for (size_t s = 0; s < n_seg; s++) {
 		g[s].b = b;
 		g[s].from = at;
-		/* up to the note where the bytes so far reach (s + 1) / n_seg of all */
-		while (at < b->n_notes && (s + 1 == n_seg || bytes < total / n_seg * (s + 1))) {
-			bytes += b->sn[at].stored.len;
+		/* up to the run where the bytes so far reach (s + 1) / n_seg of all */
+		while (at < b->n_runs && (s + 1 == n_seg || bytes < total / n_seg * (s + 1))) {
+			bytes += bytes_of[at];
 			at++;
 		}
 		g[s].to = at;
 		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
+		g[s].tmp = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].tmp);
 	}
+	free(bytes_of);
 	pool_for(n_seg, threads, merge_seg, g);
 	bool failed = false;
-	for (size_t s = 0; s < n_seg; s++)
+	for (size_t s = 0; s < n_seg; s++) {
 		failed |= g[s].failed;
-	/* each term's runs back to back */
+		for (size_t i = 0; i < b->n_terms; i++) {
+			free(g[s].tmp[i].code);
+			free(g[s].tmp[i].cnt);
+		}
+		free(g[s].tmp);
+		free(g[s].touched);
+	}
+	for (size_t r = 0; r < b->n_runs && !failed && b->cache; r++)
+		if (!b->runs[r].cached)
+			cache_index_put(b->cache, b->runs[r].key, b->runs[r].blob.data, b->runs[r].blob.len);
+	/* each term's segments back to back */
 	for (size_t i = 0; i < b->n_terms && !failed; i++) {
 		struct term *t = &b->terms[i];
 		t->post_at = b->post.len;
@@ -712,7 +930,7 @@ static int merge_all(struct builder *b)
 			if (!a->n)
 				continue;
 			size_t skip = 0;
-			if (last) {   /* re-code the run's first posting against the last one before it */
+			if (last) {   /* re-code the segment's first posting against the last one before it */
 				struct index_cursor c = { a->code, a->code + a->n_code, 0 };
 				uint32_t v;
 				if (index_get_varint(&c, &v) < 0) {
@@ -1059,8 +1277,29 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 		}
 	}
 
-	/* Stored packed notes, a batch of notes at a time; then the postings. */
+	/* The notes with documents, their keys and their runs; the runs'
+	 * blobs that the cache has; then the stored packed notes of the other
+	 * runs' notes, a batch at a time; then the postings. */
 	b.sn = xcalloc(kb->n_notes + 1, sizeof *b.sn);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		if (n->skip || !n->n_sections)
+			continue;
+		struct snote *sn = &b.sn[b.n_notes++];
+		sn->d0 = b.doc_of[i];
+		sn->nd = n->n_sections;
+		buf_init(&sn->stored);
+		if (cache) {
+			note_input(&b, &b.docs[sn->d0], sn->nd, &b.vals, &b.cap_vals, &b.input);
+			cache_index_key(cache, b.input.data, b.input.len, sn->key);
+		}
+	}
+	cut_runs(&b);
+	size_t *want = xcalloc(b.n_notes + 1, sizeof *want), n_want = 0;
+	for (size_t r = 0; r < b.n_runs; r++)
+		if (!b.runs[r].cached)
+			for (size_t i = b.runs[r].from; i < b.runs[r].to; i++)
+				want[n_want++] = i;
 	b.n_w = jobs < 1 ? 1 : jobs > 256 ? 256 : jobs;
 	b.threads = threads;
 	b.w = xcalloc((size_t)b.n_w, sizeof *b.w);
@@ -1081,13 +1320,13 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 		job_of[h] = xcalloc((size_t)b.n_w, sizeof *job_of[h]);
 	}
 	int cur = 0;
-	batch_start(&b, &bt[0], job_of[0], 0, kb->n_notes < BATCH ? kb->n_notes : BATCH);
+	batch_start(&b, &bt[0], job_of[0], want, n_want < BATCH ? n_want : BATCH);
 	for (size_t from = BATCH; ; from += BATCH) {
-		bool more = from < kb->n_notes;
+		bool more = from < n_want;
 		batch_join(&b, &bt[cur], job_of[cur]);
 		if (more)
-			batch_start(&b, &bt[1 - cur], job_of[1 - cur], from,
-				kb->n_notes - from < BATCH ? kb->n_notes : from + BATCH);
+			batch_start(&b, &bt[1 - cur], job_of[1 - cur], want + from,
+				n_want - from < BATCH ? n_want - from : BATCH);
 		batch_store(&b, &bt[cur]);
 		if (!more)
 			break;
@@ -1113,11 +1352,15 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	free(b.doc_of);
 	buf_free(&b.input);
 	buf_free(&b.term);
+	free(want);
 	if (!b.failed && merge_all(&b) < 0)
 		b.failed = true;
 	for (size_t i = 0; i < b.n_notes; i++)
 		buf_free(&b.sn[i].stored);
 	free(b.sn);
+	for (size_t r = 0; r < b.n_runs; r++)
+		buf_free(&b.runs[r].blob);
+	free(b.runs);
 	if (b.failed) {
 		free_terms(&b);
 		return -1;
@@ -1238,6 +1481,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	ix->n_docs = b.n_docs;
 	ix->n_notes = b.n_notes;
 	ix->n_tokenized = b.n_tokenized;
+	ix->n_runs = b.n_runs;
+	ix->n_runs_cached = b.n_runs_cached;
 	ix->n_distinct = b.n_terms;
 
 	free(note_no);

@@ -24,6 +24,7 @@ struct search_index {
 	bool failed;              /* a shard's file could not be written (reported) */
 	size_t n_docs, n_distinct; /* documents, distinct terms */
 	size_t n_notes, n_tokenized; /* notes indexed, of them tokenized (not from the cache) */
+	size_t n_runs, n_runs_cached; /* runs of notes merged, of them taken from the cache */
 };
 
 /* Build the index of kb's notes, tokenizing documents and making and

@@ -531,8 +531,9 @@ static int index_job_finish(struct index_job *j, const struct options *o)
 			fprintf(stderr, "kbc: (index and index-out ran on their own thread, beside render)\n");
 		if (j->rc == 0)
 			fprintf(stderr, "kbc: search index: %zu documents, %zu terms, %zu term shards, %zu text shards; "
-				"%zu of %zu notes tokenized\n", j->ix.n_docs, j->ix.n_distinct, j->ix.n_terms,
-				j->ix.n_texts, j->ix.n_tokenized, j->ix.n_notes);
+				"%zu of %zu notes tokenized, %zu of %zu runs of notes merged afresh\n", j->ix.n_docs,
+				j->ix.n_distinct, j->ix.n_terms, j->ix.n_texts, j->ix.n_tokenized, j->ix.n_notes,
+				j->ix.n_runs - j->ix.n_runs_cached, j->ix.n_runs);
 	}
 	index_free(&j->ix);
 	return j->rc;

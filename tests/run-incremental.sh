@@ -74,7 +74,10 @@ step() {
 rendered() { sed -n 's/^kbc: rendered \([0-9]*\) of [0-9]* pages.*/\1/p' "$TMP/log.$STEP"; }
 total() { sed -n 's/^kbc: rendered [0-9]* of \([0-9]*\) pages.*/\1/p' "$TMP/log.$STEP"; }
 restored() { sed -n 's/^kbc: \([0-9]*\) of [0-9]* notes unchanged.*/\1/p' "$TMP/log.$STEP"; }
-tokenized() { sed -n 's/^kbc: search index: .*; \([0-9]*\) of [0-9]* notes tokenized$/\1/p' "$TMP/log.$STEP"; }
+tokenized() { sed -n 's/^kbc: search index: .*; \([0-9]*\) of [0-9]* notes tokenized,.*/\1/p' "$TMP/log.$STEP"; }
+# merged: the runs of notes whose postings the search index merged afresh
+# (not taken from the cache), and all runs: "N of M".
+merged() { sed -n 's/^kbc: search index: .* \([0-9]* of [0-9]*\) runs of notes merged afresh$/\1/p' "$TMP/log.$STEP"; }
 is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 
 # flip_entries CACHE: flip bytes inside every note entry (the entries'
@@ -234,6 +237,7 @@ if command -v node >/dev/null; then
 	step "no change" "$G"
 	check "g300: no-op rebuild renders no page" is "$(rendered)" 0
 	check "g300: no-op rebuild tokenizes no note for the search index" is "$(tokenized)" 0
+	check "g300: no-op rebuild merges no run of notes afresh" is "$(merged | cut -d' ' -f1)" 0
 	# A body edit that touches no link, no heading and no word count that
 	# other pages show: only the note's own page and the home page (its
 	# word figures) are rendered again.
@@ -243,6 +247,8 @@ if command -v node >/dev/null; then
 	check "g300: a body edit renders exactly 2 pages (the note and home)" is "$(rendered)" 2
 	check "g300: a body edit parses exactly 1 note" is "$(restored)" 299
 	check "g300: a body edit tokenizes exactly 1 note for the search index" is "$(tokenized)" 1
+	check "g300: a body edit merges exactly 1 run of notes afresh" is "$(merged | cut -d' ' -f1)" 1
+	check "g300: 300 notes make several runs" test "$(merged | cut -d' ' -f3)" -gt 1
 	check "g300: a body edit updates one note's rows of the knowledge base in place" is "$(kbdb)" "in place 1"
 	# Each input of a page key (src/render.c "page keys") changed on its
 	# own; every step is compared with a full build.
