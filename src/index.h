@@ -35,7 +35,8 @@ struct search_index {
  * cores with other work raises it once that work is done.
  * With a build cache (may be NULL), each note's tokenized documents are
  * taken from it when its documents' field values are unchanged, and kept
- * in it otherwise; the bytes are the same either way. Main thread only as
+ * in it otherwise, and so are each run of notes' merged postings (index.c,
+ * struct run); the bytes are the same either way. Main thread only as
  * far as the cache's entries go. The shards' files (search/t-bNNN.*,
  * x-bNNN.*) go to `out` (NULL: nowhere); with a cache (cache_pages_begin()
  * called), a file whose bytes the previous site already holds is linked
