@@ -703,9 +703,8 @@ static void entry_put(struct cache *c, const unsigned char key[16], const char *
 
 void cache_index_key(const struct cache *c, const void *input, size_t n, unsigned char key[16])
 {
-	static const unsigned char no_identity[16];
 	XXH3_state_t *st = hash_new();
-	XXH3_128bits_update(st, c ? c->identity : no_identity, 16);
+	XXH3_128bits_update(st, c->identity, 16);
 	hash_str(st, "search index input");
 	hash_bytes(st, input, n);
 	digest(st, key);

@@ -141,8 +141,8 @@ void cache_blob_put(struct cache *c, const unsigned char key[16], const void *da
  * kept under it to `out`: 0, or -1 when there is none (or it is damaged).
  * With c NULL, -1. Main thread only. */
 int cache_index_get(struct cache *c, const void *input, size_t n, unsigned char key[16], struct buf *out);
-/* cache_index_get() in two steps: the key of `input` (c may be NULL:
- * the key is then not kbc's identity's), and the entry under a key. */
+/* cache_index_get() in two steps: the key of `input` (c not NULL), and
+ * the entry under a key (c NULL: -1). */
 void cache_index_key(const struct cache *c, const void *input, size_t n, unsigned char key[16]);
 int cache_index_read(struct cache *c, const unsigned char key[16], struct buf *out);
 /* Keep the entry under key (if any) in the cache without reading it: an

@@ -144,8 +144,7 @@ static void worker_free(struct worker *w)
 
 /* A note of the batch being built. */
 struct batch_note {
-	size_t d0, nd;            /* its documents: docs[d0, d0 + nd) */
-	size_t sn;                /* its place in the builder's sn */
+	size_t sn;                /* its place in the builder's sn (its documents there) */
 	int worker;               /* the worker that packed it */
 	struct buf packed;        /* packed note, when tokenized (see pack_note) */
 	bool cached;              /* packed came from the cache */
@@ -590,7 +589,8 @@ static void *work(void *arg)
 	size_t i;
 	while ((i = atomic_fetch_add(&j->bt->next, 1)) < j->bt->n_todo) {
 		struct batch_note *bn = &j->bt->notes[j->bt->todo[i]];
-		pack_note(j->b, j->w, &j->b->docs[bn->d0], bn->nd, &bn->packed);
+		const struct snote *sn = &j->b->sn[bn->sn];
+		pack_note(j->b, j->w, &j->b->docs[sn->d0], sn->nd, &bn->packed);
 		bn->worker = (int)(j->w - j->b->w);
 	}
 	return NULL;
@@ -607,8 +607,6 @@ static void batch_start(struct builder *b, struct batch *bt, struct job *jobs, c
 		struct snote *sn = &b->sn[list[k]];
 		struct batch_note *bn = &bt->notes[bt->n++];
 		buf_reset(&bn->packed);
-		bn->d0 = sn->d0;
-		bn->nd = sn->nd;
 		bn->sn = list[k];
 		bn->cached = b->cache && cache_index_read(b->cache, sn->key, &sn->stored) == 0 &&
 			sn->stored.len >= 8 && get_u64((const unsigned char *)sn->stored.data) == b->gen;
@@ -653,11 +651,11 @@ static void batch_store(struct builder *b, struct batch *bt)
 		struct batch_note *bn = &bt->notes[k];
 		if (bn->cached)
 			continue;
-		struct buf *st = &b->sn[bn->sn].stored;
-		if (store_note(b, &bn->packed, bn->worker, bn->nd, st) < 0)
+		struct snote *sn = &b->sn[bn->sn];
+		if (store_note(b, &bn->packed, bn->worker, sn->nd, &sn->stored) < 0)
 			b->failed = true;
 		else if (b->cache)
-			cache_index_put(b->cache, b->sn[bn->sn].key, st->data, st->len);
+			cache_index_put(b->cache, sn->key, sn->stored.data, sn->stored.len);
 	}
 }
 
@@ -742,16 +740,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static size_t varint_len(uint32_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 /* Merge run r's stored notes and serialize the result as its blob. -1
  * when a stored note is malformed. */
 static int run_blob(struct seg *g, struct run *r)
@@ -784,15 +772,16 @@ static int run_blob(struct seg *g, struct run *r)
 		uint32_t v;
 		if (get_varint(&c, &v) < 0)
 			return -1;
-		uint32_t first = ((v >> 1) - (uint32_t)r->d0) * 2 + (v & 1);
+		unsigned char first[5];
+		size_t n_first = (size_t)(put_vu(first, ((v >> 1) - (uint32_t)r->d0) * 2 + (v & 1)) - first);
 		size_t rest = a->n_code - (size_t)(c.p - a->code);
 		index_put_varint(o, id - prev);
 		prev = id;
 		index_put_varint(o, a->n);
 		index_put_varint(o, a->last - 1 - (uint32_t)r->d0);
-		index_put_varint(o, (uint32_t)(varint_len(first) + rest));
+		index_put_varint(o, (uint32_t)(n_first + rest));
 		index_put_varint(o, (uint32_t)a->n_cnt);
-		index_put_varint(o, first);
+		buf_put(o, first, n_first);
 		buf_put(o, c.p, rest);
 		buf_put(o, a->cnt, a->n_cnt);
 		a->n_code = a->n_cnt = 0;   /* emptied for the next run; buffers kept */
