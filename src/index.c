@@ -857,6 +857,66 @@ static void merge_seg(void *arg, size_t s)
 	}
 }
 
+/* Term i's postings from every segment, back to back: each segment's
+ * codes, its first re-coded against the last document before it, then
+ * every segment's counts. Written to `out` when it is not NULL; returns
+ * the length, or -1 when a segment's first code is malformed. */
+static long long join_term(const struct seg *g, size_t n_seg, size_t i, unsigned char *out)
+{
+	size_t len = 0;
+	uint32_t last = 0;
+	for (size_t s = 0; s < n_seg; s++) {
+		const struct acc *a = &g[s].acc[i];
+		if (!a->n)
+			continue;
+		size_t skip = 0;
+		if (last) {   /* re-code the segment's first posting against the last one before it */
+			struct index_cursor c = { a->code, a->code + a->n_code, 0 };
+			uint32_t v;
+			if (index_get_varint(&c, &v) < 0)
+				return -1;
+			skip = (size_t)(c.p - a->code);
+			unsigned char code[5];
+			size_t n = (size_t)(put_vu(code, (a->first - last) * 2 + (v & 1)) - code);
+			if (out)
+				memcpy(out + len, code, n);
+			len += n;
+		}
+		if (out)
+			memcpy(out + len, a->code + skip, a->n_code - skip);
+		len += a->n_code - skip;
+		last = a->last;
+	}
+	for (size_t s = 0; s < n_seg; s++) {
+		const struct acc *a = &g[s].acc[i];
+		if (out && a->n_cnt)
+			memcpy(out + len, a->cnt, a->n_cnt);
+		len += a->n_cnt;
+	}
+	return (long long)len;
+}
+
+/* join_term() for a range of JOIN_TERMS terms per task, into b->post at
+ * the offsets its lengths gave. */
+enum { JOIN_TERMS = 256 };
+
+struct join_job {
+	struct builder *b;
+	const struct seg *g;
+	size_t n_seg;
+};
+
+static void join_run(void *arg, size_t r)
+{
+	const struct join_job *j = arg;
+	struct builder *b = j->b;
+	for (size_t i = r * JOIN_TERMS; i < b->n_terms && i < (r + 1) * JOIN_TERMS; i++) {
+		for (size_t s = 0; s < j->n_seg; s++)
+			b->terms[i].n += j->g[s].acc[i].n;
+		join_term(j->g, j->n_seg, i, (unsigned char *)b->post.data + b->terms[i].post_at);
+	}
+}
+
 /* The bytes run r is merged from: its blob's or its stored notes'. */
 static size_t run_bytes(const struct builder *b, const struct run *r)
 {
@@ -869,12 +929,14 @@ static size_t run_bytes(const struct builder *b, const struct run *r)
 }
 
 /* Merge every run into b->terms' postings (n and the encoded bytes in
- * b->post) on threads_now() threads, and keep the runs' new blobs in the
- * cache. -1 when a stored note or a blob is malformed. */
+ * b->post) and keep the runs' new blobs in the cache. The runs are cut
+ * into segments, two per thread the index may get, merged on as many
+ * threads as it has: started beside render on fewer, the merge takes up
+ * the rest as soon as render ends (pool_for_growing). -1 when a stored
+ * note or a blob is malformed. */
 static int merge_all(struct builder *b)
 {
-	int threads = threads_now(b);
-	size_t n_seg = (size_t)threads, total = 0;
+	size_t n_seg = b->n_w > 1 ? 2 * (size_t)b->n_w : 1, total = 0;
 	if (n_seg > b->n_runs)
 		n_seg = b->n_runs ? b->n_runs : 1;
 	size_t *bytes_of = xcalloc(b->n_runs + 1, sizeof *bytes_of);
@@ -895,7 +957,7 @@ static int merge_all(struct builder *b)
 		g[s].tmp = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].tmp);
 	}
 	free(bytes_of);
-	pool_for(n_seg, threads, merge_seg, g);
+	pool_for_growing(n_seg, b->n_w, b->threads, merge_seg, g);
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++) {
 		failed |= g[s].failed;
@@ -909,37 +971,21 @@ static int merge_all(struct builder *b)
 	for (size_t r = 0; r < b->n_runs && !failed && b->cache; r++)
 		if (!b->runs[r].cached)
 			cache_index_put(b->cache, b->runs[r].key, b->runs[r].blob.data, b->runs[r].blob.len);
-	/* each term's segments back to back */
+	/* each term's segments back to back: the lengths first, then the
+	 * bytes, a range of terms per task */
+	size_t end = b->post.len;
 	for (size_t i = 0; i < b->n_terms && !failed; i++) {
-		struct term *t = &b->terms[i];
-		t->post_at = b->post.len;
-		uint32_t last = 0;
-		for (size_t s = 0; s < n_seg; s++) {
-			const struct acc *a = &g[s].acc[i];
-			if (!a->n)
-				continue;
-			size_t skip = 0;
-			if (last) {   /* re-code the segment's first posting against the last one before it */
-				struct index_cursor c = { a->code, a->code + a->n_code, 0 };
-				uint32_t v;
-				if (index_get_varint(&c, &v) < 0) {
-					failed = true;
-					break;
-				}
-				skip = (size_t)(c.p - a->code);
-				buf_grow(&b->post, 5);
-				unsigned char *q = (unsigned char *)b->post.data + b->post.len;
-				q = put_vu(q, (a->first - last) * 2 + (v & 1));
-				b->post.len = (size_t)((char *)q - b->post.data);
-			}
-			buf_put(&b->post, a->code + skip, a->n_code - skip);
-			t->n += a->n;
-			last = a->last;
-		}
-		for (size_t s = 0; s < n_seg; s++)
-			if (g[s].acc[i].n_cnt)
-				buf_put(&b->post, g[s].acc[i].cnt, g[s].acc[i].n_cnt);
-		t->post_len = b->post.len - t->post_at;
+		long long len = join_term(g, n_seg, i, NULL);
+		failed = len < 0;
+		b->terms[i].post_at = end;
+		b->terms[i].post_len = len < 0 ? 0 : (size_t)len;
+		end += b->terms[i].post_len;
+	}
+	if (!failed) {
+		buf_grow_exact(&b->post, end - b->post.len);
+		b->post.len = end;
+		struct join_job jj = { b, g, n_seg };
+		pool_for_growing((b->n_terms + JOIN_TERMS - 1) / JOIN_TERMS, b->n_w, b->threads, join_run, &jj);
 	}
 	for (size_t s = 0; s < n_seg; s++) {
 		for (size_t i = 0; i < b->n_terms; i++) {
@@ -1171,7 +1217,7 @@ static uint32_t *make_shards(const struct builder *b, char prefix, const size_t 
 	struct shard_sink *sink)
 {
 	struct shard_job j = { b, prefix, cut, n, xcalloc(n ? n : 1, sizeof *j.bytes), sink };
-	pool_for((n + INDEX_RUN - 1) / INDEX_RUN, threads_now(b), shard_run, &j);
+	pool_for_growing((n + INDEX_RUN - 1) / INDEX_RUN, b->n_w, b->threads, shard_run, &j);
 	return j.bytes;
 }
 
@@ -1220,6 +1266,26 @@ static void text_shards(struct builder *b, struct search_index *ix, uint32_t *sh
 	free(len);
 	free(bytes);
 	ix->n_texts = n_texts;
+}
+
+/* text_shards() on a thread of its own: the text shards need none of
+ * the postings, so with more than one thread they are made while the
+ * runs merge. */
+struct text_job {
+	struct builder *b;
+	struct search_index *ix;
+	uint32_t *shard_of;
+	struct buf firsts;
+	struct shard_sink *sink;
+	pthread_t thread;
+	bool running;
+};
+
+static void *text_job_run(void *arg)
+{
+	struct text_job *j = arg;
+	text_shards(j->b, j->ix, j->shard_of, &j->firsts, j->sink);
+	return NULL;
 }
 
 static void free_terms(struct builder *b)
@@ -1342,6 +1408,10 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	buf_free(&b.input);
 	buf_free(&b.term);
 	free(want);
+	struct text_job tj = { .b = &b, .ix = ix, .shard_of = xcalloc(b.n_docs ? b.n_docs : 1, sizeof *tj.shard_of),
+		.firsts = BUF_INIT, .sink = sink };
+	if (!b.failed && b.n_w > 1)
+		tj.running = pthread_create(&tj.thread, NULL, text_job_run, &tj) == 0;
 	if (!b.failed && merge_all(&b) < 0)
 		b.failed = true;
 	for (size_t i = 0; i < b.n_notes; i++)
@@ -1351,6 +1421,10 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 		buf_free(&b.runs[r].blob);
 	free(b.runs);
 	if (b.failed) {
+		if (tj.running)
+			pthread_join(tj.thread, NULL);
+		free(tj.shard_of);
+		buf_free(&tj.firsts);
 		free_terms(&b);
 		return -1;
 	}
@@ -1408,9 +1482,12 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	uint32_t *term_bytes = make_shards(&b, 't', cuts, ix->n_terms, sink);
 
 	/* Text shards. */
-	uint32_t *text_shard_of = xcalloc(b.n_docs ? b.n_docs : 1, sizeof *text_shard_of);
-	struct buf firsts = BUF_INIT;
-	text_shards(&b, ix, text_shard_of, &firsts, sink);
+	if (tj.running)
+		pthread_join(tj.thread, NULL);
+	else
+		text_shards(&b, ix, tj.shard_of, &tj.firsts, sink);
+	uint32_t *text_shard_of = tj.shard_of;
+	struct buf firsts = tj.firsts;
 
 	/* Meta. */
 	struct buf m = BUF_INIT;

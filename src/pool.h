@@ -20,9 +20,20 @@
 #ifndef KBC_POOL_H
 #define KBC_POOL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 void pool_for(size_t n, int jobs, void (*fn)(void *arg, size_t i), void *arg);
+
+/* pool_for() for work that starts beside another stage and may get more
+ * threads when that stage ends: `jobs` threads are started, but thread t
+ * takes an item only while t < *allowed (the calling thread, t = 0,
+ * always does). A thread held back checks again every millisecond until
+ * *allowed grows past it or no item is left; it never takes an item back
+ * from a thread that has one, so an item is best far smaller than the
+ * whole. allowed NULL is pool_for(). */
+void pool_for_growing(size_t n, int jobs, const atomic_int *allowed, void (*fn)(void *arg, size_t i),
+	void *arg);
 
 /* Milliseconds spent inside pool_for() since the process started. */
 double pool_wall_ms(void);

@@ -1,9 +1,12 @@
 /* unit.c - unit tests for the pieces with sharp edges: slugs and keys, the
  * wikilink scanner, front matter positions, YAML limits, the template
- * engine and output-path safety. Prints one line per failure and a
+ * engine, output-path safety and the thread pool's growing. Prints one line per failure and a
  * closing "N passed, N failed" line; exit status 1 on any failure. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include "kb.h"
 #include "markdown.h"
 #include "output.h"
+#include "pool.h"
 #include "template.h"
 #include "text.h"
 #include "util.h"
@@ -459,6 +463,63 @@ static void test_output_shares_unchanged(void)
 	free(cfg.output_dir);
 }
 
+/* pool_for_growing(): held to *allowed threads, it takes up more as soon
+ * as *allowed grows, while an item is still running. */
+struct grow_test {
+	atomic_int allowed;
+	pthread_t caller;
+	atomic_int by_caller, by_other;
+	atomic_bool widened_in_time;   /* item 0 saw another thread start an item */
+};
+
+static void grow_item(void *arg, size_t i)
+{
+	struct grow_test *g = arg;
+	bool caller = pthread_equal(pthread_self(), g->caller);
+	atomic_fetch_add(caller ? &g->by_caller : &g->by_other, 1);
+	if (i != 0 || atomic_load(&g->allowed) > 1)
+		return;
+	/* Item 0, on the only thread allowed: 20 ms on, when the second
+	 * thread has long been started and held back, widen; then wait (2 s
+	 * at most) for it to take one of the items left. */
+	struct timespec held = { 0, 20000000 };
+	nanosleep(&held, NULL);
+	atomic_store(&g->allowed, 2);
+	for (int k = 0; k < 2000 && !atomic_load(&g->by_other); k++) {
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	atomic_store(&g->widened_in_time, atomic_load(&g->by_other) > 0);
+}
+
+/* An item long enough (1 ms) that a second thread, if let, takes some. */
+static void count_item(void *arg, size_t i)
+{
+	(void)i;
+	struct grow_test *g = arg;
+	atomic_fetch_add(pthread_equal(pthread_self(), g->caller) ? &g->by_caller : &g->by_other, 1);
+	struct timespec ms = { 0, 1000000 };
+	nanosleep(&ms, NULL);
+}
+
+static void test_pool_growing(void)
+{
+	/* held to one thread: the caller does every item */
+	struct grow_test g = { .caller = pthread_self() };
+	atomic_store(&g.allowed, 1);
+	pool_for_growing(32, 2, &g.allowed, count_item, &g);
+	CHECK(atomic_load(&g.by_caller) == 32 && atomic_load(&g.by_other) == 0,
+		"one thread allowed: caller %d, other %d items, want 32 and 0", atomic_load(&g.by_caller),
+		atomic_load(&g.by_other));
+	/* widened while item 0 runs: the second thread starts on the rest */
+	struct grow_test w = { .caller = pthread_self() };
+	atomic_store(&w.allowed, 1);
+	pool_for_growing(8, 2, &w.allowed, grow_item, &w);
+	CHECK(atomic_load(&w.widened_in_time), "after widening, no item ran on the second thread within 2 s");
+	CHECK(atomic_load(&w.by_caller) + atomic_load(&w.by_other) == 8, "widened pool ran %d of 8 items",
+		atomic_load(&w.by_caller) + atomic_load(&w.by_other));
+}
+
 int main(void)
 {
 	markdown_init();
@@ -470,5 +531,6 @@ int main(void)
 	test_template_values();
 	test_output_paths();
 	test_output_shares_unchanged();
+	test_pool_growing();
 	return check_summary();
 }
