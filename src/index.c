@@ -728,7 +728,7 @@ struct seg {
 	struct builder *b;
 	size_t from, to;          /* runs[from, to) */
 	struct acc *acc;          /* one per term */
-	struct acc *tmp;          /* one per term: the run being merged */
+	struct acc *tmp;          /* one per term: the run being merged; NULL until one is */
 	uint32_t *touched;        /* terms the run has, tmp's non-empty entries */
 	size_t n_touched, cap_touched;
 	bool failed;
@@ -852,6 +852,8 @@ static void merge_seg(void *arg, size_t s)
 	struct seg *g = (struct seg *)arg + s;
 	for (size_t r = g->from; r < g->to && !g->failed; r++) {
 		struct run *run = &g->b->runs[r];
+		if (!run->cached && !g->tmp)   /* the scratch, for the first run merged afresh */
+			g->tmp = xcalloc(g->b->n_terms ? g->b->n_terms : 1, sizeof *g->tmp);
 		if ((!run->cached && run_blob(g, run) < 0) || append_run(g->b, g->acc, run) < 0)
 			g->failed = true;
 	}
@@ -954,14 +956,13 @@ static int merge_all(struct builder *b)
 		}
 		g[s].to = at;
 		g[s].acc = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].acc);
-		g[s].tmp = xcalloc(b->n_terms ? b->n_terms : 1, sizeof *g[s].tmp);
 	}
 	free(bytes_of);
 	pool_for_growing(n_seg, b->n_w, b->threads, merge_seg, g);
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++) {
 		failed |= g[s].failed;
-		for (size_t i = 0; i < b->n_terms; i++) {
+		for (size_t i = 0; g[s].tmp && i < b->n_terms; i++) {
 			free(g[s].tmp[i].code);
 			free(g[s].tmp[i].cnt);
 		}
