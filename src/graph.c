@@ -555,9 +555,15 @@ int graph_warnings(const struct kb *kb)
 	if (!n)
 		return 0;
 	size_t *in = xcalloc(n, sizeof *in), *out = xcalloc(n, sizeof *out);
-	/* adjacency as a flat list of (from, to) for the reachability walk */
-	int *head = xcalloc(n, sizeof *head), *next = NULL, *to = NULL;
-	size_t ne = 0, cap_next = 0, cap_to = 0;
+	/* adjacency as a flat list of (from, to) for the reachability walk,
+	 * sized by a first pass over the links */
+	size_t edges = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t l = 0; !kb->notes[i].skip && l < kb->notes[i].n_links; l++)
+			edges += kb->notes[i].links[l].to_note >= 0 && kb->notes[i].links[l].to_note != (int)i;
+	int *head = xcalloc(n, sizeof *head), *next = xcalloc(edges + 1, sizeof *next),
+	    *to = xcalloc(edges + 1, sizeof *to);
+	size_t ne = 0;
 	for (size_t i = 0; i < n; i++)
 		head[i] = -1;
 	for (size_t i = 0; i < n; i++) {
@@ -570,8 +576,6 @@ int graph_warnings(const struct kb *kb)
 				continue;
 			out[i]++;
 			in[t]++;
-			xgrow(&next, &cap_next, ne + 1, sizeof *next);
-			xgrow(&to, &cap_to, ne + 1, sizeof *to);
 			to[ne] = t;
 			next[ne] = head[i];
 			head[i] = (int)ne++;
@@ -612,11 +616,25 @@ int graph_warnings(const struct kb *kb)
 		free(seen);
 		free(queue);
 	}
-	/* Ledger topics whose section no other note links to: the linked
-	 * (note, heading) pairs, sorted, then one lookup per topic. */
-	struct pair { int note, heading; } *pairs = NULL;
-	size_t np = 0, cap_p = 0;
-	for (size_t i = 0; i < n; i++) {
+	/* Ledger topics whose section no other note links to: the topics'
+	 * (note, heading) pairs, sorted, each marked when a link from another
+	 * note lands on it (one lookup per link among the few topics), then
+	 * each topic looked up once. */
+	struct pair { int note, heading; } *pairs = xcalloc(kb->n_topics + 1, sizeof *pairs);
+	size_t np = 0;
+	for (size_t t = 0; t < kb->n_topics; t++)
+		if (kb->topics[t].note >= 0)
+			pairs[np++] = (struct pair){ kb->topics[t].note, kb->topics[t].heading };
+	if (np) {   /* sorted and unique: a pair found is the pair's one entry */
+		qsort(pairs, np, sizeof *pairs, cmp_pair);
+		size_t k = 1;
+		for (size_t i = 1; i < np; i++)
+			if (cmp_pair(&pairs[i], &pairs[k - 1]))
+				pairs[k++] = pairs[i];
+		np = k;
+	}
+	bool *linked = xcalloc(np + 1, sizeof *linked);
+	for (size_t i = 0; i < n && np; i++) {
 		const struct kb_note *note = &kb->notes[i];
 		if (note->skip)
 			continue;
@@ -624,25 +642,26 @@ int graph_warnings(const struct kb *kb)
 			const struct kb_link *k = &note->links[l];
 			if (k->to_note < 0 || k->to_note == (int)i)
 				continue;
-			struct pair *p = VEC_PUSH(pairs, np, cap_p);
-			p->note = k->to_note;
-			p->heading = k->to_heading;
+			struct pair key = { k->to_note, k->to_heading };
+			const struct pair *p = bsearch(&key, pairs, np, sizeof *pairs, cmp_pair);
+			if (p)
+				linked[p - pairs] = true;
 		}
 	}
-	if (np)
-		qsort(pairs, np, sizeof *pairs, cmp_pair);
 	for (size_t t = 0; t < kb->n_topics; t++) {
 		const struct kb_topic *tp = &kb->topics[t];
 		if (tp->note < 0)
 			continue;
 		struct pair key = { tp->note, tp->heading };
-		if (np && bsearch(&key, pairs, np, sizeof *pairs, cmp_pair))
+		const struct pair *p = bsearch(&key, pairs, np, sizeof *pairs, cmp_pair);
+		if (p && linked[p - pairs])
 			continue;
 		diag_warning(kb->ledger_shown, tp->line, tp->col,
 			"no other note links to the section of ledger topic '%s'", tp->term);
 		warnings++;
 	}
 	free(pairs);
+	free(linked);
 	free(in);
 	free(out);
 	free(head);
