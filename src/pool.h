@@ -9,14 +9,15 @@
  * on fewer threads, never fails.
  *
  * pool_wall_ms() tells how long the process has spent inside pool_for()
- * calls so far (wall-clock time, summed over calls; pool_for() is not
- * meant to be nested or called from two threads at once), pool_cpu_ms()
- * the process's CPU time (user + system, all threads) during them. A
- * stage's time minus the growth of these figures over the stage is the
- * part of the stage that runs on one thread whatever -j says: `kbc build
- * -v` prints it, so the serial remainder of a build can be read off a run
+ * calls so far (wall-clock time, summed over calls), pool_cpu_ms() the
+ * process's CPU time (user + system, all threads) during them. A stage's
+ * time minus the growth of these figures over the stage is the part of
+ * the stage that runs on one thread whatever -j says: `kbc build -v`
+ * prints it, so the serial remainder of a build can be read off a run
  * (the CPU figure holds also on a busy machine, where wall time waits for
- * a core). */
+ * a core). Calls that overlap, as the search index's do beside render's,
+ * are each counted, so the figure means something only for a stage that
+ * runs alone; -v prints none for render. */
 #ifndef KBC_POOL_H
 #define KBC_POOL_H
 
