@@ -555,14 +555,30 @@ int graph_warnings(const struct kb *kb)
 	if (!n)
 		return 0;
 	size_t *in = xcalloc(n, sizeof *in), *out = xcalloc(n, sizeof *out);
+	/* Ledger topics' sections: the topics' (note, heading) pairs, sorted
+	 * and unique (a pair found is the pair's one entry), each marked below
+	 * when a link from another note lands on it. */
+	struct pair { int note, heading; } *pairs = xcalloc(kb->n_topics + 1, sizeof *pairs);
+	size_t np = 0;
+	for (size_t t = 0; t < kb->n_topics; t++)
+		if (kb->topics[t].note >= 0)
+			pairs[np++] = (struct pair){ kb->topics[t].note, kb->topics[t].heading };
+	if (np) {
+		qsort(pairs, np, sizeof *pairs, cmp_pair);
+		size_t k = 1;
+		for (size_t i = 1; i < np; i++)
+			if (cmp_pair(&pairs[i], &pairs[k - 1]))
+				pairs[k++] = pairs[i];
+		np = k;
+	}
+	bool *linked = xcalloc(np + 1, sizeof *linked);
 	/* adjacency as a flat list of (from, to) for the reachability walk,
-	 * sized by a first pass over the links */
-	size_t edges = 0;
+	 * with room for every link */
+	size_t links = 0;
 	for (size_t i = 0; i < n; i++)
-		for (size_t l = 0; !kb->notes[i].skip && l < kb->notes[i].n_links; l++)
-			edges += kb->notes[i].links[l].to_note >= 0 && kb->notes[i].links[l].to_note != (int)i;
-	int *head = xcalloc(n, sizeof *head), *next = xcalloc(edges + 1, sizeof *next),
-	    *to = xcalloc(edges + 1, sizeof *to);
+		links += kb->notes[i].n_links;
+	int *head = xcalloc(n, sizeof *head), *next = xcalloc(links + 1, sizeof *next),
+	    *to = xcalloc(links + 1, sizeof *to);
 	size_t ne = 0;
 	for (size_t i = 0; i < n; i++)
 		head[i] = -1;
@@ -579,6 +595,10 @@ int graph_warnings(const struct kb *kb)
 			to[ne] = t;
 			next[ne] = head[i];
 			head[i] = (int)ne++;
+			struct pair key = { t, note->links[l].to_heading };
+			const struct pair *p = bsearch(&key, pairs, np, sizeof *pairs, cmp_pair);
+			if (p)
+				linked[p - pairs] = true;
 		}
 	}
 	int warnings = 0;
@@ -616,38 +636,8 @@ int graph_warnings(const struct kb *kb)
 		free(seen);
 		free(queue);
 	}
-	/* Ledger topics whose section no other note links to: the topics'
-	 * (note, heading) pairs, sorted, each marked when a link from another
-	 * note lands on it (one lookup per link among the few topics), then
-	 * each topic looked up once. */
-	struct pair { int note, heading; } *pairs = xcalloc(kb->n_topics + 1, sizeof *pairs);
-	size_t np = 0;
-	for (size_t t = 0; t < kb->n_topics; t++)
-		if (kb->topics[t].note >= 0)
-			pairs[np++] = (struct pair){ kb->topics[t].note, kb->topics[t].heading };
-	if (np) {   /* sorted and unique: a pair found is the pair's one entry */
-		qsort(pairs, np, sizeof *pairs, cmp_pair);
-		size_t k = 1;
-		for (size_t i = 1; i < np; i++)
-			if (cmp_pair(&pairs[i], &pairs[k - 1]))
-				pairs[k++] = pairs[i];
-		np = k;
-	}
-	bool *linked = xcalloc(np + 1, sizeof *linked);
-	for (size_t i = 0; i < n && np; i++) {
-		const struct kb_note *note = &kb->notes[i];
-		if (note->skip)
-			continue;
-		for (size_t l = 0; l < note->n_links; l++) {
-			const struct kb_link *k = &note->links[l];
-			if (k->to_note < 0 || k->to_note == (int)i)
-				continue;
-			struct pair key = { k->to_note, k->to_heading };
-			const struct pair *p = bsearch(&key, pairs, np, sizeof *pairs, cmp_pair);
-			if (p)
-				linked[p - pairs] = true;
-		}
-	}
+	/* Ledger topics whose section no other note links to: one lookup
+	 * per topic among the pairs marked above. */
 	for (size_t t = 0; t < kb->n_topics; t++) {
 		const struct kb_topic *tp = &kb->topics[t];
 		if (tp->note < 0)
