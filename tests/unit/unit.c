@@ -1,14 +1,15 @@
 /* unit.c - unit tests for the pieces with sharp edges: slugs and keys, the
  * wikilink scanner, front matter positions, YAML limits, the template
- * engine, output-path safety and the thread pool's growing. Prints one line per failure and a
- * closing "N passed, N failed" line; exit status 1 on any failure. */
+ * engine, output-path safety and the thread pool's growing. Prints one
+ * line per failure and a closing "N passed, N failed" line; exit status 1
+ * on any failure. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
