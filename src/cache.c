@@ -592,10 +592,10 @@ size_t cache_notes_restore(struct cache *c, struct kb_note *notes, size_t n, int
 	return atomic_load(&j.count);
 }
 
-void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
+bool cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 {
 	if (!c || i >= c->n_keys)
-		return;
+		return false;
 	/* The header, the note packed after it, then its body; the packed
 	 * note's checksum and length are filled in last, so it is not copied. */
 	struct buf b = BUF_INIT;
@@ -607,11 +607,16 @@ void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n)
 	size_t len = b.len - NOTE_HEAD;
 	le64((unsigned char *)b.data + NOTE_HEAD_SUM, XXH3_64bits(b.data + NOTE_HEAD, len));
 	le64((unsigned char *)b.data + NOTE_HEAD_LEN, len);
+	struct body_ref body = { b.len, 0, 0 };
 	buf_puts(&b, n->html ? n->html : "");
+	body.len = b.len - body.off;
+	body.sum = XXH3_64bits(b.data + body.off, body.len);
 	pthread_mutex_lock(&c->db_lock);
 	c->kept[i] = store_cache_note_put(c->store, c->keys[i], 16, b.data, b.len) == 0;
 	pthread_mutex_unlock(&c->db_lock);
+	c->bodies[i] = c->kept[i] ? body : (struct body_ref){ 0 };
 	buf_free(&b);
+	return c->kept[i];
 }
 
 /* ---- file signatures ---- */

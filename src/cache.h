@@ -71,8 +71,8 @@ void cache_files_commit(struct cache *c, const struct kb *kb);
  * restored, -1 not there (read it if unread, and parse it). Main thread
  * only. */
 int cache_note_restore(struct cache *c, size_t i, struct kb_note *n);
-/* The body's HTML of restored note i, read from its entry into n->html
- * when a page needs it. 0, or -1 when the cache cannot give it (that part
+/* The body's HTML of note i, restored or kept in this build, read from
+ * its entry into n->html when a page needs it. 0, or -1 when the cache cannot give it (that part
  * of the entry is damaged, or the note was not restored): then the note
  * is parsed again for it. Thread-safe. */
 int cache_note_body(struct cache *c, size_t i, struct kb_note *n);
@@ -83,8 +83,10 @@ int cache_note_body(struct cache *c, size_t i, struct kb_note *n);
 size_t cache_notes_restore(struct cache *c, struct kb_note *notes, size_t n, int jobs, bool *restored);
 /* Keep note i's parse products (call right after it was parsed, before
  * links are resolved). Thread-safe (after cache_note_restore() was called
- * for every note), so the parse workers keep their own notes. */
-void cache_note_keep(struct cache *c, size_t i, const struct kb_note *n);
+ * for every note), so the parse workers keep their own notes. True when
+ * the entry was stored: cache_note_body() can then give the body back,
+ * so the caller may free it until a page needs it. */
+bool cache_note_keep(struct cache *c, size_t i, const struct kb_note *n);
 
 /* Pages of this build go to `out`; the previous site is out->final. */
 void cache_pages_begin(struct cache *c, struct site_out *out);

@@ -584,8 +584,14 @@ static void parse_one(void *arg, size_t i)
 	j->clean[i] = diag_thread_reports() == before;
 	/* Kept here, on the worker: packing and storing 10,000 notes took a
 	 * quarter of a second on one thread after the pool. */
-	if (j->clean[i])
-		cache_note_keep(j->cache, i, n);
+	/* Its body's HTML then waits in the cache's entry, not in memory,
+	 * until its page is made (render.c, late_body()): the bodies are the
+	 * largest thing a build of a large vault would otherwise hold from
+	 * here to the end of render. */
+	if (j->clean[i] && cache_note_keep(j->cache, i, n)) {
+		free(n->html);
+		n->html = NULL;
+	}
 	/* No later stage reads the source; on a large vault it is a good
 	 * part of the memory, so it goes as soon as its note is parsed. */
 	free(n->src);
@@ -647,8 +653,8 @@ static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbo
 	free(j.clean);
 }
 
-/* render_site()'s body loader: the body's HTML of note i, which the build
- * cache restored without it. Read from the note's cache entry; when that
+/* render_site()'s body loader: the body's HTML of note i, which waits in
+ * the build cache (restored without it, or kept there after its parse). Read from the note's cache entry; when that
  * part of the entry is damaged, the note is read and parsed again for it,
  * on a copy (its parse was clean when its entry was kept, and an
  * unchanged file parses the same; a file that changed since the scan

@@ -73,6 +73,7 @@ struct site {
 	bool *body_ok;                  /* per note: body[] could be keyed */
 	char *todo;                     /* per note: TODO_* */
 	bool *need_body;                /* per note: its final body is needed */
+	bool *late_body;                /* per note: its body is loaded and made by its page's task */
 	render_body_fn load_body;       /* restored notes' bodies (render.h) */
 	void *load_arg;
 	size_t *topic_start;            /* per note: its first entry in topic_list (n_notes + 1) */
@@ -763,12 +764,30 @@ static void compute_keys(struct site *s)
 			body_key(s, (int)i, 0);
 }
 
+static void render_note_body(struct site *s, size_t i);
+
+/* A late body (render_notes): fetched if the build cache has it, then
+ * made final, on the page's own thread. */
+static void late_body(struct site *s, size_t i)
+{
+	struct kb_note *n = &s->kb->notes[i];
+	if (!n->html && (!s->load_body || s->load_body(s->kb, i, s->load_arg) < 0)) {
+		if (!s->load_body)
+			diag_sys("%s: its body was not restored and cannot be loaded", n->path);
+		s->failed = true;
+		return;
+	}
+	render_note_body(s, i);
+}
+
 static void render_note_page(struct site *s, size_t i)
 {
 	struct kb *kb = s->kb;
 	struct kb_note *n = &kb->notes[i];
 	if (n->skip || s->todo[i] == TODO_NONE)
 		return;
+	if (s->late_body[i])
+		late_body(s, i);
 	/* The page's values are made in an arena and freed in one go. */
 	struct tv_arena arena = TV_ARENA_INIT;
 	struct tv_arena *prev = tv_arena_use(&arena);
@@ -803,6 +822,12 @@ static void render_note_body(struct site *s, size_t i)
 	markdown_links(s->kb, (int)i, graph_link_href, &b);
 	free(n->html);
 	n->html = buf_detach(&b);
+}
+
+static void render_early_body(struct site *s, size_t i)
+{
+	if (!s->late_body[i])
+		render_note_body(s, i);
 }
 
 /* Does note n embed anything (resolved or not)? */
@@ -861,7 +886,7 @@ static void load_bodies(struct site *s)
 	size_t cap = 0;
 	for (size_t i = 0; i < kb->n_notes; i++) {
 		const struct kb_note *x = &kb->notes[i];
-		if (!x->skip && !want[i] && (s->need_body[i] || has_embeds(x)))
+		if (!x->skip && !want[i] && !s->late_body[i] && (s->need_body[i] || has_embeds(x)))
 			mark_embedded(kb, (int)i, want, &stack, &cap);
 	}
 	free(stack);
@@ -877,13 +902,36 @@ static void load_bodies(struct site *s)
 	free(want);
 }
 
+/* late_body[]: the bodies a page needs that neither embed nor are
+ * embedded by any note. Only their own page shows them, so that page's
+ * task fetches and finishes each (late_body()) and frees it once the
+ * page is made: the build holds a few such bodies at a time, not all of
+ * them. The others are all made here, before any page, since embeds read
+ * and rewrite them across notes. */
+static void mark_late_bodies(struct site *s)
+{
+	struct kb *kb = s->kb;
+	bool *embedded = xcalloc(kb->n_notes + 1, sizeof *embedded);
+	for (size_t i = 0; i < kb->n_notes; i++) {
+		const struct kb_note *n = &kb->notes[i];
+		for (size_t l = 0; l < n->n_links; l++)
+			if (n->links[l].kind == KB_LINK_EMBED && n->links[l].to_note >= 0)
+				embedded[n->links[l].to_note] = true;
+	}
+	for (size_t i = 0; i < kb->n_notes; i++)
+		s->late_body[i] = s->need_body[i] && !embedded[i] && !kb->notes[i].skip &&
+			!has_embeds(&kb->notes[i]);
+	free(embedded);
+}
+
 /* Note pages: keyed pages taken from the previous site, the others
- * get the bodies they show (rendered later, by render_page_task). */
+ * get the bodies they show (rendered now, or late by their page's task). */
 static void render_notes(struct site *s)
 {
 	struct kb *kb = s->kb;
 	s->todo = xcalloc(kb->n_notes + 1, 1);
 	s->need_body = xcalloc(kb->n_notes + 1, sizeof *s->need_body);
+	s->late_body = xcalloc(kb->n_notes + 1, sizeof *s->late_body);
 	if (s->keyed) {
 		parallel_for(s, kb->n_notes, key_note_page);
 	} else {
@@ -891,8 +939,9 @@ static void render_notes(struct site *s)
 			s->todo[i] = kb->notes[i].skip ? TODO_NONE : TODO_EMIT;
 	}
 	mark_bodies(s);
+	mark_late_bodies(s);
 	load_bodies(s);
-	parallel_for(s, kb->n_notes, render_note_body);
+	parallel_for(s, kb->n_notes, render_early_body);
 	expand_embeds(s);
 }
 
@@ -1917,6 +1966,7 @@ int render_site(struct kb *kb, struct template_set *ts, const char *const *asset
 	free(s.body_ok);
 	free(s.todo);
 	free(s.need_body);
+	free(s.late_body);
 	render_pages = atomic_load(&s.pages);
 	render_pages_rendered = atomic_load(&s.rendered);
 	graphview_free(s.graph);

@@ -26,10 +26,11 @@ extern size_t render_pages, render_pages_rendered;
 
 struct cache;
 
-/* Gives note i, restored from the build cache without its body's HTML
- * (kb->notes[i].html NULL), that HTML: 0, or -1 after reporting why not.
- * Called on the main thread, for the notes whose body a page shows or
- * whose embeds are walked. */
+/* Gives note i, whose body's HTML waits in the build cache (restored
+ * without it, or kept there after its parse: kb->notes[i].html NULL),
+ * that HTML: 0, or -1 after reporting why not. Called for the notes whose
+ * body a page shows or whose embeds are walked, on the main thread or,
+ * for different notes at once, on the pool's threads. */
 typedef int (*render_body_fn)(struct kb *kb, size_t i, void *arg);
 
 /* `jobs` threads render note bodies and note pages; the output does not
