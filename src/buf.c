@@ -72,6 +72,14 @@ void buf_grow_exact(struct buf *b, size_t extra)
 		buf_resize(b, need);
 }
 
+void buf_shrink(struct buf *b)
+{
+	if (b->cap > b->len + 1) {
+		b->data = xrealloc(b->data, b->len + 1);
+		b->cap = b->len + 1;
+	}
+}
+
 void buf_put(struct buf *b, const void *p, size_t n)
 {
 	if (!n)

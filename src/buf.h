@@ -28,6 +28,9 @@ void buf_grow(struct buf *b, size_t extra); /* room for `extra` more bytes */
 /* Room for `extra` more bytes, exactly (no rounding up): for a block
  * whose final size is known, such as a file read whole. */
 void buf_grow_exact(struct buf *b, size_t extra);
+/* Give back the room beyond the bytes held: for a buffer kept long after
+ * it was filled, which growth may have left twice as large as it is. */
+void buf_shrink(struct buf *b);
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, int c);

@@ -652,10 +652,15 @@ static void batch_store(struct builder *b, struct batch *bt)
 		if (bn->cached)
 			continue;
 		struct snote *sn = &b->sn[bn->sn];
-		if (store_note(b, &bn->packed, bn->worker, sn->nd, &sn->stored) < 0)
+		if (store_note(b, &bn->packed, bn->worker, sn->nd, &sn->stored) < 0) {
 			b->failed = true;
-		else if (b->cache)
-			cache_index_put(b->cache, sn->key, sn->stored.data, sn->stored.len);
+		} else {
+			/* kept until the merge, with every other note's: made
+			 * with room for the worst case, it is mostly room */
+			buf_shrink(&sn->stored);
+			if (b->cache)
+				cache_index_put(b->cache, sn->key, sn->stored.data, sn->stored.len);
+		}
 	}
 }
 
@@ -854,8 +859,15 @@ static void merge_seg(void *arg, size_t s)
 		struct run *run = &g->b->runs[r];
 		if (!run->cached && !g->tmp)   /* the scratch, for the first run merged afresh */
 			g->tmp = xcalloc(g->b->n_terms ? g->b->n_terms : 1, sizeof *g->tmp);
-		if ((!run->cached && run_blob(g, run) < 0) || append_run(g->b, g->acc, run) < 0)
+		if ((!run->cached && run_blob(g, run) < 0) || append_run(g->b, g->acc, run) < 0) {
 			g->failed = true;
+			break;
+		}
+		/* The run's stored notes are in its blob now; the blob waits
+		 * for the cache (merge_all), the notes are done with. */
+		for (size_t i = run->from; i < run->to && !run->cached; i++)
+			buf_free(&g->b->sn[i].stored);
+		buf_shrink(&run->blob);
 	}
 }
 
@@ -969,9 +981,13 @@ static int merge_all(struct builder *b)
 		free(g[s].tmp);
 		free(g[s].touched);
 	}
-	for (size_t r = 0; r < b->n_runs && !failed && b->cache; r++)
-		if (!b->runs[r].cached)
+	/* Every run is in the segments' postings: its blob goes to the
+	 * cache, if new, and is freed before the join copies the postings. */
+	for (size_t r = 0; r < b->n_runs; r++) {
+		if (!failed && b->cache && !b->runs[r].cached)
 			cache_index_put(b->cache, b->runs[r].key, b->runs[r].blob.data, b->runs[r].blob.len);
+		buf_free(&b->runs[r].blob);
+	}
 	/* each term's segments back to back: the lengths first, then the
 	 * bytes, a range of terms per task */
 	size_t end = b->post.len;
