@@ -764,20 +764,29 @@ static void compute_keys(struct site *s)
 			body_key(s, (int)i, 0);
 }
 
-static void render_note_body(struct site *s, size_t i);
-
-/* A late body (render_notes): fetched if the build cache has it, then
- * made final, on the page's own thread. */
-static void late_body(struct site *s, size_t i)
+/* Note i's body, when it waits in the build cache: fetched through
+ * load_body. False (the build failed, reported) when it cannot be. */
+static bool fetch_body(struct site *s, size_t i)
 {
 	struct kb_note *n = &s->kb->notes[i];
-	if (!n->html && (!s->load_body || s->load_body(s->kb, i, s->load_arg) < 0)) {
-		if (!s->load_body)
-			diag_sys("%s: its body was not restored and cannot be loaded", n->path);
-		s->failed = true;
-		return;
-	}
-	render_note_body(s, i);
+	if (n->html)
+		return true;
+	if (!s->load_body)
+		diag_sys("%s: its body was not restored and cannot be loaded", n->path);
+	if (s->load_body && s->load_body(s->kb, i, s->load_arg) == 0)
+		return true;
+	s->failed = true;
+	return false;
+}
+
+static void render_note_body(struct site *s, size_t i);
+
+/* A late body (render_notes): fetched, then made final, on the page's
+ * own thread. */
+static void late_body(struct site *s, size_t i)
+{
+	if (fetch_body(s, i))
+		render_note_body(s, i);
 }
 
 static void render_note_page(struct site *s, size_t i)
@@ -874,8 +883,9 @@ static void mark_bodies(struct site *s)
 
 static void expand_embeds(struct site *s);
 
-/* Restored notes come without their body's HTML: it is fetched for every
- * note whose body a page shows (need_body) or whose embeds are walked (a
+/* Notes restored or kept in the build cache have their body's HTML
+ * there: here it is fetched for every note whose body a page shows
+ * (need_body) but not late (late_body), or whose embeds are walked (a
  * note that embeds, for the diagnostics even when its page is taken
  * from the previous site, and what it embeds, transitively). */
 static void load_bodies(struct site *s)
@@ -890,15 +900,9 @@ static void load_bodies(struct site *s)
 			mark_embedded(kb, (int)i, want, &stack, &cap);
 	}
 	free(stack);
-	for (size_t i = 0; i < kb->n_notes; i++) {
-		struct kb_note *x = &kb->notes[i];
-		if (!want[i] || x->skip || x->html)
-			continue;
-		if (!s->load_body)
-			diag_sys("%s: its body was not restored and cannot be loaded", x->path);
-		if (!s->load_body || s->load_body(kb, i, s->load_arg) < 0)
-			s->failed = true;
-	}
+	for (size_t i = 0; i < kb->n_notes; i++)
+		if (want[i] && !kb->notes[i].skip)
+			fetch_body(s, i);
 	free(want);
 }
 
