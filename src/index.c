@@ -66,7 +66,7 @@ struct run {
 	size_t d0, nd;            /* their documents: docs[d0, d0 + nd) */
 	unsigned char key[16];
 	struct buf blob;
-	bool cached;              /* blob came from the cache */
+	bool cached;              /* blob came from the cache, else made by blob_whole_runs */
 };
 
 /* A document: one section of a note. */
@@ -714,8 +714,9 @@ static void cut_runs(struct builder *b)
 
 /* ---- merging the stored notes into the postings ----
  *
- * Notes are merged a run at a time (struct run). A run's notes are merged
- * into postings of its own, which are serialized as its blob:
+ * Notes are merged a run at a time (struct run). As soon as a run's
+ * notes are all stored (between batches, blob_whole_runs), they are
+ * merged into postings of its own, which are serialized as its blob:
  *   the list's generation (8 bytes), the run's documents, each one's six
  *   field lengths, then its terms in the list's order, each as: its
  *   number (the first; after that, the step from the one before), its
@@ -733,10 +734,15 @@ struct seg {
 	struct builder *b;
 	size_t from, to;          /* runs[from, to) */
 	struct acc *acc;          /* one per term */
-	struct acc *tmp;          /* one per term: the run being merged; NULL until one is */
+	bool failed;
+};
+
+/* Scratch for making runs' blobs (run_blob), kept from run to run. */
+struct run_scratch {
+	struct acc *tmp;          /* per term: the run being merged (cap_tmp of them, grown with the list) */
+	size_t cap_tmp;
 	uint32_t *touched;        /* terms the run has, tmp's non-empty entries */
 	size_t n_touched, cap_touched;
-	bool failed;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -745,11 +751,15 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Merge run r's stored notes and serialize the result as its blob. -1
- * when a stored note is malformed. */
-static int run_blob(struct seg *g, struct run *r)
+/* Merge run r's stored notes and serialize the result as its blob, with
+ * g as scratch. -1 when a stored note is malformed. */
+static int run_blob(struct builder *b, struct run_scratch *g, struct run *r)
 {
-	struct builder *b = g->b;
+	if (g->cap_tmp < b->n_terms) {
+		size_t old = g->cap_tmp;
+		xgrow(&g->tmp, &g->cap_tmp, b->n_terms, sizeof *g->tmp);
+		memset(g->tmp + old, 0, (g->cap_tmp - old) * sizeof *g->tmp);
+	}
 	g->n_touched = 0;
 	for (size_t i = r->from; i < r->to; i++) {
 		const struct snote *sn = &b->sn[i];
@@ -855,20 +865,43 @@ static int append_run(struct builder *b, struct acc *acc, const struct run *r)
 static void merge_seg(void *arg, size_t s)
 {
 	struct seg *g = (struct seg *)arg + s;
-	for (size_t r = g->from; r < g->to && !g->failed; r++) {
-		struct run *run = &g->b->runs[r];
-		if (!run->cached && !g->tmp)   /* the scratch, for the first run merged afresh */
-			g->tmp = xcalloc(g->b->n_terms ? g->b->n_terms : 1, sizeof *g->tmp);
-		if ((!run->cached && run_blob(g, run) < 0) || append_run(g->b, g->acc, run) < 0) {
+	for (size_t r = g->from; r < g->to && !g->failed; r++)
+		if (append_run(g->b, g->acc, &g->b->runs[r]) < 0)
 			g->failed = true;
+}
+
+/* Make the blob of every run not cached whose notes are all stored now
+ * (notes sn[0, stored_to) are), from runs[*next] on, and free those
+ * notes' stored forms. Called between batches, while the workers
+ * tokenize the next one, so a note's stored form is held until its run
+ * is whole, not until every note is tokenized. Sets b->failed when a
+ * stored note is malformed. */
+static void blob_whole_runs(struct builder *b, struct run_scratch *x, size_t *next, size_t stored_to)
+{
+	for (; *next < b->n_runs && !b->failed; ++*next) {
+		struct run *r = &b->runs[*next];
+		if (r->cached)
+			continue;
+		if (r->to > stored_to)
+			break;
+		if (run_blob(b, x, r) < 0) {
+			b->failed = true;
 			break;
 		}
-		/* The run's stored notes are in its blob now; the blob waits
-		 * for the cache (merge_all), the notes are done with. */
-		for (size_t i = run->from; i < run->to && !run->cached; i++)
-			buf_free(&g->b->sn[i].stored);
-		buf_shrink(&run->blob);
+		for (size_t i = r->from; i < r->to; i++)
+			buf_free(&b->sn[i].stored);
+		buf_shrink(&r->blob);
 	}
+}
+
+static void run_scratch_free(struct run_scratch *x)
+{
+	for (size_t i = 0; i < x->cap_tmp; i++) {
+		free(x->tmp[i].code);
+		free(x->tmp[i].cnt);
+	}
+	free(x->tmp);
+	free(x->touched);
 }
 
 /* Term i's postings from every segment, back to back: each segment's
@@ -931,23 +964,12 @@ static void join_run(void *arg, size_t r)
 	}
 }
 
-/* The bytes run r is merged from: its blob's or its stored notes'. */
-static size_t run_bytes(const struct builder *b, const struct run *r)
-{
-	if (r->cached)
-		return r->blob.len;
-	size_t n = 0;
-	for (size_t i = r->from; i < r->to; i++)
-		n += b->sn[i].stored.len;
-	return n;
-}
-
-/* Merge every run into b->terms' postings (n and the encoded bytes in
- * b->post) and keep the runs' new blobs in the cache. The runs are cut
- * into segments, two per thread the index may get, merged on as many
- * threads as it has: started beside render on fewer, the merge takes up
- * the rest as soon as render ends (pool_for_growing). -1 when a stored
- * note or a blob is malformed. */
+/* Append every run's blob into b->terms' postings (n and the encoded
+ * bytes in b->post) and keep the runs' new blobs in the cache. The runs
+ * are cut into segments, two per thread the index may get, appended on as
+ * many threads as it has: started beside render on fewer, the merge takes
+ * up the rest as soon as render ends (pool_for_growing). -1 when a blob is
+ * malformed. */
 static int merge_all(struct builder *b)
 {
 	size_t n_seg = b->n_w > 1 ? 2 * (size_t)b->n_w : 1, total = 0;
@@ -955,7 +977,7 @@ static int merge_all(struct builder *b)
 		n_seg = b->n_runs ? b->n_runs : 1;
 	size_t *bytes_of = xcalloc(b->n_runs + 1, sizeof *bytes_of);
 	for (size_t r = 0; r < b->n_runs; r++)
-		total += bytes_of[r] = run_bytes(b, &b->runs[r]);
+		total += bytes_of[r] = b->runs[r].blob.len;
 	struct seg *g = xcalloc(n_seg, sizeof *g);
 	size_t at = 0, bytes = 0;
 	for (size_t s = 0; s < n_seg; s++) {
@@ -974,12 +996,6 @@ static int merge_all(struct builder *b)
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++) {
 		failed |= g[s].failed;
-		for (size_t i = 0; g[s].tmp && i < b->n_terms; i++) {
-			free(g[s].tmp[i].code);
-			free(g[s].tmp[i].cnt);
-		}
-		free(g[s].tmp);
-		free(g[s].touched);
 	}
 	/* Every run is in the segments' postings: its blob goes to the
 	 * cache, if new, and is freed before the join copies the postings. */
@@ -1392,6 +1408,8 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 		job_of[h] = xcalloc((size_t)b.n_w, sizeof *job_of[h]);
 	}
 	int cur = 0;
+	struct run_scratch scratch = { 0 };
+	size_t next_run = 0;
 	batch_start(&b, &bt[0], job_of[0], want, n_want < BATCH ? n_want : BATCH);
 	for (size_t from = BATCH; ; from += BATCH) {
 		bool more = from < n_want;
@@ -1400,10 +1418,14 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 			batch_start(&b, &bt[1 - cur], job_of[1 - cur], want + from,
 				n_want - from < BATCH ? n_want - from : BATCH);
 		batch_store(&b, &bt[cur]);
+		if (bt[cur].n)
+			blob_whole_runs(&b, &scratch, &next_run, bt[cur].notes[bt[cur].n - 1].sn + 1);
 		if (!more)
 			break;
 		cur = 1 - cur;
 	}
+	blob_whole_runs(&b, &scratch, &next_run, b.n_notes);   /* none left, unless malformed */
+	run_scratch_free(&scratch);
 	for (int k = 0; k < b.n_w; k++) {
 		worker_free(&b.w[k]);
 	}
