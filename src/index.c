@@ -894,13 +894,19 @@ static void blob_whole_runs(struct builder *b, struct run_scratch *x, size_t *ne
 	}
 }
 
+/* Free n postings accumulators and their array. */
+static void accs_free(struct acc *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].code);
+		free(a[i].cnt);
+	}
+	free(a);
+}
+
 static void run_scratch_free(struct run_scratch *x)
 {
-	for (size_t i = 0; i < x->cap_tmp; i++) {
-		free(x->tmp[i].code);
-		free(x->tmp[i].cnt);
-	}
-	free(x->tmp);
+	accs_free(x->tmp, x->cap_tmp);
 	free(x->touched);
 }
 
@@ -1020,13 +1026,8 @@ static int merge_all(struct builder *b)
 		struct join_job jj = { b, g, n_seg };
 		pool_for_growing((b->n_terms + JOIN_TERMS - 1) / JOIN_TERMS, b->n_w, b->threads, join_run, &jj);
 	}
-	for (size_t s = 0; s < n_seg; s++) {
-		for (size_t i = 0; i < b->n_terms; i++) {
-			free(g[s].acc[i].code);
-			free(g[s].acc[i].cnt);
-		}
-		free(g[s].acc);
-	}
+	for (size_t s = 0; s < n_seg; s++)
+		accs_free(g[s].acc, b->n_terms);
 	free(g);
 	return failed ? -1 : 0;
 }
