@@ -865,14 +865,16 @@ static int append_run(struct builder *b, struct acc *acc, const struct run *r)
 static void merge_seg(void *arg, size_t s)
 {
 	struct seg *g = (struct seg *)arg + s;
-	for (size_t r = g->from; r < g->to && !g->failed; r++)
+	for (size_t r = g->from; r < g->to && !g->failed; r++) {
 		if (append_run(g->b, g->acc, &g->b->runs[r]) < 0)
 			g->failed = true;
+		buf_free(&g->b->runs[r].blob);   /* in the segment's postings (and the cache) now */
+	}
 }
 
 /* Make the blob of every run not cached whose notes are all stored now
- * (notes sn[0, stored_to) are), from runs[*next] on, and free those
- * notes' stored forms. Called between batches, while the workers
+ * (notes sn[0, stored_to) are), from runs[*next] on, keep it in the
+ * cache, and free those notes' stored forms. Called between batches, while the workers
  * tokenize the next one, so a note's stored form is held until its run
  * is whole, not until every note is tokenized. Sets b->failed when a
  * stored note is malformed. */
@@ -891,6 +893,8 @@ static void blob_whole_runs(struct builder *b, struct run_scratch *x, size_t *ne
 		for (size_t i = r->from; i < r->to; i++)
 			buf_free(&b->sn[i].stored);
 		buf_shrink(&r->blob);
+		if (b->cache)
+			cache_index_put(b->cache, r->key, r->blob.data, r->blob.len);
 	}
 }
 
@@ -971,7 +975,7 @@ static void join_run(void *arg, size_t r)
 }
 
 /* Append every run's blob into b->terms' postings (n and the encoded
- * bytes in b->post) and keep the runs' new blobs in the cache. The runs
+ * bytes in b->post), freeing each blob once appended. The runs
  * are cut into segments, two per thread the index may get, appended on as
  * many threads as it has: started beside render on fewer, the merge takes
  * up the rest as soon as render ends (pool_for_growing). -1 when a blob is
@@ -1000,16 +1004,8 @@ static int merge_all(struct builder *b)
 	free(bytes_of);
 	pool_for_growing(n_seg, b->n_w, b->threads, merge_seg, g);
 	bool failed = false;
-	for (size_t s = 0; s < n_seg; s++) {
+	for (size_t s = 0; s < n_seg; s++)
 		failed |= g[s].failed;
-	}
-	/* Every run is in the segments' postings: its blob goes to the
-	 * cache, if new, and is freed before the join copies the postings. */
-	for (size_t r = 0; r < b->n_runs; r++) {
-		if (!failed && b->cache && !b->runs[r].cached)
-			cache_index_put(b->cache, b->runs[r].key, b->runs[r].blob.data, b->runs[r].blob.len);
-		buf_free(&b->runs[r].blob);
-	}
 	/* each term's segments back to back: the lengths first, then the
 	 * bytes, a range of terms per task */
 	size_t end = b->post.len;
