@@ -655,7 +655,7 @@ static void batch_store(struct builder *b, struct batch *bt)
 		if (store_note(b, &bn->packed, bn->worker, sn->nd, &sn->stored) < 0) {
 			b->failed = true;
 		} else {
-			/* kept until the merge, with every other note's: made
+			/* kept until its run is whole (blob_whole_runs): made
 			 * with room for the worst case, it is mostly room */
 			buf_shrink(&sn->stored);
 			if (b->cache)
@@ -874,10 +874,10 @@ static void merge_seg(void *arg, size_t s)
 
 /* Make the blob of every run not cached whose notes are all stored now
  * (notes sn[0, stored_to) are), from runs[*next] on, keep it in the
- * cache, and free those notes' stored forms. Called between batches, while the workers
- * tokenize the next one, so a note's stored form is held until its run
- * is whole, not until every note is tokenized. Sets b->failed when a
- * stored note is malformed. */
+ * cache, and free those notes' stored forms. Called between batches,
+ * while the workers tokenize the next one, so a note's stored form is
+ * held until its run is whole, not until every note is tokenized. Sets
+ * b->failed when a stored note is malformed. */
 static void blob_whole_runs(struct builder *b, struct run_scratch *x, size_t *next, size_t stored_to)
 {
 	for (; *next < b->n_runs && !b->failed; ++*next) {
@@ -975,10 +975,10 @@ static void join_run(void *arg, size_t r)
 }
 
 /* Append every run's blob into b->terms' postings (n and the encoded
- * bytes in b->post), freeing each blob once appended. The runs
- * are cut into segments, two per thread the index may get, appended on as
- * many threads as it has: started beside render on fewer, the merge takes
- * up the rest as soon as render ends (pool_for_growing). -1 when a blob is
+ * bytes in b->post), freeing each blob once appended. The runs are cut
+ * into segments, two per thread the index may get, appended on as many
+ * threads as it has: started beside render on fewer, the merge takes up
+ * the rest as soon as render ends (pool_for_growing). -1 when a blob is
  * malformed. */
 static int merge_all(struct builder *b)
 {

@@ -583,11 +583,11 @@ static void parse_one(void *arg, size_t i)
 	j->parsed[i] = true;
 	j->clean[i] = diag_thread_reports() == before;
 	/* Kept here, on the worker: packing and storing 10,000 notes took a
-	 * quarter of a second on one thread after the pool. */
-	/* Its body's HTML then waits in the cache's entry, not in memory,
-	 * until its page is made (render.c, late_body()): the bodies are the
-	 * largest thing a build of a large vault would otherwise hold from
-	 * here to the end of render. */
+	 * quarter of a second on one thread after the pool. Its body's HTML
+	 * then waits in the cache's entry, not in memory, until its page is
+	 * made (render.c, late_body()): the bodies are the largest thing a
+	 * build of a large vault would otherwise hold from here to the end of
+	 * render. */
 	if (j->clean[i] && cache_note_keep(j->cache, i, n)) {
 		free(n->html);
 		n->html = NULL;
@@ -654,11 +654,13 @@ static void parse_notes(struct kb *kb, struct cache *cache, int jobs, bool verbo
 }
 
 /* render_site()'s body loader: the body's HTML of note i, which waits in
- * the build cache (restored without it, or kept there after its parse). Read from the note's cache entry; when that
- * part of the entry is damaged, the note is read and parsed again for it,
- * on a copy (its parse was clean when its entry was kept, and an
- * unchanged file parses the same; a file that changed since the scan
- * fails the build, which the next one sees through). */
+ * the build cache (restored without it, or kept there after its parse).
+ * Read from the note's cache entry; when that part of the entry is
+ * damaged, the note is read and parsed again for it, on a copy (its parse
+ * was clean when its entry was kept, and an unchanged file parses the
+ * same; a file that changed since the scan fails the build, which the
+ * next one sees through). Called from several threads at once (render.h):
+ * it touches only note i. */
 static int load_body(struct kb *kb, size_t i, void *arg)
 {
 	struct kb_note *n = &kb->notes[i];
