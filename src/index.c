@@ -123,11 +123,8 @@ struct worker {
 /* Worker w's entry for the term numbered id by its tokenizer. */
 static struct wterm *wterm(struct worker *w, uint32_t id)
 {
-	if (id >= w->cap_wt) {
-		size_t old = w->cap_wt;
-		xgrow(&w->wt, &w->cap_wt, (size_t)id + 1, sizeof *w->wt);
-		memset(w->wt + old, 0, (w->cap_wt - old) * sizeof *w->wt);
-	}
+	if (id >= w->cap_wt)   /* checked here: this is called for every word */
+		xgrow_zeroed(&w->wt, &w->cap_wt, (size_t)id + 1, sizeof *w->wt);
 	return &w->wt[id];
 }
 
@@ -453,11 +450,8 @@ static int store_note(struct builder *b, const struct buf *packed, int worker, s
 		if (get_varint(&c, &wid) < 0 || index_get_str(&c, &name, &len) < 0 || !len ||
 		    memchr(name, '\0', len))
 			return -1;
-		if (wid >= *cap) {
-			size_t old = *cap;
-			xgrow(map, cap, (size_t)wid + 1, sizeof **map);
-			memset(*map + old, 0, (*cap - old) * sizeof **map);
-		}
+		if (wid >= *cap)
+			xgrow_zeroed(map, cap, (size_t)wid + 1, sizeof **map);
 		if (!(*map)[wid]) {   /* a term new to this worker's list */
 			buf_reset(&b->term);
 			buf_put(&b->term, name, len);
@@ -755,11 +749,7 @@ static int cmp_u32(const void *a, const void *b)
  * g as scratch. -1 when a stored note is malformed. */
 static int run_blob(struct builder *b, struct run_scratch *g, struct run *r)
 {
-	if (g->cap_tmp < b->n_terms) {
-		size_t old = g->cap_tmp;
-		xgrow(&g->tmp, &g->cap_tmp, b->n_terms, sizeof *g->tmp);
-		memset(g->tmp + old, 0, (g->cap_tmp - old) * sizeof *g->tmp);
-	}
+	xgrow_zeroed(&g->tmp, &g->cap_tmp, b->n_terms, sizeof *g->tmp);
 	g->n_touched = 0;
 	for (size_t i = r->from; i < r->to; i++) {
 		const struct snote *sn = &b->sn[i];

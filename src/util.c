@@ -72,6 +72,14 @@ void xgrow(void *pp, size_t *cap, size_t need, size_t elem)
 	*cap = c;
 }
 
+void xgrow_zeroed(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	size_t old = *cap;
+	xgrow(pp, cap, need, elem);
+	if (*cap > old)
+		memset(*(char **)pp + old * elem, 0, (*cap - old) * elem);
+}
+
 bool str_eq(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -31,6 +31,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Grow an array `*p` of `elem`-byte items so it holds at least `need`. */
 void xgrow(void *p, size_t *cap, size_t need, size_t elem);
+/* xgrow(), with the items it adds set to zero bytes. */
+void xgrow_zeroed(void *p, size_t *cap, size_t need, size_t elem);
 #define VEC_PUSH(arr, n, cap) \
 	(xgrow(&(arr), &(cap), (n) + 1, sizeof *(arr)), &(arr)[(n)++])
 
