@@ -30,6 +30,9 @@ status_is() {
 	[ "$got" -eq "$want" ] || { echo "exit status $got, want $want"; return 1; }
 }
 
+# is GOT WANT: the two strings are equal (else says what it got).
+is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

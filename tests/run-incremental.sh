@@ -78,7 +78,6 @@ tokenized() { sed -n 's/^kbc: search index: .*; \([0-9]*\) of [0-9]* notes token
 # merged: the runs of notes whose postings the search index merged afresh
 # (not taken from the cache), and all runs: "N of M".
 merged() { sed -n 's/^kbc: search index: .* \([0-9]* of [0-9]*\) runs of notes merged afresh$/\1/p' "$TMP/log.$STEP"; }
-is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 
 # flip_entries CACHE: flip bytes inside every note entry (the entries'
 # checksums must catch it).
