@@ -42,7 +42,8 @@ struct term {
 	char *s;
 	uint32_t n;               /* documents holding it */
 	uint32_t idf;
-	size_t post_at, post_len; /* its encoded postings in the builder's `post` */
+	uint32_t acc;             /* its postings accumulators' index in the segments */
+	size_t post_len;          /* bytes of its encoded postings (join_term) */
 };
 
 /* A note with documents, in note order: its stored packed note (see
@@ -178,7 +179,8 @@ struct builder {
 	size_t n_dict;            /* terms in the list as loaded */
 	bool failed;              /* a cached packed note was malformed */
 	size_t n_notes, n_tokenized; /* notes with documents; tokenized ones */
-	struct buf post;          /* every term's encoded postings */
+	struct seg *seg;          /* the postings merged, per segment (merge_all), */
+	size_t n_seg, n_acc;      /* until the term shards are made: n_acc terms each */
 };
 
 /* The threads for a step starting now: *b->threads, within 1..n_w. */
@@ -943,32 +945,13 @@ static long long join_term(const struct seg *g, size_t n_seg, size_t i, unsigned
 	return (long long)len;
 }
 
-/* join_term() for a range of JOIN_TERMS terms per task, into b->post at
- * the offsets its lengths gave. */
-enum { JOIN_TERMS = 256 };
-
-struct join_job {
-	struct builder *b;
-	const struct seg *g;
-	size_t n_seg;
-};
-
-static void join_run(void *arg, size_t r)
-{
-	const struct join_job *j = arg;
-	struct builder *b = j->b;
-	for (size_t i = r * JOIN_TERMS; i < b->n_terms && i < (r + 1) * JOIN_TERMS; i++) {
-		for (size_t s = 0; s < j->n_seg; s++)
-			b->terms[i].n += j->g[s].acc[i].n;
-		join_term(j->g, j->n_seg, i, (unsigned char *)b->post.data + b->terms[i].post_at);
-	}
-}
-
-/* Append every run's blob into b->terms' postings (n and the encoded
- * bytes in b->post), freeing each blob once appended. The runs are cut
- * into segments, two per thread the index may get, appended on as many
- * threads as it has: started beside render on fewer, the merge takes up
- * the rest as soon as render ends (pool_for_growing). -1 when a blob is
+/* Append every run's blob into postings accumulators of b->seg, freeing
+ * each blob once appended, and set each term's n and post_len. The runs
+ * are cut into segments, two per thread the index may get, appended on as
+ * many threads as it has: started beside render on fewer, the merge takes
+ * up the rest as soon as render ends (pool_for_growing). A term's
+ * postings are joined from the segments straight into its term shard
+ * (term_shard), so they are never held twice. -1 when a blob is
  * malformed. */
 static int merge_all(struct builder *b)
 {
@@ -996,26 +979,29 @@ static int merge_all(struct builder *b)
 	bool failed = false;
 	for (size_t s = 0; s < n_seg; s++)
 		failed |= g[s].failed;
-	/* each term's segments back to back: the lengths first, then the
-	 * bytes, a range of terms per task */
-	size_t end = b->post.len;
+	b->seg = g;
+	b->n_seg = n_seg;
+	b->n_acc = b->n_terms;
 	for (size_t i = 0; i < b->n_terms && !failed; i++) {
+		struct term *t = &b->terms[i];
 		long long len = join_term(g, n_seg, i, NULL);
 		failed = len < 0;
-		b->terms[i].post_at = end;
-		b->terms[i].post_len = len < 0 ? 0 : (size_t)len;
-		end += b->terms[i].post_len;
+		t->acc = (uint32_t)i;
+		t->post_len = len < 0 ? 0 : (size_t)len;
+		for (size_t s = 0; s < n_seg; s++)
+			t->n += g[s].acc[i].n;
 	}
-	if (!failed) {
-		buf_grow_exact(&b->post, end - b->post.len);
-		b->post.len = end;
-		struct join_job jj = { b, g, n_seg };
-		pool_for_growing((b->n_terms + JOIN_TERMS - 1) / JOIN_TERMS, b->n_w, b->threads, join_run, &jj);
-	}
-	for (size_t s = 0; s < n_seg; s++)
-		accs_free(g[s].acc, b->n_terms);
-	free(g);
 	return failed ? -1 : 0;
+}
+
+/* Free the segments' postings accumulators (merge_all). */
+static void segs_free(struct builder *b)
+{
+	for (size_t s = 0; s < b->n_seg; s++)
+		accs_free(b->seg[s].acc, b->n_acc);
+	free(b->seg);
+	b->seg = NULL;
+	b->n_seg = 0;
 }
 
 /* The list of terms that stored packed notes number their terms in
@@ -1112,8 +1098,13 @@ static void term_shard(struct buf *block, const struct builder *b, size_t from, 
 		index_put_varint(&payload, (uint32_t)t->post_len);
 		prev = t->s;
 	}
-	for (size_t i = from; i < to; i++)
-		buf_put(&payload, b->post.data + b->terms[i].post_at, b->terms[i].post_len);
+	for (size_t i = from; i < to; i++) {
+		const struct term *t = &b->terms[i];
+		buf_grow(&payload, t->post_len);
+		join_term(b->seg, b->n_seg, t->acc, (unsigned char *)payload.data + payload.len);
+		payload.len += t->post_len;
+		payload.data[payload.len] = '\0';
+	}
 	index_block(block, INDEX_TERMS, &payload);
 	buf_free(&payload);
 }
@@ -1318,7 +1309,7 @@ static void free_terms(struct builder *b)
 	free(b->docs);
 	free(b->topic_of);
 	free(b->topic_start);
-	buf_free(&b->post);
+	segs_free(b);
 }
 
 /* 0, or -1 (nothing built) when a cached packed note was malformed. */
@@ -1329,7 +1320,6 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	memset(ix, 0, sizeof *ix);
 	b.kb = kb;
 	b.cache = cache;
-	buf_init(&b.post);
 	buf_init(&b.input);
 	buf_init(&b.term);
 	rehash(&b);
@@ -1506,6 +1496,7 @@ static int build(const struct kb *kb, struct search_index *ix, int jobs, const a
 	ix->n_terms = n_cuts;
 	*VEC_PUSH(cuts, n_cuts, cap_cuts) = b.n_terms;
 	uint32_t *term_bytes = make_shards(&b, 't', cuts, ix->n_terms, sink);
+	segs_free(&b);
 
 	/* Text shards. */
 	if (tj.running)
