@@ -387,18 +387,25 @@ static struct tval *page_val(struct site *s, int ni)
 
 /* Render template `tmpl` with `ctx` (freed) to `rel`: the page was found
  * to be new or changed. */
+/* Write page b to `rel` when it was rendered (rc 0); marks the site
+ * failed when it was not, or could not be written. */
+static int emit_bytes(struct site *s, const char *rel, const struct buf *b, int rc)
+{
+	if (rc == 0 && s->out)
+		rc = output_write(s->out, rel, b->data, b->len);
+	if (rc < 0)
+		s->failed = true;
+	return rc;
+}
+
 static int emit_render(struct site *s, const char *tmpl, const char *rel, struct tval *ctx)
 {
 	atomic_fetch_add(&s->rendered, 1);
 	struct buf b = BUF_INIT;
 	buf_grow(&b, (size_t)64 << 10);   /* most pages fit: no copies as it grows */
-	int rc = template_render(s->ts, tmpl, ctx, &b);
-	if (rc == 0 && s->out)
-		rc = output_write(s->out, rel, b.data, b.len);
+	int rc = emit_bytes(s, rel, &b, template_render(s->ts, tmpl, ctx, &b));
 	buf_free(&b);
 	tv_free(ctx);
-	if (rc < 0)
-		s->failed = true;
 	return rc;
 }
 
@@ -1482,7 +1489,8 @@ static void plan_graph(struct site *s)
  * A template that does not show the list raw exactly once (a project's
  * graph.html may escape it, or show it twice) does not show the mark
  * exactly once either (the '<' is escaped): the page is then rendered
- * again with the list itself. The page is the same either way. */
+ * again with the list itself, as any page is (emit_render). The page is
+ * the same either way. */
 #define GRAPH_LIST_MARK "\x01<kbc graph list>\x01"
 
 static void render_graph_page(struct site *s)
@@ -1501,28 +1509,29 @@ static void render_graph_page(struct site *s)
 	tv_set(ctx, "list", tv_ref(GRAPH_LIST_MARK));
 	if (!s->keyed)
 		atomic_fetch_add(&s->pages, 1);   /* as emit() counts it */
-	atomic_fetch_add(&s->rendered, 1);
-	struct buf marked = BUF_INIT, page = BUF_INIT;
+	struct buf marked = BUF_INIT;
 	int rc = template_render(s->ts, "graph.html", ctx, &marked);
-	const char *mark = rc == 0 ? strstr(marked.data, GRAPH_LIST_MARK) : NULL;
 	size_t mark_len = strlen(GRAPH_LIST_MARK);
-	if (mark && !strstr(mark + mark_len, GRAPH_LIST_MARK)) {
-		size_t at = (size_t)(mark - marked.data);
-		buf_put(&page, marked.data, at);
-		graphview_list(s->graph, "graph", &page);
-		buf_put(&page, mark + mark_len, marked.len - at - mark_len);
-	} else if (rc == 0) {
-		graphview_list(s->graph, "graph", &page);
-		tv_set(ctx, "list", tv_str_own(buf_detach(&page)));
-		rc = template_render(s->ts, "graph.html", ctx, &page);
+	const char *mark = rc == 0 ? strstr(marked.data, GRAPH_LIST_MARK) : NULL;
+	if (rc == 0 && (!mark || strstr(mark + mark_len, GRAPH_LIST_MARK))) {
+		struct buf list = BUF_INIT;
+		graphview_list(s->graph, "graph", &list);
+		tv_set(ctx, "list", tv_str_own(buf_detach(&list)));
+		emit_render(s, "graph.html", "graph.html", ctx);
+	} else {
+		atomic_fetch_add(&s->rendered, 1);
+		tv_free(ctx);
+		struct buf page = BUF_INIT;
+		if (mark) {
+			size_t at = (size_t)(mark - marked.data);
+			buf_put(&page, marked.data, at);
+			graphview_list(s->graph, "graph", &page);
+			buf_put(&page, mark + mark_len, marked.len - at - mark_len);
+		}
+		emit_bytes(s, "graph.html", &page, rc);
+		buf_free(&page);
 	}
 	buf_free(&marked);
-	tv_free(ctx);
-	if (rc == 0 && s->out)
-		rc = output_write(s->out, "graph.html", page.data, page.len);
-	buf_free(&page);
-	if (rc < 0)
-		s->failed = true;
 }
 
 /* A layout made anew this build, kept for the next one. Main thread. */
